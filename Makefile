@@ -1,0 +1,63 @@
+# The commands users type. `make demo` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export NO_PROXY := 127.0.0.1,localhost
+export no_proxy := 127.0.0.1,localhost
+
+.PHONY: demo test lint unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+system-packages:
+	@scripts/ensure-system-packages
+
+demo: venv
+	$(PY) -m sandbox start
+	ansible-playbook onboard.yml
+	@echo "Reports: $(CURDIR)/reports/index.md"
+
+sandbox: venv
+	$(PY) -m sandbox start
+
+sandbox-stop: venv
+	$(PY) -m sandbox stop
+
+sandbox-reset: venv
+	$(PY) -m sandbox reset
+	rm -rf inventories/sandbox/credentials reports
+
+lint: venv
+	ruff check .
+	ansible-lint
+
+validate: venv
+	$(PY) -m scripts.validate_inventory inventories/sandbox
+	ansible-inventory --list >/dev/null
+
+unit: venv
+	pytest -q -n 2 tests/unit tests/sandbox
+
+integration: venv system-packages
+	pytest -q tests/integration
+
+molecule: venv
+	molecule test
+
+test: venv system-packages lint
+	pytest -q -n 2 tests
+	molecule test
+
+bench: venv system-packages
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .sandbox reports plans

@@ -1,0 +1,136 @@
+#!/usr/bin/python
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mailops_preflight
+short_description: Check a tenant's inventory entry, DNS and SendCloud account before any write
+description:
+  - Validates the sending domain (letters, digits and '-' labels, at most 250 characters, no
+    C(sendcloud)/C(ifaxin)), lower-cases it and drops a trailing dot.
+  - Refuses a sending domain that already receives mail (MX records not at SendCloud) unless
+    O(allow_existing_mx); warns on a zone apex and on mailbox-like names (C(mail.), C(smtp.)).
+  - Validates the API user names, the sender and reply-to addresses.
+  - Reads the SendCloud account (one C(userinfo/get)): credentials, KYC, quota, reputation.
+  - Reports every problem at once; each names the tenant, the field, the problem and the fix.
+  - Read-only; identical in check mode.
+options:
+  tenant_id: {description: Tenant id (for messages)., type: str, required: true}
+  sending_domain: {description: The sending domain from the inventory., type: str, required: true}
+  zone: {description: The DNS zone; found by SOA lookup when omitted., type: str}
+  nameservers: {description: Nameservers (host[:port]) to ask instead of the system resolver., type: list, elements: str, default: []}
+  allow_existing_mx: {description: Allow a sending domain that already has MX records not at SendCloud., type: bool, default: false}
+  sender_address: {description: Sender address., type: str, required: true}
+  reply_to_address: {description: Reply-To address., type: str, required: true}
+  sender_domain_mismatch:
+    description: What a sender address outside the sending domain causes.
+    type: str
+    choices: [warn, fail]
+    default: fail
+  api_user_names: {description: "API user names per role (batch, trigger).", type: dict, required: true}
+  require_kyc: {description: Fail when enterprise verification is incomplete., type: bool, default: false}
+  min_quota: {description: Warn when less of today's quota remains., type: int, default: 0}
+  min_balance: {description: Warn when the available balance is lower (domestic)., type: float}
+  check_account: {description: Read the SendCloud account., type: bool, default: true}
+  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
+  api_base: {description: API base URL., type: str}
+  api_user: {description: API_USER for management calls., type: str, required: true}
+  api_key: {description: Its API_KEY., type: str, required: true}
+  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+author: mailops
+"""
+
+EXAMPLES = r"""
+- name: Preflight the tenant
+  mailops_preflight:
+    tenant_id: acme
+    sending_domain: news.acme.example
+    sender_address: marketing@news.acme.example
+    reply_to_address: service@acme.example
+    api_user_names: {batch: acme_batch, trigger: acme_trigger}
+    api_user: "{{ sendcloud_api_user }}"
+    api_key: "{{ sendcloud_api_key }}"
+"""
+
+RETURN = r"""
+sending_domain: {description: The normalised sending domain., returned: success, type: str}
+zone: {description: The zone that holds it., returned: success, type: str}
+account: {description: The account state (see sendcloud_account_info)., returned: when check_account, type: dict}
+notes: {description: Normalisations applied., returned: success, type: list, elements: str}
+problems: {description: Every problem found (on failure)., returned: failure, type: list, elements: str}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.mailops import preflight
+from ansible.module_utils.mailops.dns.propagation import query_served
+from ansible.module_utils.mailops.dns.records import Record
+from ansible.module_utils.mailops.dns.resolver import parse_nameserver
+from ansible.module_utils.mailops.dns.zone import find_zone
+from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, run, sendcloud_client
+from ansible.module_utils.mailops.sendcloud.account import account_info
+
+ARGUMENT_SPEC = dict(
+    SENDCLOUD_ARGS,
+    tenant_id={"type": "str", "required": True},
+    sending_domain={"type": "str", "required": True},
+    zone={"type": "str"},
+    nameservers={"type": "list", "elements": "str", "default": []},
+    allow_existing_mx={"type": "bool", "default": False},
+    sender_address={"type": "str", "required": True},
+    reply_to_address={"type": "str", "required": True},
+    sender_domain_mismatch={"type": "str", "default": "fail", "choices": ["warn", "fail"]},
+    api_user_names={"type": "dict", "required": True},
+    require_kyc={"type": "bool", "default": False},
+    min_quota={"type": "int", "default": 0},
+    min_balance={"type": "float"},
+    check_account={"type": "bool", "default": True},
+)
+
+
+def served_mx(domain: str, nameservers: list[str]) -> list[str]:
+    servers = [parse_nameserver(ns) for ns in nameservers]
+    if not servers:
+        import dns.resolver
+        try:
+            return [r.exchange.to_text(omit_final_dot=True)
+                    for r in dns.resolver.resolve(domain, "MX")]
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+    values = query_served(servers[0], Record(domain, "MX", None))
+    return [value.split()[-1] for value in values]
+
+
+def check(module: AnsibleModule) -> dict:
+    params = module.params
+    findings = preflight.Findings(params["tenant_id"])
+    domain = preflight.normalise_domain(params["sending_domain"], findings)
+    preflight.check_domain(domain, findings)
+    preflight.check_api_user_names(params["api_user_names"], findings)
+    mismatch_fails = params["sender_domain_mismatch"] == "fail"
+    preflight.check_address("sender_address", params["sender_address"], domain, findings,
+                            must_match_domain=True, mismatch_is_error=mismatch_fails)
+    preflight.check_address("reply_to_address", params["reply_to_address"], domain, findings,
+                            must_match_domain=False, mismatch_is_error=False)
+    zone = None
+    if not findings.errors:
+        nameservers = params["nameservers"]
+        zone = params["zone"] or find_zone(domain, [parse_nameserver(n) for n in nameservers] or None)
+        preflight.check_existing_mail(domain, zone, served_mx(domain, nameservers),
+                                      params["allow_existing_mx"], findings)
+    account = None
+    if params["check_account"]:
+        account = account_info(sendcloud_client(params))
+        preflight.check_account(account, params, findings)
+    if findings.errors:
+        module.fail_json(msg=f"preflight found {len(findings.errors)} problem(s): "
+                         + " | ".join(findings.errors), problems=findings.errors)
+    return {"changed": False, "sending_domain": domain, "zone": zone, "account": account,
+            "notes": findings.notes, "warnings": findings.warnings}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module, lambda: check(module))
+
+
+if __name__ == "__main__":
+    main()

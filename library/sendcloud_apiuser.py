@@ -1,0 +1,133 @@
+#!/usr/bin/python
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: sendcloud_apiuser
+short_description: Ensure a tenant's batch and trigger API users exist; capture new keys once
+description:
+  - One C(apiuser/list) call; creates only the API users that are missing (C(emailType) 1 for
+    batch, 0 for trigger), bound to the sending domain with the tracking options; updates the
+    tracking options of existing ones (C(apiuser/update) keeps the key).
+  - The key SendCloud returns on creation (C(nameKey)) is written at once, atomically and
+    encrypted in ansible-vault format, to the tenant's credential file, before the next API user
+    is created. It is never returned, logged or regenerated.
+  - Refuses to adopt an API user whose type or domain differs, or whose key is not in the
+    credential file, and says how to recover.
+  - Holds a per-tenant lock file beside the credential file while it runs.
+options:
+  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
+  api_base: {description: API base URL., type: str}
+  api_user: {description: API_USER for management calls., type: str, required: true}
+  api_key: {description: Its API_KEY., type: str, required: true}
+  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+  tenant_id: {description: The tenant (names the credential file and lock)., type: str, required: true}
+  domain: {description: The verified sending domain to bind the API users to., type: str, required: true}
+  names:
+    description: API user names per role.
+    type: dict
+    required: true
+    suboptions:
+      batch: {description: Name of the batch (marketing) API user., type: str, required: true}
+      trigger: {description: Name of the trigger (notification) API user., type: str, required: true}
+  tracking:
+    description: Tracking options for both API users.
+    type: dict
+    default: {}
+    suboptions:
+      open: {description: Open tracking., type: bool, default: true}
+      click: {description: Click tracking., type: bool, default: false}
+      unsubscribe: {description: Unsubscribe link., type: bool, default: true}
+  credentials_file: {description: The tenant's vaulted credential file., type: path, required: true}
+  vault_password_file: {description: File holding the vault password for the credential file., type: path, required: true}
+  vault_id: {description: Vault id label written in the file header., type: str, default: default}
+  allow_domain_change:
+    description: Re-point existing API users bound to another domain (used by rebind.yml only).
+    type: bool
+    default: false
+  lock_timeout: {description: Seconds to wait for another run holding the tenant lock., type: float, default: 120}
+author: mailops
+"""
+
+EXAMPLES = r"""
+- name: Ensure the API users and capture their keys
+  sendcloud_apiuser:
+    api_user: "{{ sendcloud_api_user }}"
+    api_key: "{{ sendcloud_api_key }}"
+    tenant_id: acme
+    domain: news.acme.example
+    names: {batch: acme_batch, trigger: acme_trigger}
+    tracking: {open: true, click: false, unsubscribe: true}
+    credentials_file: "{{ inventory_dir }}/credentials/acme.vault.yml"
+    vault_password_file: "{{ inventory_dir }}/.vault_pass"
+    vault_id: sandbox
+"""
+
+RETURN = r"""
+api_users:
+  description: One entry per role; keys are never returned.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    role: {description: batch or trigger., type: str}
+    name: {description: API user name., type: str}
+    action: {description: create, update or unchanged., type: str}
+    after: {description: The API user as it is (or will be) at SendCloud., type: dict}
+    key_captured: {description: Whether a new key was written to the credential file in this run., type: bool}
+credentials_file:
+  description: Path of the credential file.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, run, sendcloud_client
+from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
+
+ARGUMENT_SPEC = dict(
+    SENDCLOUD_ARGS,
+    tenant_id={"type": "str", "required": True},
+    domain={"type": "str", "required": True},
+    names={"type": "dict", "required": True, "options": {
+        "batch": {"type": "str", "required": True},
+        "trigger": {"type": "str", "required": True}}},
+    tracking={"type": "dict", "default": {}, "options": {
+        "open": {"type": "bool", "default": True},
+        "click": {"type": "bool", "default": False},
+        "unsubscribe": {"type": "bool", "default": True}}},
+    credentials_file={"type": "path", "required": True},
+    vault_password_file={"type": "path", "required": True, "no_log": False},
+    vault_id={"type": "str", "default": "default"},
+    allow_domain_change={"type": "bool", "default": False},
+    lock_timeout={"type": "float", "default": 120},
+)
+
+
+def ensure(module: AnsibleModule) -> dict:
+    params = module.params
+    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
+                            params["vault_id"])
+    service = ApiUserService(sendcloud_client(params), store, params["tenant_id"])
+    domain = params["domain"].strip().rstrip(".").lower()
+    credentials_dir = str(store.path.parent)
+    with tenant_lock(credentials_dir, params["tenant_id"], params["lock_timeout"]):
+        plan = service.plan(params["names"], domain, params["tracking"] or {},
+                            params["allow_domain_change"])
+        if not module.check_mode:
+            service.apply(plan)
+    entries = [{"role": c.role, "name": c.name, "action": c.action, "before": c.before,
+                "after": c.after, "key_captured": c.key_captured} for c in plan.changes]
+    return {"changed": plan.changed, "api_users": entries, "credentials_file": str(store.path),
+            "diff": {"before": [c.before for c in plan.changes if c.before],
+                     "after": [dict(c.after, key="(known after apply)") if c.action == "create"
+                               else c.after for c in plan.changes]}}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module, lambda: ensure(module))
+
+
+if __name__ == "__main__":
+    main()

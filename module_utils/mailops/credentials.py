@@ -1,0 +1,122 @@
+"""The tenant's credential file: API keys, encrypted in ansible-vault format.
+
+One YAML document per tenant, vaulted as a whole::
+
+    tenant_id: acme
+    api_users:
+      acme_batch: {key: ..., email_type: batch, domain: news.acme.example, captured_at: ...}
+
+A key is written the moment SendCloud shows it (temp file in the same directory, fsync,
+rename, fsync of the directory, mode 0600), so a crash can leave the old file or the new
+file, never half of one. A per-tenant lock file beside it serialises concurrent runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ansible.module_utils.mailops import vault
+from ansible.module_utils.mailops.errors import MailopsError, ValidationError
+
+
+def read_password(password_file: str) -> bytes:
+    path = Path(password_file)
+    if not path.is_file():
+        raise ValidationError(
+            f"vault password file {password_file} does not exist",
+            hint="set credentials_vault_password_file to the file that holds "
+            "this inventory's vault password",
+        )
+    password = path.read_bytes().strip()
+    if not password:
+        raise ValidationError(f"vault password file {password_file} is empty")
+    return password
+
+
+class CredentialStore:
+    def __init__(self, path: str, password: bytes, vault_id: str = "default") -> None:
+        self.path = Path(path)
+        self.password = password
+        self.vault_id = vault_id
+
+    def load(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"api_users": {}}
+        plaintext = vault.decrypt(self.path.read_text(), self.password, source=str(self.path))
+        document = yaml.safe_load(plaintext) or {}
+        document.setdefault("api_users", {})
+        return document
+
+    def keys(self) -> dict[str, str]:
+        return {
+            name: entry["key"]
+            for name, entry in self.load()["api_users"].items()
+            if entry.get("key")
+        }
+
+    def add_key(self, tenant_id: str, api_user: str, key: str, **details: Any) -> None:
+        document = self.load()
+        document["tenant_id"] = tenant_id
+        captured_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        document["api_users"][api_user] = {"key": key, **details, "captured_at": captured_at}
+        self._write(yaml.safe_dump(document, sort_keys=True).encode())
+
+    def _write(self, plaintext: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        text = vault.encrypt(plaintext, self.password, self.vault_id)
+        fd, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp_name, self.path)
+        except BaseException:
+            if os.path.exists(temp_name):
+                os.unlink(temp_name)
+            raise
+        directory_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
+
+
+@contextmanager
+def tenant_lock(
+    credentials_dir: str, tenant_id: str, timeout: float = 120.0, poll: float = 0.2
+) -> Iterator[None]:
+    """An exclusive lock per tenant: two runs on one tenant never create anything twice,
+    runs on different tenants never wait for each other."""
+    directory = Path(credentials_dir)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock_path = directory / f".{tenant_id}.lock"
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise MailopsError(
+                        f"tenant {tenant_id} is locked by another run ({lock_path}) "
+                        f"for more than {timeout:.0f}s",
+                        hint="wait for the other run to finish; the lock is released "
+                        "automatically when that process exits",
+                    ) from None
+                time.sleep(poll)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,1 @@
+"""Provider-neutral DNS engine for mail-domain records (SPF, DKIM, DMARC, verify, MX, tracking)."""

@@ -1,0 +1,376 @@
+"""The engine: compare desired and existing records and build an ordered, explainable plan.
+
+Ownership rule: only the records SendCloud asks for are managed. A foreign record at the same
+name is only ever deleted under ``on_conflict=replace``, and only where it blocks ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ansible.module_utils.mailops.dns.records import (
+    UNKNOWN_VALUE_TEXT,
+    ExistingRecord,
+    Record,
+)
+from ansible.module_utils.mailops.dns.spf import contains_desired, is_spf, merge_spf
+from ansible.module_utils.mailops.errors import ConflictError, ValidationError
+
+CONFLICT_POLICIES = ("keep_and_fail", "keep_and_warn", "replace")
+ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write: create (after only), update (before and after), delete (before only)."""
+
+    action: str
+    before: Record | None
+    after: Record | None
+    reason: str
+    record_id: str | None = None
+
+    @property
+    def record(self) -> Record:
+        """The record this change is about (after for create/update, before for delete)."""
+        chosen = self.after if self.after is not None else self.before
+        assert chosen is not None
+        return chosen
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action,
+            "name": self.record.name,
+            "type": self.record.type,
+            "purpose": self.record.purpose,
+            "before": self.before.to_dict() if self.before else None,
+            "after": self.after.to_dict() if self.after else None,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the plan does for one desired record: create, update, unchanged or kept."""
+
+    desired: Record
+    action: str
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        value = self.desired.value
+        return {
+            "name": self.desired.name,
+            "type": self.desired.type,
+            "value": UNKNOWN_VALUE_TEXT if value is None else value,
+            "priority": self.desired.priority,
+            "purpose": self.desired.purpose,
+            "action": self.action,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class RecordPlan:
+    """Ordered changes plus what stays as it is; check mode reports it, apply performs it."""
+
+    changes: list[Change] = field(default_factory=list)
+    unchanged: list[Record] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def has_unknown_values(self) -> bool:
+        return any(
+            change.after is not None and change.after.value is None for change in self.changes
+        )
+
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "delete": 0, "unchanged": len(self.unchanged)}
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def diff(self) -> dict[str, list[dict[str, object]]]:
+        """Before/after lists of the managed records (touched and unchanged)."""
+        before = [record.to_dict() for record in self.unchanged]
+        after = [record.to_dict() for record in self.unchanged]
+        for change in self.changes:
+            if change.before is not None:
+                before.append(change.before.to_dict())
+            if change.after is not None:
+                after.append(change.after.to_dict())
+        return {"before": before, "after": after}
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "changed": self.changed,
+            "changes": [change.to_dict() for change in self.changes],
+            "unchanged": [record.to_dict() for record in self.unchanged],
+            "records": [outcome.to_dict() for outcome in self.outcomes],
+            "warnings": list(self.warnings),
+            "counts": self.counts(),
+        }
+
+
+class _PlanBuilder:
+    """Collects changes while each purpose rule runs; knows which existing records are taken."""
+
+    def __init__(self, existing: list[ExistingRecord], on_conflict: str) -> None:
+        if on_conflict not in CONFLICT_POLICIES:
+            raise ValidationError(
+                f"on_conflict {on_conflict!r} is unknown",
+                hint=f"use one of {', '.join(CONFLICT_POLICIES)}",
+            )
+        self.existing = existing
+        self.on_conflict = on_conflict
+        self.plan = RecordPlan()
+        self.claimed: set[int] = set()
+
+    def at(self, name: str, record_type: str | None = None) -> list[ExistingRecord]:
+        """Existing records at ``name`` (and type), not yet claimed by an earlier rule."""
+        return [
+            entry
+            for entry in self.existing
+            if entry.record.name == name
+            and (record_type is None or entry.record.type == record_type)
+            and id(entry) not in self.claimed
+        ]
+
+    def claim(self, entry: ExistingRecord) -> None:
+        self.claimed.add(id(entry))
+
+    def unchanged(self, desired: Record, entry: ExistingRecord, reason: str) -> None:
+        self.claim(entry)
+        self.plan.unchanged.append(entry.record)
+        self.plan.outcomes.append(Outcome(desired, "unchanged", reason))
+
+    def create(self, desired: Record, reason: str) -> None:
+        self.plan.changes.append(Change("create", None, desired, reason))
+        self.plan.outcomes.append(Outcome(desired, "create", reason))
+
+    def update(self, desired: Record, entry: ExistingRecord, after: Record, reason: str) -> None:
+        self.claim(entry)
+        self.plan.changes.append(Change("update", entry.record, after, reason, entry.record_id))
+        self.plan.outcomes.append(Outcome(desired, "update", reason))
+
+    def delete(self, entry: ExistingRecord, reason: str) -> None:
+        self.claim(entry)
+        self.plan.changes.append(Change("delete", entry.record, None, reason, entry.record_id))
+
+    def kept(self, desired: Record, reason: str) -> None:
+        self.plan.outcomes.append(Outcome(desired, "kept", reason))
+        self.plan.warnings.append(reason)
+
+    def conflict(self, desired: Record, found: list[ExistingRecord], what: str) -> None:
+        """Raise the keep_and_fail error naming the record, what is there and the options."""
+        present = "; ".join(entry.record.describe() for entry in found)
+        raise ConflictError(
+            f"{desired.describe()} ({desired.purpose}) conflicts with {what} already at "
+            f"{desired.name}: {present}",
+            hint="choose on_conflict: keep_and_fail (default, stop here), keep_and_warn (leave "
+            "the existing record and warn), or replace (delete the existing record and write "
+            "ours); or fix the record by hand",
+        )
+
+
+def _usable(entry: ExistingRecord, desired: Record) -> bool:
+    """Existing record already serves the desired data (a disabled record is drift)."""
+    return not entry.disabled and desired.value is not None and entry.record.same_data(desired)
+
+
+def _plan_spf(builder: _PlanBuilder, desired: Record) -> None:
+    existing_spf = [e for e in builder.at(desired.name, "TXT") if is_spf(e.record.value)]
+    if len(existing_spf) > 1:
+        raise ConflictError(
+            f"{desired.name} has {len(existing_spf)} SPF records: "
+            + "; ".join(e.record.describe() for e in existing_spf)
+            + "; two SPF records make SPF fail (RFC 7208 §4.5) and the merge target is unclear",
+            hint="merge them into one v=spf1 TXT record by hand, then run again",
+        )
+    if not existing_spf:
+        builder.create(desired, "no SPF record at the name")
+        return
+    entry = existing_spf[0]
+    if desired.value is None:
+        after = replace(desired, value=None)
+        builder.update(desired, entry, after, "merge into the existing SPF record")
+        return
+    if contains_desired(entry.record.value or "", desired.value):
+        if entry.disabled:
+            after = replace(entry.record, ttl=desired.ttl, purpose="spf")
+            builder.update(desired, entry, after, "existing SPF record is disabled")
+            return
+        builder.unchanged(desired, entry, "existing SPF record already includes it")
+        return
+    merged = merge_spf(entry.record.value or "", desired.value, desired.name)
+    after = replace(desired, value=merged)
+    builder.update(desired, entry, after, "merge the include into the existing SPF record")
+
+
+def _plan_selector_txt(builder: _PlanBuilder, desired: Record) -> None:
+    """dkim: the selector name is SendCloud's, so a different TXT there is updated."""
+    at_name = builder.at(desired.name, "TXT")
+    for entry in at_name:
+        if _usable(entry, desired):
+            builder.unchanged(desired, entry, "same value")
+            return
+    if not at_name:
+        builder.create(desired, "no TXT record at the selector name")
+        return
+    reason = (
+        "existing DKIM record is disabled"
+        if (desired.value is not None and at_name[0].record.same_data(desired))
+        else "different value at the selector name"
+    )
+    builder.update(desired, at_name[0], desired, reason)
+    for extra in at_name[1:]:
+        builder.plan.warnings.append(
+            f"{extra.record.describe()} is also at the DKIM selector {desired.name}; left in "
+            "place (remove it by hand if it is stale)"
+        )
+
+
+def _plan_verify(builder: _PlanBuilder, desired: Record) -> None:
+    """verify: other TXT records at the name stay; ours is added beside them."""
+    for entry in builder.at(desired.name, "TXT"):
+        if _usable(entry, desired):
+            builder.unchanged(desired, entry, "same value")
+            return
+        if entry.disabled and desired.value is not None and entry.record.same_data(desired):
+            builder.update(desired, entry, desired, "existing record is disabled")
+            return
+    builder.create(desired, "value not present at the name")
+
+
+def _plan_dmarc(builder: _PlanBuilder, desired: Record) -> None:
+    existing_dmarc = [
+        e
+        for e in builder.at(desired.name, "TXT")
+        if (e.record.value or "").strip().lower().startswith("v=dmarc1")
+    ]
+    for entry in existing_dmarc:
+        if _usable(entry, desired):
+            builder.unchanged(desired, entry, "same value")
+            return
+    if not existing_dmarc:
+        builder.create(desired, "no DMARC record at the name")
+        return
+    if builder.on_conflict == "keep_and_fail":
+        builder.conflict(desired, existing_dmarc, "a different DMARC record")
+    if builder.on_conflict == "keep_and_warn":
+        builder.kept(
+            desired,
+            f"kept the existing DMARC record at {desired.name} "
+            f"({existing_dmarc[0].record.describe()}); ours ({desired.describe()}) was not "
+            "written because a second DMARC record would disable DMARC",
+        )
+        for entry in existing_dmarc:
+            builder.claim(entry)
+        return
+    builder.update(desired, existing_dmarc[0], desired, "replace the different DMARC record")
+    for extra in existing_dmarc[1:]:
+        builder.delete(extra, "replace: a second DMARC record would disable DMARC")
+
+
+def _plan_mx_group(builder: _PlanBuilder, desired_mx: list[Record]) -> None:
+    """All desired MX records at one name, planned together (foreign MX found once)."""
+    name = desired_mx[0].name
+    at_name = builder.at(name, "MX")
+    our_targets = {record.value for record in desired_mx}
+    foreign = [entry for entry in at_name if entry.record.value not in our_targets]
+    pending: list[Record] = []
+    for desired in desired_mx:
+        same_target = [
+            e for e in at_name if e.record.value == desired.value and id(e) not in builder.claimed
+        ]
+        exact = [e for e in same_target if _usable(e, desired)]
+        if exact:
+            builder.unchanged(desired, exact[0], "same target and priority")
+        elif same_target:
+            builder.update(desired, same_target[0], desired, "different priority or disabled")
+        else:
+            pending.append(desired)
+    if foreign and builder.on_conflict == "keep_and_fail":
+        builder.conflict(desired_mx[0], foreign, "foreign MX records")
+    if foreign and builder.on_conflict == "replace":
+        for entry in foreign:
+            builder.delete(entry, "replace: foreign MX at the sending domain")
+    if foreign and builder.on_conflict == "keep_and_warn":
+        for entry in foreign:
+            builder.claim(entry)
+        builder.plan.warnings.append(
+            f"foreign MX records kept at {name} beside SendCloud's: "
+            + "; ".join(entry.record.describe() for entry in foreign)
+            + " (mail for this name may go elsewhere)"
+        )
+    for desired in pending:
+        builder.create(desired, _mx_create_reason(bool(foreign), builder.on_conflict))
+
+
+def _mx_create_reason(has_foreign: bool, on_conflict: str) -> str:
+    if not has_foreign:
+        return "no MX to this target"
+    if on_conflict == "keep_and_warn":
+        return "added beside foreign MX"
+    return "replaces foreign MX"
+
+
+def _plan_tracking(builder: _PlanBuilder, desired: Record) -> None:
+    cnames = builder.at(desired.name, "CNAME")
+    for entry in cnames:
+        if _usable(entry, desired):
+            builder.unchanged(desired, entry, "same target")
+            return
+    other_data = [e for e in builder.at(desired.name) if e.record.type != "CNAME"]
+    if other_data and builder.on_conflict == "keep_and_fail":
+        builder.conflict(desired, other_data, "other data (a CNAME cannot coexist with it)")
+    if other_data and builder.on_conflict == "keep_and_warn":
+        builder.kept(
+            desired,
+            f"tracking CNAME {desired.name} not written: the name holds other data "
+            f"({'; '.join(e.record.describe() for e in other_data)}) and a CNAME cannot coexist",
+        )
+        return
+    for entry in other_data:
+        builder.delete(entry, "replace: a CNAME cannot coexist with other data")
+    if cnames:
+        builder.update(desired, cnames[0], desired, "different CNAME target")
+    else:
+        builder.create(desired, "no CNAME at the name")
+
+
+def plan_changes(
+    desired: list[Record], existing: list[ExistingRecord], on_conflict: str = "keep_and_fail"
+) -> RecordPlan:
+    """Build the plan that makes ``existing`` serve every desired record.
+
+    Raises ConflictError (keep_and_fail, or two SPF records) and ValidationError (SPF over the
+    lookup limit, bad policy). Changes are ordered delete, update, create.
+    """
+    builder = _PlanBuilder(existing, on_conflict)
+    mx_by_name: dict[str, list[Record]] = {}
+    for record in desired:
+        if record.type == "MX":
+            mx_by_name.setdefault(record.name, []).append(record)
+    for record in desired:
+        if record.type == "MX":
+            group = mx_by_name.pop(record.name, None)
+            if group:
+                _plan_mx_group(builder, group)
+        elif record.type == "CNAME":
+            _plan_tracking(builder, record)
+        elif record.purpose == "spf":
+            _plan_spf(builder, record)
+        elif record.purpose == "dkim":
+            _plan_selector_txt(builder, record)
+        elif record.purpose == "dmarc":
+            _plan_dmarc(builder, record)
+        else:
+            _plan_verify(builder, record)
+    builder.plan.changes.sort(key=lambda change: ACTION_ORDER[change.action])
+    return builder.plan

@@ -1,0 +1,54 @@
+"""The provider interface and provider quirks as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ansible.module_utils.mailops.dns.plan import Change
+from ansible.module_utils.mailops.dns.records import ExistingRecord
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """What differs between providers, as data rather than ``if provider == ...``."""
+
+    name: str
+    default_ttl: int
+    min_ttl: int
+    min_ttl_rule: str
+    supported_types: tuple[str, ...] = ("TXT", "MX", "CNAME")
+    txt_encoding: str = "raw"  # raw: unquoted logical value; presentation: quoted, split strings
+    bulk_writes: bool = False  # True: all changes of a zone in one request
+    requests_per_hour: int | None = None
+
+
+@dataclass
+class ApplyResult:
+    """What ``apply_changes`` did: ``applied`` (written) or ``pending_human`` (manual)."""
+
+    status: str = "applied"
+    writes: int = 0
+    change_file: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"status": self.status, "writes": self.writes, "change_file": self.change_file}
+
+
+class DNSProvider:
+    """Interface every provider implements (one file per provider)."""
+
+    info: ProviderInfo
+
+    def find_zone(self, fqdn: str) -> str | None:
+        """The zone holding ``fqdn`` when the provider can tell (else None: SOA lookup)."""
+        return None
+
+    def min_ttl(self, zone: str) -> int:
+        return self.info.min_ttl
+
+    def list_records(self, zone: str, names: set[str]) -> list[ExistingRecord]:
+        raise NotImplementedError
+
+    def apply_changes(self, zone: str, changes: list[Change]) -> ApplyResult:
+        raise NotImplementedError

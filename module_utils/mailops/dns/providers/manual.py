@@ -1,0 +1,123 @@
+"""Manual provider: writes a change request for a human; never writes DNS itself."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+
+from ansible.module_utils.mailops.dns.plan import Change
+from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider, ProviderInfo
+from ansible.module_utils.mailops.dns.records import ExistingRecord, Record, relative_name
+from ansible.module_utils.mailops.dns.resolver import Nameserver, read_records
+from ansible.module_utils.mailops.dns.txt import quote_txt
+from ansible.module_utils.mailops.dns.zone import find_zone
+from ansible.module_utils.mailops.errors import MailopsError, ValidationError
+
+MANUAL_INFO = ProviderInfo(
+    name="manual",
+    default_ttl=600,
+    min_ttl=0,
+    min_ttl_rule="whatever the human's provider allows",
+    txt_encoding="presentation",
+    bulk_writes=True,
+)
+
+
+def zone_file_line(record: Record) -> str:
+    """Presentation-format line (TXT split and quoted; MX/CNAME targets absolute)."""
+    if record.type == "TXT":
+        rdata = quote_txt(record.value or "")
+    elif record.type == "MX":
+        rdata = f"{record.priority} {record.value}."
+    else:
+        rdata = f"{record.value}."
+    ttl = record.ttl if record.ttl is not None else MANUAL_INFO.default_ttl
+    return f"{record.name}. {ttl} IN {record.type} {rdata}"
+
+
+def render_change_request(tenant: str, zone: str, changes: list[Change]) -> str:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"# DNS change request: {tenant} / zone {zone}",
+        "",
+        f"Written {stamp} by the mailops `dns_record_set` module (provider `manual`).",
+        "Apply these changes at the DNS provider of the zone; the playbook waits until every",
+        "authoritative nameserver serves them. Records not listed here must stay as they are.",
+        "",
+        "| action | name | type | value | TTL |",
+        "|---|---|---|---|---|",
+    ]
+    for change in changes:
+        record = change.record
+        value = record.value if record.type != "MX" else f"{record.priority} {record.value}"
+        if change.action == "update" and change.before is not None:
+            value = f"{change.before.value} → {value}"
+        host = relative_name(record.name, zone)
+        cell = (value or "").replace("|", "\\|")
+        lines.append(f"| {change.action} | {host} | {record.type} | `{cell}` | {record.ttl} |")
+    lines += ["", "Zone-file lines (presentation format):", "", "```"]
+    for change in changes:
+        if change.action in ("delete", "update") and change.before is not None:
+            lines.append(f"; remove: {zone_file_line(change.before)}")
+        if change.after is not None:
+            lines.append(zone_file_line(change.after))
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def write_atomically(path: str, content: str) -> None:
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".change-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_path, path)
+    except OSError as exc:
+        if os.path.exists(temp_path):
+            os.unlink(temp_path)
+        raise MailopsError(
+            f"cannot write the DNS change request {path}: {exc}",
+            hint="make manual_change_dir writable",
+        ) from exc
+
+
+class ManualProvider(DNSProvider):
+    info = MANUAL_INFO
+
+    def __init__(
+        self, change_dir: str, tenant: str = "tenant", nameservers: list[Nameserver] | None = None
+    ) -> None:
+        if not change_dir:
+            raise ValidationError(
+                "provider manual needs a directory for change requests",
+                hint="set manual_change_dir",
+            )
+        self.change_dir = change_dir
+        self.tenant = tenant
+        self.nameservers = nameservers or []
+
+    def find_zone(self, fqdn: str) -> str | None:
+        return find_zone(fqdn, self.nameservers or None)
+
+    def list_records(self, zone: str, names: set[str]) -> list[ExistingRecord]:
+        servers = self.nameservers
+        if not servers:
+            from ansible.module_utils.mailops.dns.propagation import discover_nameservers
+
+            servers = discover_nameservers(zone)
+        return read_records(servers[0], names)
+
+    def change_file(self, zone: str) -> str:
+        safe_tenant = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.tenant)
+        return os.path.join(self.change_dir, f"{safe_tenant}--{zone}.md")
+
+    def apply_changes(self, zone: str, changes: list[Change]) -> ApplyResult:
+        if not changes:
+            return ApplyResult(writes=0)
+        path = self.change_file(zone)
+        write_atomically(path, render_change_request(self.tenant, zone, changes))
+        return ApplyResult(status="pending_human", writes=0, change_file=path)

@@ -1,0 +1,200 @@
+"""The bodies of the ``dns_record_set`` and ``dns_propagation`` modules (plain Python)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.module_utils.mailops.dns.plan import CONFLICT_POLICIES, RecordPlan, plan_changes
+from ansible.module_utils.mailops.dns.propagation import (
+    DEFAULT_MAX_INTERVAL,
+    DEFAULT_TIMEOUT,
+    discover_nameservers,
+    wait_for_records,
+)
+from ansible.module_utils.mailops.dns.providers import PROVIDER_NAMES, create_provider
+from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider
+from ansible.module_utils.mailops.dns.records import (
+    Record,
+    clamp_ttls,
+    normalize_name,
+    record_from_dict,
+    relative_name,
+)
+from ansible.module_utils.mailops.dns.resolver import Nameserver, parse_nameserver
+from ansible.module_utils.mailops.dns.zone import find_zone
+from ansible.module_utils.mailops.errors import ValidationError
+
+RECORD_OPTIONS: dict[str, dict[str, Any]] = {
+    "type": {"type": "str", "required": True, "choices": ["TXT", "MX", "CNAME"]},
+    "name": {"type": "str", "required": True},
+    "value": {"type": "str"},
+    "priority": {"type": "int"},
+    "purpose": {
+        "type": "str",
+        "default": "",
+        "choices": ["spf", "dkim", "dmarc", "mx", "verify", "tracking", ""],
+    },
+    "ttl": {"type": "int"},
+}
+
+RECORD_SET_ARGS: dict[str, dict[str, Any]] = {
+    "tenant": {"type": "str", "default": ""},
+    "zone": {"type": "str"},
+    "records": {"type": "list", "elements": "dict", "required": True, "options": RECORD_OPTIONS},
+    "ttl": {"type": "int", "default": 600},
+    "provider": {"type": "str", "required": True, "choices": list(PROVIDER_NAMES)},
+    "on_conflict": {"type": "str", "default": "keep_and_fail", "choices": list(CONFLICT_POLICIES)},
+    "nameservers": {"type": "list", "elements": "str", "default": []},
+    "dnspod_secret_id": {"type": "str", "no_log": True},
+    "dnspod_secret_key": {"type": "str", "no_log": True},
+    "dnspod_api_endpoint": {"type": "str", "default": "dnspod.tencentcloudapi.com"},
+    "dnspod_api_scheme": {"type": "str", "default": "https", "choices": ["https", "http"]},
+    "rfc2136_server": {"type": "str"},
+    "rfc2136_port": {"type": "int", "default": 53},
+    "rfc2136_key_name": {"type": "str"},
+    "rfc2136_key_secret": {"type": "str", "no_log": True},
+    "rfc2136_key_algorithm": {"type": "str", "default": "hmac-sha256"},
+    "manual_change_dir": {"type": "str"},
+}
+
+PROPAGATION_ARGS: dict[str, dict[str, Any]] = {
+    "records": {"type": "list", "elements": "dict", "required": True, "options": RECORD_OPTIONS},
+    "zone": {"type": "str"},
+    "nameservers": {"type": "list", "elements": "str", "default": []},
+    "timeout": {"type": "float", "default": DEFAULT_TIMEOUT},
+    "interval": {"type": "float", "default": DEFAULT_MAX_INTERVAL},
+}
+
+
+def _require(params: dict[str, Any], names: list[str], provider: str) -> None:
+    missing = [name for name in names if not params.get(name)]
+    if missing:
+        raise ValidationError(
+            f"provider {provider} needs {', '.join(missing)}",
+            hint=f"set {', '.join(missing)} in the inventory (vaulted for secrets)",
+        )
+
+
+def build_provider(params: dict[str, Any]) -> DNSProvider:
+    provider = params["provider"]
+    nameservers = [parse_nameserver(text) for text in params.get("nameservers") or []]
+    if provider == "dnspod":
+        _require(params, ["dnspod_secret_id", "dnspod_secret_key"], provider)
+        return create_provider(
+            "dnspod",
+            secret_id=params["dnspod_secret_id"],
+            secret_key=params["dnspod_secret_key"],
+            endpoint=params.get("dnspod_api_endpoint") or "dnspod.tencentcloudapi.com",
+            scheme=params.get("dnspod_api_scheme") or "https",
+        )
+    if provider == "rfc2136":
+        _require(params, ["rfc2136_server", "rfc2136_key_name", "rfc2136_key_secret"], provider)
+        return create_provider(
+            "rfc2136",
+            server=params["rfc2136_server"],
+            port=params.get("rfc2136_port") or 53,
+            key_name=params["rfc2136_key_name"],
+            key_secret=params["rfc2136_key_secret"],
+            key_algorithm=params.get("rfc2136_key_algorithm") or "hmac-sha256",
+        )
+    _require(params, ["manual_change_dir"], provider)
+    return create_provider(
+        "manual",
+        change_dir=params["manual_change_dir"],
+        tenant=params.get("tenant") or "tenant",
+        nameservers=nameservers,
+    )
+
+
+def _shortest_name(entries: list[dict[str, Any]]) -> str:
+    names = [normalize_name(entry["name"]) for entry in entries]
+    return min(names, key=lambda name: name.count("."))
+
+
+def resolve_zone(params: dict[str, Any], provider: DNSProvider) -> str:
+    """The zone option, else the provider's answer, else an SOA lookup."""
+    if params.get("zone"):
+        return normalize_name(params["zone"])
+    fqdn = _shortest_name(params["records"])
+    zone = provider.find_zone(fqdn)
+    if zone:
+        return zone
+    nameservers = [parse_nameserver(text) for text in params.get("nameservers") or []]
+    return find_zone(fqdn, nameservers or None)
+
+
+def desired_records(params: dict[str, Any], zone: str) -> list[Record]:
+    records = [record_from_dict(entry, zone, params["ttl"]) for entry in params["records"]]
+    for record in records:
+        relative_name(record.name, zone)  # raises when the record is outside the zone
+    return records
+
+
+def record_set_result(
+    zone: str, plan: RecordPlan, applied: ApplyResult | None, warnings: list[str]
+) -> dict[str, Any]:
+    plan_view = plan.to_dict()
+    result: dict[str, Any] = {
+        "changed": plan.changed,
+        "zone": zone,
+        "records": plan_view["records"],
+        "changes": plan_view["changes"],
+        "counts": plan_view["counts"],
+        "status": "planned" if applied is None else applied.status,
+        "warnings": warnings + plan.warnings,
+        "diff": plan.diff(),
+    }
+    if applied is not None and applied.change_file:
+        result["change_file"] = applied.change_file
+    return result
+
+
+def run_record_set(
+    params: dict[str, Any], check_mode: bool, provider: DNSProvider | None = None
+) -> dict[str, Any]:
+    """Plan (and unless ``check_mode`` apply) the tenant's records at the provider."""
+    chosen = provider or build_provider(params)
+    zone = resolve_zone(params, chosen)
+    where = f"zone {zone} at {chosen.info.name}"
+    records, warnings = clamp_ttls(desired_records(params, zone), chosen.min_ttl(zone), where)
+    existing = chosen.list_records(zone, {record.name for record in records})
+    plan = plan_changes(records, existing, params["on_conflict"])
+    applied = None
+    if plan.changed and not check_mode:
+        applied = chosen.apply_changes(zone, plan.changes)
+    elif not plan.changed:
+        applied = ApplyResult(status="unchanged")
+    return record_set_result(zone, plan, applied, warnings)
+
+
+def propagation_nameservers(params: dict[str, Any], records: list[Record]) -> list[Nameserver]:
+    if params.get("nameservers"):
+        return [parse_nameserver(text) for text in params["nameservers"]]
+    zone = params.get("zone") or find_zone(
+        min((r.name for r in records), key=lambda n: n.count("."))
+    )
+    return discover_nameservers(normalize_name(zone))
+
+
+def run_propagation(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Wait for the records on every nameserver; check mode asks once and never fails."""
+    zone = params.get("zone")
+    records = [record_from_dict(entry, zone, 0) for entry in params["records"]]
+    warnings: list[str] = []
+    if check_mode:
+        unknown = [record for record in records if record.value is None]
+        warnings += [f"{record.describe()} not checked: value not known yet" for record in unknown]
+        records = [record for record in records if record.value is not None]
+    nameservers = propagation_nameservers(params, records)
+    result = wait_for_records(
+        records,
+        nameservers,
+        timeout=params["timeout"],
+        max_interval=params["interval"],
+        max_rounds=1 if check_mode else None,
+        raise_on_timeout=not check_mode,
+    )
+    report = result.to_dict()
+    if check_mode and not result.complete:
+        warnings.append(f"not yet served everywhere: {result.describe_missing()}")
+    return {"changed": False, **report, "warnings": warnings}

@@ -1,0 +1,85 @@
+"""SPF helpers: recognise, merge SendCloud's include into an existing record, count DNS lookups."""
+
+from __future__ import annotations
+
+from ansible.module_utils.mailops.errors import ValidationError
+
+MAX_DNS_LOOKUPS = 10
+LOOKUP_MECHANISMS = ("include", "a", "mx", "ptr", "exists")
+QUALIFIERS = "+-~?"
+
+
+def is_spf(value: str | None) -> bool:
+    """RFC 7208 §4.5: the record starts with ``v=spf1`` followed by a space or the end."""
+    if value is None:
+        return False
+    text = value.strip().lower()
+    return text == "v=spf1" or text.startswith("v=spf1 ")
+
+
+def spf_terms(value: str) -> list[str]:
+    """The terms after ``v=spf1``."""
+    return value.split()[1:]
+
+
+def _mechanism_name(term: str) -> str:
+    bare = term.lstrip(QUALIFIERS).lower()
+    for separator in (":", "/", "="):
+        bare = bare.split(separator, 1)[0]
+    return bare
+
+
+def count_dns_lookups(value: str) -> int:
+    """Number of DNS-querying terms (include, a, mx, ptr, exists, redirect) — RFC 7208 §4.6.4."""
+    count = 0
+    for term in spf_terms(value):
+        name = _mechanism_name(term)
+        if name in LOOKUP_MECHANISMS or (name == "redirect" and "=" in term):
+            count += 1
+    return count
+
+
+def _comparable(term: str) -> str:
+    bare = term.lower()
+    return bare[1:] if bare.startswith("+") else bare
+
+
+def missing_terms(existing: str, desired: str) -> list[str]:
+    """Desired mechanisms (other than ``all``) that the existing record lacks."""
+    have = {_comparable(term) for term in spf_terms(existing)}
+    return [
+        term
+        for term in spf_terms(desired)
+        if _mechanism_name(term) != "all" and _comparable(term) not in have
+    ]
+
+
+def contains_desired(existing: str, desired: str) -> bool:
+    return not missing_terms(existing, desired)
+
+
+def merge_spf(existing: str, desired: str, where: str = "") -> str:
+    """Insert the desired mechanisms into ``existing`` before its ``all`` (or redirect).
+
+    Keeps every other mechanism and the existing ``all`` qualifier. Raises ValidationError when
+    the result would need more than 10 DNS lookups.
+    """
+    to_add = missing_terms(existing, desired)
+    terms = spf_terms(existing)
+    insert_at = len(terms)
+    for index, term in enumerate(terms):
+        if _mechanism_name(term) in ("all", "redirect"):
+            insert_at = index
+            break
+    merged_terms = terms[:insert_at] + to_add + terms[insert_at:]
+    merged = " ".join(["v=spf1", *merged_terms])
+    lookups = count_dns_lookups(merged)
+    if lookups > MAX_DNS_LOOKUPS:
+        raise ValidationError(
+            f"merging {' '.join(to_add)} into the SPF record{' at ' + where if where else ''} "
+            f"({existing!r}) would need {lookups} DNS lookups, over the limit of "
+            f"{MAX_DNS_LOOKUPS} (RFC 7208 §4.6.4); nothing was changed",
+            hint="remove or flatten include/a/mx/ptr/exists mechanisms in the existing SPF "
+            "record, or use a sending sub-domain without an SPF record",
+        )
+    return merged

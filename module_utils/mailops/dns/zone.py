@@ -1,0 +1,66 @@
+"""Zone discovery by SOA lookup, walking up from the record name."""
+
+from __future__ import annotations
+
+import dns.exception
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+from ansible.module_utils.mailops.dns.resolver import Nameserver, query
+from ansible.module_utils.mailops.errors import NotFoundError, TransientError
+
+
+def _soa_owner(response: object) -> str | None:
+    for section in (response.answer, response.authority):  # type: ignore[attr-defined]
+        for rrset in section:
+            if rrset.rdtype == dns.rdatatype.SOA:
+                return rrset.name.to_text(omit_final_dot=True).lower()
+    return None
+
+
+def find_zone_at(fqdn: str, nameservers: list[Nameserver]) -> str:
+    """Ask the given nameservers for the SOA of ``fqdn``, walking up until one answers.
+
+    The zone is the owner of the SOA found in the answer (the name is an apex) or in the
+    authority section (the name is below the apex). Works for delegated sub-zones because each
+    authoritative server answers with its own zone's SOA.
+    """
+    name = dns.name.from_text(fqdn)
+    errors: list[str] = []
+    while len(name.labels) > 1:
+        for server in nameservers:
+            try:
+                response = query(server, name.to_text(), "SOA")
+            except TransientError as exc:
+                errors.append(str(exc))
+                continue
+            if response.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                owner = _soa_owner(response)
+                if owner:
+                    return owner
+            errors.append(f"{server.label}: {dns.rcode.to_text(response.rcode())} for {name}")
+        name = name.parent()
+    raise NotFoundError(
+        f"no zone found for {fqdn} at {', '.join(s.label for s in nameservers)}"
+        + (f" ({errors[-1]})" if errors else ""),
+        hint="set the zone option, or give nameservers authoritative for the zone",
+    )
+
+
+def find_zone_system(fqdn: str, resolver: dns.resolver.Resolver | None = None) -> str:
+    """SOA lookup through the system resolver."""
+    try:
+        zone = dns.resolver.zone_for_name(fqdn, resolver=resolver)
+    except dns.exception.DNSException as exc:
+        raise NotFoundError(
+            f"no zone found for {fqdn} through the system resolver: {exc}",
+            hint="set the zone option or the nameservers option",
+        ) from exc
+    return zone.to_text(omit_final_dot=True).lower()
+
+
+def find_zone(fqdn: str, nameservers: list[Nameserver] | None = None) -> str:
+    if nameservers:
+        return find_zone_at(fqdn, nameservers)
+    return find_zone_system(fqdn)

@@ -1,0 +1,115 @@
+"""The per-tenant onboarding report (JSON and Markdown) and the index of all tenants.
+
+Files are rewritten only when their content changes, so a no-op run writes nothing; the
+``updated_at`` stamp therefore says when the tenant's state last changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    if path.exists() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(temp_name, path)
+    return True
+
+
+def tenant_report(tenant_id: str, facts: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    report = {"tenant_id": tenant_id, **facts}
+    if previous and {k: v for k, v in previous.items() if k != "updated_at"} == report:
+        return previous
+    report["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return report
+
+
+def render_tenant_markdown(report: dict[str, Any]) -> str:
+    domain = report.get("domain") or {}
+    account = report.get("account") or {}
+    binding = report.get("binding") or {}
+    lines = [f"# Tenant {report['tenant_id']}: {domain.get('name', '?')}", "",
+             f"Status: **{report.get('status', '?')}** — updated {report.get('updated_at', '?')}", "",
+             "## DNS records", "", "| purpose | type | name | value | DNS action | served | verified |",
+             "|---|---|---|---|---|---|---|"]
+    for record in report.get("records", []):
+        value = str(record.get("value") or "(known after apply)")
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        lines.append(f"| {record['purpose']} | {record['type']} | {record['name']} | `{shown}` | "
+                     f"{record.get('action', '')} | {_mark(record.get('served'))} | "
+                     f"{_mark(record.get('verified'))} |")
+    lines += ["", "## SendCloud verification", "",
+              f"verify bitmask {domain.get('verify')} (layout {domain.get('layout')}): "
+              + ", ".join(f"{k} {_mark(v)}" for k, v in (domain.get("items") or {}).items()), "",
+              "## API users", "", "| role | name | domain | open | click | unsubscribe | key stored |",
+              "|---|---|---|---|---|---|---|"]
+    for user in report.get("api_users", []):
+        lines.append(f"| {user['role']} | {user['name']} | {user.get('domain')} | {_mark(user.get('open'))} "
+                     f"| {_mark(user.get('click'))} | {_mark(user.get('unsubscribe'))} | "
+                     f"{_mark(user.get('key_stored'))} |")
+    lines += ["", "## Platform binding", "",
+              f"- domain: {binding.get('sending_domain')} ({binding.get('edition')})",
+              f"- sender: {binding.get('sender_name')} <{binding.get('sender_address')}>",
+              f"- reply-to: {binding.get('reply_to_address')}", "",
+              "## Account", "",
+              f"- quota {account.get('quota')}, used today {account.get('quota_used')}, "
+              f"remaining {account.get('quota_remaining')}",
+              f"- reputation {account.get('reputation')}", ""]
+    for warning in report.get("warnings", []):
+        lines.append(f"> warning: {warning}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_index(reports: list[dict[str, Any]]) -> tuple[str, str]:
+    rows = [{"tenant_id": r["tenant_id"], "sending_domain": (r.get("domain") or {}).get("name"),
+             "status": r.get("status"),
+             "quota_remaining": (r.get("account") or {}).get("quota_remaining"),
+             "reputation": (r.get("account") or {}).get("reputation"),
+             "updated_at": r.get("updated_at")} for r in sorted(reports, key=lambda r: r["tenant_id"])]
+    markdown = ["# Onboarding report", "", "| tenant | sending domain | status | quota left | reputation | updated |",
+                "|---|---|---|---|---|---|"]
+    markdown += [f"| [{r['tenant_id']}]({r['tenant_id']}.md) | {r['sending_domain']} | {r['status']} | "
+                 f"{r['quota_remaining']} | {r['reputation']} | {r['updated_at']} |" for r in rows]
+    return json.dumps({"tenants": rows}, indent=2, sort_keys=True) + "\n", "\n".join(markdown) + "\n"
+
+
+def _mark(value: Any) -> str:
+    if value is None:
+        return "-"
+    return "yes" if value else "NO"
+
+
+def compose(domain_result: dict[str, Any], dns_result: dict[str, Any],
+            apiuser_result: dict[str, Any], binding_result: dict[str, Any],
+            account: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
+    """Assemble the report from what the stages returned; nothing is re-read."""
+    domain = domain_result.get("domain") or {}
+    items = domain.get("items") or {}
+    actions = {(r["name"], r["type"], r.get("purpose")): r.get("action")
+               for r in dns_result.get("records", [])}
+    records = [dict(record, action=actions.get((record["name"], record["type"], record["purpose"])),
+                    verified=items.get(record["purpose"]))
+               for record in domain_result.get("records", [])]
+    api_users = [{"role": u["role"], "name": u["name"], **{k: u["after"].get(k) for k in
+                  ("domain", "open", "click", "unsubscribe")}, "key_stored": u["action"] != "create"
+                  or u.get("key_captured")} for u in apiuser_result.get("api_users", [])]
+    binding = binding_result.get("binding") or {}
+    bound = bool(binding) and binding.get("sending_domain") == domain.get("name")
+    status = "verified and bound" if domain.get("verified") and bound else "incomplete"
+    volatile = {"quota", "quota_used", "quota_remaining", "reputation"}
+    return {"status": status, "domain": {k: domain.get(k) for k in ("name", "layout", "verify", "items",
+                                                                        "verified")},
+            "records": records, "api_users": api_users,
+            "binding": {k: v for k, v in binding.items() if k != "api_users"}
+            | {"api_users": {r: u.get("name") for r, u in (binding.get("api_users") or {}).items()}},
+            "account": {k: v for k, v in (account or {}).items() if k in volatile | {"edition"}},
+            "warnings": warnings}

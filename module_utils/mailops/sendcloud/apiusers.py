@@ -1,0 +1,198 @@
+"""The tenant's two API users (batch and trigger): ensure they exist, bound to the sending
+domain with the chosen tracking options, and capture each new key exactly once.
+
+Rules from the seed manual (steps 6 and 10): never rename an API user, never regenerate its key.
+A key that is missing for an existing API user stops the run with recovery steps; it is never
+reset silently, because a reset breaks every binding that uses the old key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible.module_utils.mailops.credentials import CredentialStore
+from ansible.module_utils.mailops.errors import ConflictError, MailopsError, ValidationError
+from ansible.module_utils.mailops.http import AmbiguousWriteError
+from ansible.module_utils.mailops.sendcloud.client import SendCloudClient
+
+EMAIL_TYPES = {"trigger": 0, "batch": 1}
+EMAIL_TYPE_LABELS = {"触发": 0, "trigger": 0, "批量": 1, "batch": 1, "0": 0, "1": 1}
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{6,32}$")
+TRACKING_FIELDS = ("open", "click", "unsubscribe")
+MAX_API_USERS = 10   # per account (code 41112)
+KNOWN_AFTER_APPLY = "(known after apply)"
+
+
+def default_name(tenant_id: str, role: str) -> str:
+    """A stable name derived from the tenant id: letters, digits and _ only, 6–32 chars."""
+    base = re.sub(r"[^A-Za-z0-9_]", "_", tenant_id)[: 32 - len(role) - 1]
+    return f"{base}_{role}".ljust(6, "_")
+
+
+def validate_name(name: str, role: str) -> None:
+    if not NAME_PATTERN.match(name):
+        raise ValidationError(
+            f"sendcloud_api_users.{role} is '{name}': an API user name has 6-32 characters of "
+            "A-Z, a-z, 0-9 and _",
+            hint="choose a name that matches ^[A-Za-z0-9_]{6,32}$",
+        )
+
+
+def email_type_of(item: dict[str, Any]) -> int | None:
+    return EMAIL_TYPE_LABELS.get(str(item.get("emailType", "")).strip().lower())
+
+
+@dataclass
+class ApiUserChange:
+    role: str
+    name: str
+    action: str  # create | update | unchanged
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    key_captured: bool = False
+
+
+@dataclass
+class ApiUserPlan:
+    changes: list[ApiUserChange] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(change.action != "unchanged" for change in self.changes)
+
+
+class ApiUserService:
+    def __init__(self, client: SendCloudClient, store: CredentialStore, tenant_id: str) -> None:
+        self.client = client
+        self.store = store
+        self.tenant_id = tenant_id
+
+    def plan(
+        self,
+        names: dict[str, str],
+        domain: str,
+        tracking: dict[str, bool],
+        allow_domain_change: bool = False,
+    ) -> ApiUserPlan:
+        existing = {str(item.get("name")): item for item in self.client.list_api_users()}
+        stored_keys = self.store.keys()
+        plan = ApiUserPlan()
+        for role, name in names.items():
+            validate_name(name, role)
+            desired = {
+                "name": name,
+                "email_type": role,
+                "domain": domain,
+                **{f: bool(tracking.get(f, False)) for f in TRACKING_FIELDS},
+            }
+            current = existing.get(name)
+            if current is None:
+                plan.changes.append(ApiUserChange(role, name, "create", None, desired))
+                continue
+            before = self._describe(current)
+            self._check_adoptable(
+                role, name, current, before, domain, stored_keys, allow_domain_change
+            )
+            action = "unchanged" if before == desired else "update"
+            plan.changes.append(ApiUserChange(role, name, action, before, desired))
+        to_create = [c.name for c in plan.changes if c.action == "create"]
+        if to_create and len(existing) + len(to_create) > MAX_API_USERS:
+            raise ConflictError(
+                f"creating {', '.join(to_create)} would exceed SendCloud's limit of "
+                f"{MAX_API_USERS} API users per account (it holds {len(existing)})",
+                hint="remove unused API users in the SendCloud console first")
+        return plan
+
+    def apply(self, plan: ApiUserPlan) -> None:
+        for change in plan.changes:
+            if change.action == "create":
+                self._create(change)
+            elif change.action == "update":
+                self._update(change)
+
+    def _create(self, change: ApiUserChange) -> None:
+        params = self._params(change.after)
+        params["emailType"] = EMAIL_TYPES[change.role]
+        try:
+            created = self.client.add_api_user(params)
+        except AmbiguousWriteError:
+            if any(item.get("name") == change.name for item in self.client.list_api_users()):
+                raise MailopsError(
+                    f"API user {change.name} was created but the connection broke before its key "
+                    "was returned, so the key was never seen",
+                    hint=_recovery_hint(change.name, self.store.path),
+                ) from None
+            created = self.client.add_api_user(params)
+        key = created.get("nameKey")
+        if not key:
+            raise MailopsError(
+                f"SendCloud created API user {change.name} without returning its key (nameKey)",
+                hint=_recovery_hint(change.name, self.store.path),
+            )
+        self.store.add_key(
+            self.tenant_id, change.name, key, email_type=change.role, domain=change.after["domain"]
+        )
+        change.key_captured = True
+
+    def _update(self, change: ApiUserChange) -> None:
+        params = self._params(change.after)
+        self.client.update_api_user(params)
+
+    @staticmethod
+    def _params(desired: dict[str, Any]) -> dict[str, Any]:
+        params = {"name": desired["name"], "domainName": desired["domain"]}
+        params.update({f: int(desired[f]) for f in TRACKING_FIELDS})
+        return params
+
+    @staticmethod
+    def _describe(item: dict[str, Any]) -> dict[str, Any]:
+        email_type = email_type_of(item)
+        role = {0: "trigger", 1: "batch"}.get(email_type, str(item.get("emailType")))
+        described = {
+            "name": str(item.get("name")),
+            "email_type": role,
+            "domain": str(item.get("domainName", "")).lower(),
+        }
+        described.update({f: bool(int(item.get(f) or 0)) for f in TRACKING_FIELDS})
+        return described
+
+    def _check_adoptable(
+        self,
+        role: str,
+        name: str,
+        current: dict[str, Any],
+        before: dict[str, Any],
+        domain: str,
+        stored_keys: dict[str, str],
+        allow_domain_change: bool,
+    ) -> None:
+        if before["email_type"] != role:
+            raise ConflictError(
+                f"API user {name} exists as a {before['email_type']} user, but sendcloud_api_users."
+                f"{role} names it for {role} mail",
+                hint="an API user's type cannot change; choose another name in sendcloud_api_users",
+            )
+        if before["domain"] != domain and not allow_domain_change:
+            raise ConflictError(
+                f"API user name {name} is taken by an API user bound to {before['domain']}, "
+                f"not to {domain}",
+                hint="if the tenant's domain is changing, run rebind.yml; otherwise choose another "
+                "name in sendcloud_api_users",
+            )
+        if name not in stored_keys:
+            raise MailopsError(
+                f"API user {name} exists at SendCloud but its key is not in {self.store.path}",
+                hint=_recovery_hint(name, self.store.path),
+            )
+
+
+def _recovery_hint(name: str, path: Any) -> str:
+    return (
+        f"the run will not reset the key (that would break every binding using it). Recover "
+        f"by hand: if you have the key, add it under api_users.{name}.key with "
+        f"'ansible-vault edit {path}'; otherwise reset the key of {name} in the SendCloud "
+        f"console (the old key keeps working for 15 minutes), store the new one the same way, "
+        f"and run again"
+    )
