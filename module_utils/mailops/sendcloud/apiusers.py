@@ -25,12 +25,6 @@ MAX_API_USERS = 10   # per account (code 41112)
 KNOWN_AFTER_APPLY = "(known after apply)"
 
 
-def default_name(tenant_id: str, role: str) -> str:
-    """A stable name derived from the tenant id: letters, digits and _ only, 6–32 chars."""
-    base = re.sub(r"[^A-Za-z0-9_]", "_", tenant_id)[: 32 - len(role) - 1]
-    return f"{base}_{role}".ljust(6, "_")
-
-
 def validate_name(name: str, role: str) -> None:
     if not NAME_PATTERN.match(name):
         raise ValidationError(
@@ -76,11 +70,12 @@ class ApiUserService:
         tracking: dict[str, bool],
         allow_domain_change: bool = False,
     ) -> ApiUserPlan:
+        for role, name in names.items():
+            validate_name(name, role)
         existing = {str(item.get("name")): item for item in self.client.list_api_users()}
         stored_keys = self.store.keys()
         plan = ApiUserPlan()
         for role, name in names.items():
-            validate_name(name, role)
             desired = {
                 "name": name,
                 "email_type": role,

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible.module_utils.mailops.errors import ValidationError, WaitTimeoutError
+from ansible.module_utils.mailops.errors import ConflictError, ValidationError, WaitTimeoutError
 from ansible.module_utils.mailops.http import AmbiguousWriteError
 from ansible.module_utils.mailops.sendcloud.client import SendCloudClient
 
@@ -154,9 +154,20 @@ class DomainService:
         return self._state(found[0], created=False) if found else None
 
     def ensure(self, name: str, check_mode: bool) -> DomainState:
-        current = self.read(name)
-        if current:
-            return current
+        """One unfiltered list call tells both whether the domain exists and how many the
+        account holds, so the 5-domain limit is checked before anything is created."""
+        account_domains = self.client.list_domains()
+        found = [d for d in account_domains if str(d.get("name", "")).lower() == name]
+        if found:
+            return self._state(found[0], created=False)
+        if len(account_domains) >= MAX_DOMAINS:
+            held = ", ".join(sorted(str(d.get("name")) for d in account_domains))
+            raise ConflictError(
+                f"adding {name} would exceed SendCloud's limit of {MAX_DOMAINS} domains per "
+                f"account {self.client.account.api_user} (it holds: {held})",
+                hint="delete an unused domain in the SendCloud console (or retire it with "
+                "rebind.yml) before onboarding this one",
+            )
         if check_mode:
             layout = self._layout({})
             purposes = required_purposes(layout, self.click_tracking)

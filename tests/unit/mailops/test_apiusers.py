@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+import responses
+from ansible.module_utils.mailops.credentials import CredentialStore
+from ansible.module_utils.mailops.errors import ConflictError, MailopsError, ValidationError
+from ansible.module_utils.mailops.http import HttpClient, RetryPolicy
+from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
+from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
+
+from tests.unit.mailops import sendcloud_fixtures as fx
+
+LIST = f"{fx.DOMESTIC_BASE}/apiuser/list"
+ADD = f"{fx.DOMESTIC_BASE}/apiuser/add"
+UPDATE = f"{fx.DOMESTIC_BASE}/apiuser/update"
+DOMAIN = "news.acme.example"
+NAMES = {"batch": "acme_batch", "trigger": "acme_trigger"}
+TRACKING = {"open": True, "click": False, "unsubscribe": True}
+
+
+@pytest.fixture
+def store(tmp_path) -> CredentialStore:
+    return CredentialStore(str(tmp_path / "acme.vault.yml"), b"pw", "sandbox")
+
+
+def service(store: CredentialStore) -> ApiUserService:
+    http = HttpClient("SendCloud", retry=RetryPolicy(attempts=2, sleep=lambda _s: None))
+    return ApiUserService(SendCloudClient(Account.build("domestic", "acme_admin", "k"), http),
+                          store, "acme")
+
+
+def added(name: str, email_type: str, key: str) -> dict:
+    return fx.ok({"data": dict(fx.api_user(name, email_type, DOMAIN), nameKey=key)})
+
+
+@responses.activate
+def test_missing_users_are_created_and_each_key_is_stored_before_the_next_create(store):
+    responses.post(LIST, json=fx.api_user_list())
+    keys_on_disk_at_second_create: list[dict] = []
+
+    def second_add(request):
+        keys_on_disk_at_second_create.append(store.keys())
+        return (200, {}, __import__("json").dumps(added("acme_trigger", "触发", "KEY-T")))
+
+    responses.post(ADD, json=added("acme_batch", "批量", "KEY-B"))
+    responses.add_callback(responses.POST, ADD, callback=second_add)
+    svc = service(store)
+    plan = svc.plan(NAMES, DOMAIN, TRACKING)
+    svc.apply(plan)
+    assert [c.action for c in plan.changes] == ["create", "create"]
+    assert keys_on_disk_at_second_create == [{"acme_batch": "KEY-B"}]
+    assert store.keys() == {"acme_batch": "KEY-B", "acme_trigger": "KEY-T"}
+    sent = [parse_qs(c.request.body) for c in responses.calls if c.request.url == ADD]
+    assert [s["emailType"] for s in sent] == [["1"], ["0"]]
+
+
+@responses.activate
+def test_existing_users_with_stored_keys_are_unchanged_and_nothing_is_written(store):
+    store.add_key("acme", "acme_batch", "KB")
+    store.add_key("acme", "acme_trigger", "KT")
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN),
+                                               fx.api_user("acme_trigger", "触发", DOMAIN)))
+    svc = service(store)
+    plan = svc.plan(NAMES, DOMAIN, TRACKING)
+    svc.apply(plan)
+    assert not plan.changed
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_changed_tracking_options_update_the_user_and_keep_its_key(store):
+    store.add_key("acme", "acme_batch", "KB")
+    store.add_key("acme", "acme_trigger", "KT")
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN, open=0),
+                                               fx.api_user("acme_trigger", "触发", DOMAIN)))
+    responses.post(UPDATE, json=fx.ok({"data": {}}))
+    svc = service(store)
+    plan = svc.plan(NAMES, DOMAIN, TRACKING)
+    svc.apply(plan)
+    assert [c.action for c in plan.changes] == ["update", "unchanged"]
+    assert parse_qs(responses.calls[1].request.body)["open"] == ["1"]
+    assert store.keys() == {"acme_batch": "KB", "acme_trigger": "KT"}
+
+
+@responses.activate
+def test_an_existing_user_without_a_stored_key_stops_the_run_with_recovery_steps(store):
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN)))
+    with pytest.raises(MailopsError) as caught:
+        service(store).plan(NAMES, DOMAIN, TRACKING)
+    assert "will not reset the key" in str(caught.value)
+    assert "ansible-vault edit" in str(caught.value)
+
+
+@responses.activate
+def test_a_name_bound_to_another_domain_is_refused_and_points_to_rebind(store):
+    store.add_key("acme", "acme_batch", "KB")
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", "old.acme.example")))
+    with pytest.raises(ConflictError, match="rebind.yml"):
+        service(store).plan(NAMES, DOMAIN, TRACKING)
+
+
+@responses.activate
+def test_a_user_of_the_other_type_is_refused(store):
+    store.add_key("acme", "acme_batch", "KB")
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "触发", DOMAIN)))
+    with pytest.raises(ConflictError, match="type cannot change"):
+        service(store).plan(NAMES, DOMAIN, TRACKING)
+
+
+@responses.activate
+def test_the_ten_user_limit_is_refused_before_creating(store):
+    others = [fx.api_user(f"other_{i:02d}", "触发", "x.example") for i in range(9)]
+    responses.post(LIST, json=fx.api_user_list(*others))
+    with pytest.raises(ConflictError, match="limit of 10 API users"):
+        service(store).plan(NAMES, DOMAIN, TRACKING)
+
+
+@responses.activate
+def test_a_create_whose_response_was_lost_is_detected_not_repeated(store):
+    responses.post(LIST, json=fx.api_user_list())
+    responses.post(ADD, body=requests.ConnectionError("Connection reset by peer"))
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN)))
+    svc = service(store)
+    plan = svc.plan(NAMES, DOMAIN, TRACKING)
+    with pytest.raises(MailopsError, match="key was never seen"):
+        svc.apply(plan)
+    assert sum(1 for c in responses.calls if c.request.url == ADD) == 1
+
+
+def test_invalid_names_are_refused_before_any_call(store):
+    with pytest.raises(ValidationError, match="6-32 characters"):
+        service(store).plan({"batch": "ab", "trigger": "acme_trigger"}, DOMAIN, TRACKING)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+
+import pytest
+from ansible.module_utils.mailops import vault
+from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.errors import MailopsError, ValidationError
+
+
+def test_captured_key_is_stored_encrypted_with_mode_0600(tmp_path):
+    store = CredentialStore(str(tmp_path / "acme.vault.yml"), b"pw", "sandbox")
+    store.add_key("acme", "acme_batch", "KEY-123", email_type="batch", domain="news.acme.example")
+    raw = store.path.read_text()
+    assert "KEY-123" not in raw
+    assert raw.startswith("$ANSIBLE_VAULT;1.2;AES256;sandbox")
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    assert store.keys() == {"acme_batch": "KEY-123"}
+
+
+def test_second_key_keeps_the_first(tmp_path):
+    store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
+    store.add_key("t", "t_batch", "K1")
+    store.add_key("t", "t_trigger", "K2")
+    assert store.keys() == {"t_batch": "K1", "t_trigger": "K2"}
+
+
+def test_no_temp_file_is_left_behind(tmp_path):
+    store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
+    store.add_key("t", "t_batch", "K1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.vault.yml"]
+
+
+def test_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
+    store.add_key("t", "t_batch", "K1")
+    before = store.path.read_text()
+
+    def crash(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        store.add_key("t", "t_trigger", "K2")
+    assert store.path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t.vault.yml"]
+
+
+def test_missing_file_means_no_keys(tmp_path):
+    assert CredentialStore(str(tmp_path / "none.yml"), b"pw").keys() == {}
+
+
+def test_missing_password_file_names_the_setting(tmp_path):
+    with pytest.raises(ValidationError, match="credentials_vault_password_file"):
+        read_password(str(tmp_path / "nope"))
+
+
+def _hold_lock(directory: str, ready, release) -> None:
+    with tenant_lock(directory, "acme"):
+        ready.set()
+        release.wait(10)
+
+
+def test_second_run_on_the_same_tenant_waits_then_fails_clearly(tmp_path):
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(MailopsError, match="locked by another run"):
+            with tenant_lock(str(tmp_path), "acme", timeout=0.3, poll=0.05):
+                pass
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_runs_on_different_tenants_do_not_block_each_other(tmp_path):
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with tenant_lock(str(tmp_path), "globex", timeout=0.3):   # would raise if blocked
+            pass
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_lock_is_released_when_the_holder_dies(tmp_path):
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    assert ready.wait(10)
+    holder.kill()
+    holder.join(10)
+    with tenant_lock(str(tmp_path), "acme", timeout=2):
+        pass
+
+
+def test_store_file_decrypts_with_the_vault_module(tmp_path):
+    store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
+    store.add_key("t", "t_batch", "K1")
+    assert b"t_batch" in vault.decrypt(store.path.read_text(), b"pw")

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible.module_utils.mailops import preflight
+
+
+def findings() -> preflight.Findings:
+    return preflight.Findings("acme")
+
+
+@pytest.mark.parametrize(("domain", "problem"), [
+    ("news_letter.acme.example", "label 'news_letter'"),
+    ("news letter.acme.example", "label 'news letter'"),
+    ("news!.acme.example", "label 'news!'"),
+    ("mail.sendcloud-partner.example", "contains 'sendcloud'"),
+    ("ifaxin.example", "contains 'ifaxin'"),
+    ("localhost", "is not a domain name"),
+    ("a" * 63 + "." + "b" * 63 + "." + "c" * 63 + "." + "d" * 63, "characters long"),
+])
+def test_invalid_sending_domains_are_refused_with_the_reason(domain, problem):
+    found = findings()
+    preflight.check_domain(domain, found)
+    assert any(problem in error and "tenant acme: sending_domain" in error for error in found.errors)
+
+
+def test_chinese_domain_gets_the_punycode_hint():
+    found = findings()
+    preflight.check_domain("新闻.例子.example", found)
+    assert "xn--" in found.errors[0]
+
+
+def test_trailing_dot_and_case_are_normalised_with_a_note():
+    found = findings()
+    assert preflight.normalise_domain("News.Acme.Example.", found) == "news.acme.example"
+    assert len(found.notes) == 2
+
+
+def test_mailbox_like_names_warn():
+    found = findings()
+    preflight.check_domain("smtp.acme.example", found)
+    assert not found.errors and "mailbox host" in found.warnings[0]
+
+
+def test_a_domain_that_already_receives_mail_is_refused_unless_allowed():
+    refused, allowed = findings(), findings()
+    preflight.check_existing_mail("acme.example", "acme.example", ["mail.acme.example"], False, refused)
+    preflight.check_existing_mail("acme.example", "acme.example", ["mail.acme.example"], True, allowed)
+    assert "already receives mail" in refused.errors[0]
+    assert not allowed.errors and any("allow_existing_mx" in w for w in allowed.warnings)
+
+
+def test_sendcloud_mx_is_not_foreign():
+    assert preflight.foreign_mx(["mx.sendcloud.org.", "mail.acme.example"]) == ["mail.acme.example"]
+
+
+def test_apex_sending_domain_warns():
+    found = findings()
+    preflight.check_existing_mail("acme.example", "acme.example", [], False, found)
+    assert "apex" in found.warnings[0]
+
+
+@pytest.mark.parametrize(("mode", "errors", "warnings"), [("fail", 1, 0), ("warn", 0, 1)])
+def test_sender_outside_the_sending_domain_fails_or_warns_by_setting(mode, errors, warnings):
+    found = findings()
+    preflight.check_address("sender_address", "hi@acme.example", "news.acme.example", found,
+                            must_match_domain=True, mismatch_is_error=(mode == "fail"))
+    assert (len(found.errors), len(found.warnings)) == (errors, warnings)
+
+
+def test_invalid_address_is_refused():
+    found = findings()
+    preflight.check_address("reply_to_address", "not-an-address", "news.acme.example", found,
+                            must_match_domain=False, mismatch_is_error=False)
+    assert "not a valid e-mail address" in found.errors[0]
+
+
+def test_negative_reputation_fails_and_explains():
+    found = findings()
+    account = {"reputation": -1.0, "kyc": {}, "quota_remaining": 0, "available_balance": None}
+    preflight.check_account(account, {}, found)
+    assert "quota is 0" in found.errors[0]
+
+
+def test_same_name_for_both_roles_is_refused():
+    found = findings()
+    preflight.check_api_user_names({"batch": "acme_user", "trigger": "acme_user"}, found)
+    assert "same name" in found.errors[0]
