@@ -26,9 +26,8 @@ options:
         required: true
         choices: [TXT, MX, CNAME]
       name:
-        description: Owner name (FQDN, or relative to I(zone)).
+        description: Owner name (FQDN, or relative to I(zone)); null records are skipped in check mode.
         type: str
-        required: true
       value:
         description: Logical value.
         type: str

@@ -38,9 +38,10 @@ options:
         required: true
         choices: [TXT, MX, CNAME]
       name:
-        description: Owner name (FQDN, or relative to the zone).
+        description:
+          - Owner name (FQDN, or relative to the zone).
+          - null only together with a null I(value) (a DKIM selector SendCloud generates on creation).
         type: str
-        required: true
       value:
         description:
           - Logical value (TXT unquoted, character-strings joined; MX/CNAME target).

@@ -95,7 +95,7 @@ def served_mx(domain: str, nameservers: list[str]) -> list[str]:
                     for r in dns.resolver.resolve(domain, "MX")]
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
-    values = query_served(servers[0], Record(domain, "MX", None))
+    values = query_served(servers[0], Record(domain, "MX", None), timeout=5.0)
     return [value.split()[-1] for value in values]
 
 

@@ -16,7 +16,6 @@ options:
   index: {description: Write the index instead of a tenant report., type: bool, default: false}
   tenant_id: {description: The tenant (required unless index)., type: str}
   domain_result: {description: Registered result of sendcloud_domain (after verification)., type: dict, default: {}}
-  dns_result: {description: Registered result of dns_record_set., type: dict, default: {}}
   apiuser_result: {description: Registered result of sendcloud_apiuser., type: dict, default: {}}
   binding_result: {description: Registered result of platform_binding., type: dict, default: {}}
   account: {description: The account state from preflight., type: dict, default: {}}
@@ -30,7 +29,6 @@ EXAMPLES = r"""
     report_dir: "{{ playbook_dir }}/../reports"
     tenant_id: acme
     domain_result: "{{ sending_domain_verified }}"
-    dns_result: "{{ sending_domain_dns }}"
     apiuser_result: "{{ api_users_result }}"
     binding_result: "{{ platform_binding_result }}"
 """
@@ -51,7 +49,6 @@ ARGUMENT_SPEC = dict(
     index={"type": "bool", "default": False},
     tenant_id={"type": "str"},
     domain_result={"type": "dict", "default": {}},
-    dns_result={"type": "dict", "default": {}},
     apiuser_result={"type": "dict", "default": {}},
     binding_result={"type": "dict", "default": {}},
     account={"type": "dict", "default": {}},
@@ -72,8 +69,7 @@ def main() -> None:
     else:
         json_path = directory / f"{params['tenant_id']}.json"
         previous = json.loads(json_path.read_text()) if json_path.exists() else None
-        facts = reports.compose(params["domain_result"], params["dns_result"],
-                                params["apiuser_result"], params["binding_result"],
+        facts = reports.compose(params["domain_result"], params["apiuser_result"], params["binding_result"],
                                 params["account"], params["warnings"])
         report = reports.tenant_report(params["tenant_id"], facts, previous)
         outputs = {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",

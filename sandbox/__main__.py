@@ -77,8 +77,12 @@ def http_healthy(url: str, timeout: float = 1.0) -> bool:
 def dns_healthy(host: str, port: int, timeout: float = 1.0) -> bool:
     """Any answer (REFUSED included) to a minimal query proves the UDP listener is up."""
     query_id = os.getpid() & 0xFFFF
-    packet = query_id.to_bytes(2, "big") + bytes.fromhex("0000 0001 0000 0000 0000") + \
-        b"\x07healthz\x07sandbox\x00" + bytes.fromhex("0006 0001")
+    packet = (
+        query_id.to_bytes(2, "big")
+        + bytes.fromhex("0000 0001 0000 0000 0000")
+        + b"\x07healthz\x07sandbox\x00"
+        + bytes.fromhex("0006 0001")
+    )
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
         try:
@@ -115,8 +119,16 @@ def print_endpoints(report: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------------- commands
 def serve_command(config: SandboxConfig, exit_after: float | None) -> list[str]:
-    command = [sys.executable, "-m", "sandbox", "serve", "--state-dir", str(config.state_dir),
-               "--seed", str(config.seed_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "serve",
+        "--state-dir",
+        str(config.state_dir),
+        "--seed",
+        str(config.seed_path),
+    ]
     if exit_after is not None:
         command += ["--exit-after", str(exit_after)]
     return command
@@ -140,14 +152,21 @@ def start(config: SandboxConfig, exit_after: float | None = None, quiet: bool = 
     config.state_dir.mkdir(parents=True, exist_ok=True)
     with open(config.log_path, "ab") as log_file:
         process = subprocess.Popen(
-            serve_command(config, exit_after), stdin=subprocess.DEVNULL, stdout=log_file,
-            stderr=subprocess.STDOUT, start_new_session=True, env=child_env(), close_fds=True,
+            serve_command(config, exit_after),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=child_env(),
+            close_fds=True,
         )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            print(f"sandbox exited during start (code {process.returncode}); see {config.log_path}",
-                  file=sys.stderr)
+            print(
+                f"sandbox exited during start (code {process.returncode}); see {config.log_path}",
+                file=sys.stderr,
+            )
             print(tail(config.log_path), file=sys.stderr)
             return 1
         if read_pid(config) == process.pid:
@@ -158,8 +177,10 @@ def start(config: SandboxConfig, exit_after: float | None = None, quiet: bool = 
                     print_endpoints(report)
                 return 0
         time.sleep(0.05)
-    print(f"sandbox did not become healthy within {START_TIMEOUT_S:.0f} s; see {config.log_path}",
-          file=sys.stderr)
+    print(
+        f"sandbox did not become healthy within {START_TIMEOUT_S:.0f} s; see {config.log_path}",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -200,7 +221,9 @@ def reset(config: SandboxConfig) -> int:
     wipe_state(config)
     if was_running:
         code = start(config, quiet=True)
-        print("sandbox state wiped and reseeded; restarted" if code == 0 else "sandbox restart failed")
+        print(
+            "sandbox state wiped and reseeded; restarted" if code == 0 else "sandbox restart failed"
+        )
         return code
     from sandbox.server import Sandbox  # imported late: start/stop/status need no emulator code
 
@@ -225,11 +248,17 @@ def status(config: SandboxConfig, as_json: bool) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("command", choices=["start", "stop", "status", "reset", "serve"])
-    parser.add_argument("--state-dir", help="state directory (default $SANDBOX_STATE_DIR or ./.sandbox)")
+    parser.add_argument(
+        "--state-dir", help="state directory (default $SANDBOX_STATE_DIR or ./.sandbox)"
+    )
     parser.add_argument("--seed", help="seed file (default sandbox/seed.yml)")
     parser.add_argument("--json", action="store_true", help="status: print JSON")
-    parser.add_argument("--exit-after", type=float, default=None,
-                        help="serve/start: stop by itself after this many seconds")
+    parser.add_argument(
+        "--exit-after",
+        type=float,
+        default=None,
+        help="serve/start: stop by itself after this many seconds",
+    )
     return parser.parse_args(argv)
 
 

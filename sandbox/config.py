@@ -93,7 +93,9 @@ def resolve_ports(seed: dict[str, Any], env: dict[str, str] | None = None) -> Po
     )
 
 
-def load_config(state_dir: Path | str | None = None, seed_path: Path | str | None = None) -> SandboxConfig:
+def load_config(
+    state_dir: Path | str | None = None, seed_path: Path | str | None = None
+) -> SandboxConfig:
     state = Path(state_dir) if state_dir else default_state_dir()
     seed_file = Path(seed_path) if seed_path else DEFAULT_SEED
     seed = load_seed(seed_file)

@@ -6,6 +6,7 @@ what the API wrote (once a record's ``visible_at`` has passed: the zone's propag
 
 from __future__ import annotations
 
+import logging
 import socket
 import socketserver
 import struct
@@ -29,6 +30,7 @@ import dns.rrset
 
 from sandbox.dnspod import SYSTEM_NS, DnspodEmulator, Record, Zone
 
+log = logging.getLogger("sandbox.dns")
 SOA_RNAME = "freednsadmin.dnspod.com."
 SOA_TTL = 600
 SOA_TIMERS = {"refresh": 3600, "retry": 180, "expire": 1209600, "minimum": 180}
@@ -60,7 +62,7 @@ def txt_strings(value: str) -> list[bytes]:
         if not data:
             strings.append(b"")
         for start in range(0, len(data), MAX_STRING):
-            strings.append(data[start:start + MAX_STRING])
+            strings.append(data[start : start + MAX_STRING])
     return strings
 
 
@@ -69,14 +71,21 @@ def to_rdata(record: Record, origin: dns.name.Name) -> dns.rdata.Rdata:
     if record.type == "TXT":
         return dns.rdtypes.ANY.TXT.TXT(rdclass, dns.rdatatype.TXT, txt_strings(record.value))
     text = f"{record.mx} {record.value}" if record.type == "MX" else record.value
-    return dns.rdata.from_text(rdclass, dns.rdatatype.from_text(record.type), text, origin=origin)
+    return dns.rdata.from_text(
+        rdclass, dns.rdatatype.from_text(record.type), text, origin=origin, relativize=False
+    )
 
 
 def soa_rrset(zone: Zone, origin: dns.name.Name) -> dns.rrset.RRset:
     soa = dns.rdtypes.ANY.SOA.SOA(
-        dns.rdataclass.IN, dns.rdatatype.SOA,
-        dns.name.from_text(SYSTEM_NS[0]), dns.name.from_text(SOA_RNAME),
-        zone.soa_serial, SOA_TIMERS["refresh"], SOA_TIMERS["retry"], SOA_TIMERS["expire"],
+        dns.rdataclass.IN,
+        dns.rdatatype.SOA,
+        dns.name.from_text(SYSTEM_NS[0]),
+        dns.name.from_text(SOA_RNAME),
+        zone.soa_serial,
+        SOA_TIMERS["refresh"],
+        SOA_TIMERS["retry"],
+        SOA_TIMERS["expire"],
         SOA_TIMERS["minimum"],
     )
     rrset = dns.rrset.RRset(origin, dns.rdataclass.IN, dns.rdatatype.SOA)
@@ -96,20 +105,27 @@ class Resolver:
         best_origin: dns.name.Name | None = None
         for zone in self.dnspod.hosted_zones():
             origin = dns.name.from_text(zone.name)
-            if qname.is_subdomain(origin) and (best_origin is None or len(origin) > len(best_origin)):
+            if qname.is_subdomain(origin) and (
+                best_origin is None or len(origin) > len(best_origin)
+            ):
                 best, best_origin = zone, origin
         if best is None or best_origin is None:
             return None
         now = self.clock()
-        visible = [r for r in self.dnspod.zone_records(best.id)
-                   if r.status == "ENABLE" and r.visible_at <= now]
+        visible = [
+            r
+            for r in self.dnspod.zone_records(best.id)
+            if r.status == "ENABLE" and r.visible_at <= now
+        ]
         return ZoneSnapshot(best, best_origin, visible)
 
     def respond(self, query: dns.message.Message) -> dns.message.Message:
         response = dns.message.make_response(query, our_payload=UDP_MAX_SIZE)
         response.flags &= ~dns.flags.RA
         if query.opcode() != dns.opcode.QUERY or len(query.question) != 1:
-            response.set_rcode(dns.rcode.NOTIMP if query.opcode() != dns.opcode.QUERY else dns.rcode.FORMERR)
+            response.set_rcode(
+                dns.rcode.NOTIMP if query.opcode() != dns.opcode.QUERY else dns.rcode.FORMERR
+            )
             return response
         question = query.question[0]
         snapshot = self.find_zone(question.name)
@@ -120,8 +136,13 @@ class Resolver:
         self._answer(response, snapshot, question.name, question.rdtype)
         return response
 
-    def _answer(self, response: dns.message.Message, snapshot: ZoneSnapshot,
-                qname: dns.name.Name, qtype: dns.rdatatype.RdataType) -> None:
+    def _answer(
+        self,
+        response: dns.message.Message,
+        snapshot: ZoneSnapshot,
+        qname: dns.name.Name,
+        qtype: dns.rdatatype.RdataType,
+    ) -> None:
         if qname == snapshot.origin and qtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
             response.answer.append(soa_rrset(snapshot.zone, snapshot.origin))
         at_name = [r for r in snapshot.records if snapshot.owner(r) == qname]
@@ -129,15 +150,23 @@ class Resolver:
         if cname and qtype not in (dns.rdatatype.CNAME, dns.rdatatype.ANY):
             response.answer.append(self._rrset(snapshot, qname, cname))
             target = dns.name.from_text(cname[0].value)
-            chased = [r for r in snapshot.records
-                      if snapshot.owner(r) == target and r.type == dns.rdatatype.to_text(qtype)]
+            chased = [
+                r
+                for r in snapshot.records
+                if snapshot.owner(r) == target and r.type == dns.rdatatype.to_text(qtype)
+            ]
             if chased:
                 response.answer.append(self._rrset(snapshot, target, chased))
             return
-        wanted = at_name if qtype == dns.rdatatype.ANY else [
-            r for r in at_name if r.type == dns.rdatatype.to_text(qtype)]
+        wanted = (
+            at_name
+            if qtype == dns.rdatatype.ANY
+            else [r for r in at_name if r.type == dns.rdatatype.to_text(qtype)]
+        )
         for record_type in dict.fromkeys(r.type for r in wanted):
-            response.answer.append(self._rrset(snapshot, qname, [r for r in wanted if r.type == record_type]))
+            response.answer.append(
+                self._rrset(snapshot, qname, [r for r in wanted if r.type == record_type])
+            )
         if response.answer:
             return
         if not at_name and qname != snapshot.origin and not self._has_descendants(snapshot, qname):
@@ -148,7 +177,9 @@ class Resolver:
         """An empty non-terminal (e.g. ``_domainkey``) exists: NODATA, not NXDOMAIN."""
         return any(snapshot.owner(r).is_subdomain(qname) for r in snapshot.records)
 
-    def _rrset(self, snapshot: ZoneSnapshot, owner: dns.name.Name, records: list[Record]) -> dns.rrset.RRset:
+    def _rrset(
+        self, snapshot: ZoneSnapshot, owner: dns.name.Name, records: list[Record]
+    ) -> dns.rrset.RRset:
         rdtype = dns.rdatatype.from_text(records[0].type)
         rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
         ttl = min(r.ttl for r in records)
@@ -166,10 +197,19 @@ class Resolver:
             return _formerr(wire)
         if query.flags & dns.flags.QR:
             return None
-        response = self.respond(query)
+        try:
+            response = self.respond(query)
+        except Exception:  # a bug or bad stored data must not look like a lost packet
+            log.exception("DNS query failed: %s", query.question)
+            response = dns.message.make_response(query, our_payload=UDP_MAX_SIZE)
+            response.set_rcode(dns.rcode.SERVFAIL)
         if max_size is None:
             return response.to_wire()
-        limit = max(UDP_DEFAULT_SIZE, min(query.payload, UDP_MAX_SIZE)) if query.edns >= 0 else UDP_DEFAULT_SIZE
+        limit = (
+            max(UDP_DEFAULT_SIZE, min(query.payload, UDP_MAX_SIZE))
+            if query.edns >= 0
+            else UDP_DEFAULT_SIZE
+        )
         try:
             return response.to_wire(max_size=limit)
         except dns.exception.TooBig:
@@ -259,11 +299,20 @@ class DnsServer:
 
     def start(self) -> None:
         for server in (self.udp, self.tcp):
-            thread = threading.Thread(target=server.serve_forever, name=f"dns-{type(server).__name__}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever,
+                args=(0.1,),
+                name=f"dns-{type(server).__name__}",
+                daemon=True,
+            )
             thread.start()
             self.threads.append(thread)
 
     def stop(self) -> None:
+        stoppers = [threading.Thread(target=server.shutdown) for server in (self.udp, self.tcp)]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
         for server in (self.udp, self.tcp):
-            server.shutdown()
             server.server_close()

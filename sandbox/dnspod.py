@@ -40,15 +40,30 @@ MAX_VALUE_LENGTH = 4096
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS", "CAA", "SRV")
 # Smallest TTL each plan allows (DescribePackageDetail's MinTtl). Free plans: 600 s.
 GRADE_MIN_TTL = {
-    "DP_Free": 600, "D_Free": 600, "DP_Personal": 600,
-    "DP_Pro": 120, "D_Pro": 120, "DP_Plus": 120,
-    "DP_Expert": 60, "D_Expert": 60, "DP_Business": 60,
-    "DP_Ultra": 1, "D_Ultra": 1, "DP_Enterprise": 1,
+    "DP_Free": 600,
+    "D_Free": 600,
+    "DP_Personal": 600,
+    "DP_Pro": 120,
+    "D_Pro": 120,
+    "DP_Plus": 120,
+    "DP_Expert": 60,
+    "D_Expert": 60,
+    "DP_Business": 60,
+    "DP_Ultra": 1,
+    "D_Ultra": 1,
+    "DP_Enterprise": 1,
 }
-GRADE_TITLES = {"DP_Free": "免费版", "D_Free": "免费版", "DP_Pro": "专业版", "DP_Expert": "企业版",
-                "DP_Ultra": "尊享版"}
-CNAME_CONFLICT = "InvalidParameter.RecordConflict"   # emulator-chosen; the SDK lists no such code
-SUBDOMAIN_PATTERN = re.compile(r"^(@|\*|(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*)$")
+GRADE_TITLES = {
+    "DP_Free": "免费版",
+    "D_Free": "免费版",
+    "DP_Pro": "专业版",
+    "DP_Expert": "企业版",
+    "DP_Ultra": "尊享版",
+}
+CNAME_CONFLICT = "InvalidParameter.RecordConflict"  # emulator-chosen; the SDK lists no such code
+SUBDOMAIN_PATTERN = re.compile(
+    r"^(@|\*|(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*)$"
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dnspod_accounts (
@@ -146,14 +161,36 @@ def now_text() -> str:
 
 
 def zone_from_row(row: Any) -> Zone:
-    return Zone(row["id"], row["name"], row["secret_id"], row["grade"], row["soa_serial"],
-                row["propagation_delay"], row["created_on"], row["updated_on"])
+    return Zone(
+        row["id"],
+        row["name"],
+        row["secret_id"],
+        row["grade"],
+        row["soa_serial"],
+        row["propagation_delay"],
+        row["created_on"],
+        row["updated_on"],
+    )
 
 
 def record_from_row(row: Any) -> Record:
-    return Record(row["id"], row["zone_id"], row["name"], row["type"], row["value"], row["mx"],
-                  row["ttl"], row["line"], row["line_id"], row["status"], row["weight"],
-                  row["remark"], bool(row["default_ns"]), row["updated_on"], row["visible_at"])
+    return Record(
+        row["id"],
+        row["zone_id"],
+        row["name"],
+        row["type"],
+        row["value"],
+        row["mx"],
+        row["ttl"],
+        row["line"],
+        row["line_id"],
+        row["status"],
+        row["weight"],
+        row["remark"],
+        bool(row["default_ns"]),
+        row["updated_on"],
+        row["visible_at"],
+    )
 
 
 def min_ttl(grade: str) -> int:
@@ -209,8 +246,13 @@ class DnspodEmulator:
             "ModifyTXTRecord": self.modify_txt_record,
             "DeleteRecord": self.delete_record,
         }
-        self.write_actions = {"CreateRecord", "CreateTXTRecord", "ModifyRecord", "ModifyTXTRecord",
-                              "DeleteRecord"}
+        self.write_actions = {
+            "CreateRecord",
+            "CreateTXTRecord",
+            "ModifyRecord",
+            "ModifyTXTRecord",
+            "DeleteRecord",
+        }
 
     # ----------------------------------------------------------------------------- component
     def init_schema(self, store: Store) -> None:
@@ -226,8 +268,10 @@ class DnspodEmulator:
         with self._store().transaction() as conn:
             conn.execute("UPDATE dnspod_zones SET propagation_delay = 0")
             for zone_name, seconds in delays.items():
-                conn.execute("UPDATE dnspod_zones SET propagation_delay = ? WHERE name = ?",
-                             (float(seconds), str(zone_name).lower().rstrip(".")))
+                conn.execute(
+                    "UPDATE dnspod_zones SET propagation_delay = ? WHERE name = ?",
+                    (float(seconds), str(zone_name).lower().rstrip(".")),
+                )
 
     def load_seed(self, store: Store, seed: dict[str, Any]) -> None:
         dnspod = seed.get("dnspod") or {}
@@ -236,15 +280,21 @@ class DnspodEmulator:
         with store.transaction() as conn:
             for account in dnspod.get("accounts") or []:
                 zones = account.get("zones") or []
-                label = account.get("label") or (zones[0]["name"] if zones else account["secret_id"])
+                label = account.get("label") or (
+                    zones[0]["name"] if zones else account["secret_id"]
+                )
                 conn.execute(
                     "INSERT OR REPLACE INTO dnspod_accounts (secret_id, secret_key, label) VALUES (?, ?, ?)",
                     (account["secret_id"], account["secret_key"], label),
                 )
                 for zone in zones:
-                    self._seed_zone(conn, account["secret_id"], zone, float(delays.get(zone["name"], 0)), stamp)
+                    self._seed_zone(
+                        conn, account["secret_id"], zone, float(delays.get(zone["name"], 0)), stamp
+                    )
 
-    def _seed_zone(self, conn: Any, secret_id: str, zone: dict[str, Any], delay: float, stamp: str) -> None:
+    def _seed_zone(
+        self, conn: Any, secret_id: str, zone: dict[str, Any], delay: float, stamp: str
+    ) -> None:
         name = str(zone["name"]).lower().rstrip(".")
         cursor = conn.execute(
             "INSERT INTO dnspod_zones (name, secret_id, grade, soa_serial, propagation_delay,"
@@ -263,9 +313,15 @@ class DnspodEmulator:
             conn.execute(
                 "INSERT INTO dnspod_records (zone_id, name, type, value, mx, ttl, updated_on)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (zone_id, str(record.get("name", "@")), record_type,
-                 normalise_value(record_type, str(record["value"])), int(record.get("mx", 0)),
-                 int(record.get("ttl", DEFAULT_TTL)), stamp),
+                (
+                    zone_id,
+                    str(record.get("name", "@")),
+                    record_type,
+                    normalise_value(record_type, str(record["value"])),
+                    int(record.get("mx", 0)),
+                    int(record.get("ttl", DEFAULT_TTL)),
+                    stamp,
+                ),
             )
 
     def handle(self, request: Request) -> Response:
@@ -285,7 +341,9 @@ class DnspodEmulator:
             if request.headers.get("x-tc-version") != API_VERSION:
                 raise ApiError("NoSuchVersion", f"X-TC-Version must be {API_VERSION}")
             if not self.rate_limiter.allow(account, self.clock()):
-                raise ApiError("RequestLimitExceeded", "Your current request times equals to the limit")
+                raise ApiError(
+                    "RequestLimitExceeded", "Your current request times equals to the limit"
+                )
             body = self._run_action(action, params, secret_id)
             committed = action in self.write_actions
         except (ApiError, tc3.AuthError) as error:
@@ -320,7 +378,9 @@ class DnspodEmulator:
         """Verify TC3-HMAC-SHA256; return the SecretId and its account label (for the log)."""
         header = request.headers.get("authorization")
         if not header:
-            raise tc3.AuthError("AuthFailure.InvalidAuthorization", "Authorization header is missing")
+            raise tc3.AuthError(
+                "AuthFailure.InvalidAuthorization", "Authorization header is missing"
+            )
         auth = tc3.parse_authorization(header)
         timestamp = tc3.check_timestamp(request.headers.get("x-tc-timestamp"), self.clock())
         rows = self._store().query(
@@ -329,9 +389,19 @@ class DnspodEmulator:
         if not rows:
             raise tc3.AuthError("AuthFailure.SecretIdNotFound", "The SecretId is not found")
         if auth.service != SERVICE:
-            raise tc3.AuthError("AuthFailure.SignatureFailure", f"credential scope service must be {SERVICE}")
-        tc3.verify(auth, rows[0]["secret_key"], request.method, "/", "", request.headers,
-                   request.body, timestamp)
+            raise tc3.AuthError(
+                "AuthFailure.SignatureFailure", f"credential scope service must be {SERVICE}"
+            )
+        tc3.verify(
+            auth,
+            rows[0]["secret_key"],
+            request.method,
+            "/",
+            "",
+            request.headers,
+            request.body,
+            timestamp,
+        )
         return auth.secret_id, rows[0]["label"]
 
     def _store(self) -> Store:
@@ -348,21 +418,32 @@ class DnspodEmulator:
     def _zone_for(self, params: dict[str, Any], secret_id: str) -> Zone:
         domain_id = params.get("DomainId")
         if domain_id not in (None, "", 0):
-            rows = self._store().query("SELECT * FROM dnspod_zones WHERE id = ?", (_int(domain_id, "DomainId"),))
+            rows = self._store().query(
+                "SELECT * FROM dnspod_zones WHERE id = ?", (_int(domain_id, "DomainId"),)
+            )
             if not rows or rows[0]["secret_id"] != secret_id:
-                raise ApiError("InvalidParameter.DomainIdInvalid", "域名编号不正确 (DomainId is invalid)")
+                raise ApiError(
+                    "InvalidParameter.DomainIdInvalid", "域名编号不正确 (DomainId is invalid)"
+                )
             return zone_from_row(rows[0])
         domain = params.get("Domain")
         if not isinstance(domain, str) or not domain:
-            raise ApiError("MissingParameter", "The request is missing a required parameter `Domain`.")
+            raise ApiError(
+                "MissingParameter", "The request is missing a required parameter `Domain`."
+            )
         name = domain.lower().rstrip(".")
         rows = self._store().query("SELECT * FROM dnspod_zones WHERE name = ?", (name,))
         if not rows or rows[0]["secret_id"] != secret_id:
-            raise ApiError("InvalidParameterValue.DomainNotExists", "当前域名有误，请返回重新操作。 (domain not in this account)")
+            raise ApiError(
+                "InvalidParameterValue.DomainNotExists",
+                "当前域名有误，请返回重新操作。 (domain not in this account)",
+            )
         return zone_from_row(rows[0])
 
     def zone_records(self, zone_id: int) -> list[Record]:
-        rows = self._store().query("SELECT * FROM dnspod_records WHERE zone_id = ? ORDER BY id", (zone_id,))
+        rows = self._store().query(
+            "SELECT * FROM dnspod_records WHERE zone_id = ? ORDER BY id", (zone_id,)
+        )
         return [record_from_row(row) for row in rows]
 
     def hosted_zones(self) -> list[Zone]:
@@ -370,22 +451,30 @@ class DnspodEmulator:
         return [zone_from_row(row) for row in self._store().query("SELECT * FROM dnspod_zones")]
 
     # ----------------------------------------------------------------------------- read actions
-    def describe_domain(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def describe_domain(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         assert zone is not None
         info = self._domain_list_item(zone)
-        info.update({
-            "Domain": zone.name,
-            "DnspodNsList": [ns.rstrip(".") for ns in SYSTEM_NS],
-            "ActualNsList": [ns.rstrip(".") for ns in SYSTEM_NS],
-            "UserId": 1000000 + zlib.crc32(secret_id.encode()) % 1000000,
-            "CanHandleAt": True,
-            "IsSubDomain": False,
-        })
+        info.update(
+            {
+                "Domain": zone.name,
+                "DnspodNsList": [ns.rstrip(".") for ns in SYSTEM_NS],
+                "ActualNsList": [ns.rstrip(".") for ns in SYSTEM_NS],
+                "UserId": 1000000 + zlib.crc32(secret_id.encode()) % 1000000,
+                "IsSubDomain": False,
+            }
+        )
         info.pop("Name")
+        info.pop("EffectiveDNS")
         return {"DomainInfo": info}
 
-    def describe_domain_list(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
-        rows = self._store().query("SELECT * FROM dnspod_zones WHERE secret_id = ? ORDER BY id", (secret_id,))
+    def describe_domain_list(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
+        rows = self._store().query(
+            "SELECT * FROM dnspod_zones WHERE secret_id = ? ORDER BY id", (secret_id,)
+        )
         zones = [zone_from_row(row) for row in rows]
         keyword = str(params.get("Keyword") or "").lower()
         if keyword:
@@ -394,25 +483,53 @@ class DnspodEmulator:
             raise ApiError("ResourceNotFound.NoDataOfDomain", "列表为空 (no domains)")
         offset = _int(params.get("Offset", 0), "Offset")
         limit = _int(params.get("Limit", 3000), "Limit")
-        page = zones[offset:offset + limit]
+        page = zones[offset : offset + limit]
         total = len(zones)
-        counts = {"DomainTotal": total, "AllTotal": total, "MineTotal": total, "ShareTotal": 0,
-                  "VipTotal": 0, "PauseTotal": 0, "ErrorTotal": 0, "LockTotal": 0, "SpamTotal": 0,
-                  "VipExpire": 0, "ShareOutTotal": 0, "GroupTotal": 1}
+        counts = {
+            "DomainTotal": total,
+            "AllTotal": total,
+            "MineTotal": total,
+            "ShareTotal": 0,
+            "VipTotal": 0,
+            "PauseTotal": 0,
+            "ErrorTotal": 0,
+            "LockTotal": 0,
+            "SpamTotal": 0,
+            "VipExpire": 0,
+            "ShareOutTotal": 0,
+            "GroupTotal": 1,
+        }
         return {"DomainCountInfo": counts, "DomainList": [self._domain_list_item(z) for z in page]}
 
     def _domain_list_item(self, zone: Zone) -> dict[str, Any]:
-        count = self._store().query("SELECT COUNT(*) AS n FROM dnspod_records WHERE zone_id = ?", (zone.id,))[0]["n"]
+        count = self._store().query(
+            "SELECT COUNT(*) AS n FROM dnspod_records WHERE zone_id = ?", (zone.id,)
+        )[0]["n"]
         return {
-            "DomainId": zone.id, "Name": zone.name, "Punycode": zone.name, "Status": "ENABLE",
-            "TTL": DEFAULT_TTL, "Grade": zone.grade, "GradeLevel": 2 if zone.grade.endswith("Free") else 3,
-            "GradeTitle": GRADE_TITLES.get(zone.grade, zone.grade), "IsVip": "NO" if zone.grade.endswith("Free") else "YES",
-            "EffectiveDNS": [ns.rstrip(".") for ns in SYSTEM_NS], "DNSStatus": "", "RecordCount": count,
-            "CreatedOn": zone.created_on, "UpdatedOn": zone.updated_on, "Owner": zone.secret_id,
-            "SearchEnginePush": "NO", "Remark": "", "GroupId": 1, "TagList": [],
+            "DomainId": zone.id,
+            "Name": zone.name,
+            "Punycode": zone.name,
+            "Status": "ENABLE",
+            "TTL": DEFAULT_TTL,
+            "Grade": zone.grade,
+            "GradeLevel": 2 if zone.grade.endswith("Free") else 3,
+            "GradeTitle": GRADE_TITLES.get(zone.grade, zone.grade),
+            "IsVip": "NO" if zone.grade.endswith("Free") else "YES",
+            "EffectiveDNS": [ns.rstrip(".") for ns in SYSTEM_NS],
+            "DNSStatus": "",
+            "RecordCount": count,
+            "CreatedOn": zone.created_on,
+            "UpdatedOn": zone.updated_on,
+            "Owner": zone.secret_id,
+            "SearchEnginePush": "NO",
+            "Remark": "",
+            "GroupId": 1,
+            "TagList": [],
         }
 
-    def describe_record_list(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def describe_record_list(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         assert zone is not None
         records = self.zone_records(zone.id)
         subdomain_count = len({r.name.lower() for r in records})
@@ -423,29 +540,50 @@ class DnspodEmulator:
         if offset < 0:
             raise ApiError("InvalidParameter.OffsetInvalid", "分页起始数量错误 (Offset is invalid)")
         if limit < 1 or limit > MAX_LIST_LIMIT:
-            raise ApiError("InvalidParameterValue.LimitInvalid", f"Limit must be between 1 and {MAX_LIST_LIMIT}")
-        page = matching[offset:offset + limit]
+            raise ApiError(
+                "InvalidParameterValue.LimitInvalid",
+                f"Limit must be between 1 and {MAX_LIST_LIMIT}",
+            )
+        page = matching[offset : offset + limit]
         if not matching and str(params.get("ErrorOnEmpty", "yes")).lower() != "no":
             raise ApiError("ResourceNotFound.NoDataOfRecord", "记录列表为空。")
         return {
-            "RecordCountInfo": {"SubdomainCount": subdomain_count, "ListCount": len(page),
-                                "TotalCount": len(matching)},
+            "RecordCountInfo": {
+                "SubdomainCount": subdomain_count,
+                "ListCount": len(page),
+                "TotalCount": len(matching),
+            },
             "RecordList": [_list_item(r) for r in page],
         }
 
-    def describe_record(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def describe_record(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         assert zone is not None
         record = self._record_in_zone(zone, params)
-        return {"RecordInfo": {
-            "Id": record.id, "SubDomain": record.name, "RecordType": record.type,
-            "RecordLine": record.line, "RecordLineId": record.line_id, "Value": record.value,
-            "Weight": record.weight, "MX": record.mx, "TTL": record.ttl,
-            "Enabled": 1 if record.status == "ENABLE" else 0, "MonitorStatus": "",
-            "Remark": record.remark, "UpdatedOn": record.updated_on, "DomainId": zone.id,
-        }}
+        return {
+            "RecordInfo": {
+                "Id": record.id,
+                "SubDomain": record.name,
+                "RecordType": record.type,
+                "RecordLine": record.line,
+                "RecordLineId": record.line_id,
+                "Value": record.value,
+                "Weight": record.weight,
+                "MX": record.mx,
+                "TTL": record.ttl,
+                "Enabled": 1 if record.status == "ENABLE" else 0,
+                "MonitorStatus": "",
+                "Remark": record.remark,
+                "UpdatedOn": record.updated_on,
+                "DomainId": zone.id,
+            }
+        }
 
     # ---------------------------------------------------------------------------- write actions
-    def create_record(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def create_record(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         assert zone is not None
         fields = self._record_input(zone, params, modify=False)
         with self._store().transaction() as conn:
@@ -457,21 +595,40 @@ class DnspodEmulator:
             cursor = conn.execute(
                 "INSERT INTO dnspod_records (zone_id, name, type, value, mx, ttl, line, line_id, status,"
                 " weight, remark, updated_on, visible_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (zone.id, fields.name, fields.type, fields.value, fields.mx, fields.ttl, fields.line,
-                 fields.line_id, fields.status, fields.weight, fields.remark, stamp,
-                 self.clock() + zone.propagation_delay),
+                (
+                    zone.id,
+                    fields.name,
+                    fields.type,
+                    fields.value,
+                    fields.mx,
+                    fields.ttl,
+                    fields.line,
+                    fields.line_id,
+                    fields.status,
+                    fields.weight,
+                    fields.remark,
+                    stamp,
+                    self.clock() + zone.propagation_delay,
+                ),
             )
             self._bump_serial(conn, zone, stamp)
         return {"RecordId": cursor.lastrowid}
 
-    def create_txt_record(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def create_txt_record(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         return self.create_record(zone, {**params, "RecordType": "TXT"}, secret_id)
 
-    def modify_record(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def modify_record(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         assert zone is not None
         record = self._record_in_zone(zone, params)
         if record.default_ns:
-            raise ApiError("InvalidParameter.RecordIdInvalid", "系统 NS 记录不可修改 (system NS records are read-only)")
+            raise ApiError(
+                "InvalidParameter.RecordIdInvalid",
+                "系统 NS 记录不可修改 (system NS records are read-only)",
+            )
         fields = self._record_input(zone, params, modify=True)
         with self._store().transaction() as conn:
             others = [r for r in self._records_at(conn, zone.id, fields.name) if r.id != record.id]
@@ -483,21 +640,40 @@ class DnspodEmulator:
                 "UPDATE dnspod_records SET name = ?, type = ?, value = ?, mx = ?, ttl = ?, line = ?,"
                 " line_id = ?, status = ?, weight = ?, remark = ?, updated_on = ?, visible_at = ?"
                 " WHERE id = ?",
-                (fields.name, fields.type, fields.value, fields.mx, fields.ttl, fields.line,
-                 fields.line_id, fields.status, fields.weight, fields.remark, stamp,
-                 self.clock() + zone.propagation_delay, record.id),
+                (
+                    fields.name,
+                    fields.type,
+                    fields.value,
+                    fields.mx,
+                    fields.ttl,
+                    fields.line,
+                    fields.line_id,
+                    fields.status,
+                    fields.weight,
+                    fields.remark,
+                    stamp,
+                    self.clock() + zone.propagation_delay,
+                    record.id,
+                ),
             )
             self._bump_serial(conn, zone, stamp)
         return {"RecordId": record.id}
 
-    def modify_txt_record(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def modify_txt_record(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         return self.modify_record(zone, {**params, "RecordType": "TXT"}, secret_id)
 
-    def delete_record(self, zone: Zone | None, params: dict[str, Any], secret_id: str) -> dict[str, Any]:
+    def delete_record(
+        self, zone: Zone | None, params: dict[str, Any], secret_id: str
+    ) -> dict[str, Any]:
         assert zone is not None
         record = self._record_in_zone(zone, params)
         if record.default_ns:
-            raise ApiError("InvalidParameter.RecordIdInvalid", "系统 NS 记录不可删除 (system NS records are read-only)")
+            raise ApiError(
+                "InvalidParameter.RecordIdInvalid",
+                "系统 NS 记录不可删除 (system NS records are read-only)",
+            )
         with self._store().transaction() as conn:
             conn.execute("DELETE FROM dnspod_records WHERE id = ?", (record.id,))
             self._bump_serial(conn, zone, now_text())
@@ -506,7 +682,9 @@ class DnspodEmulator:
     # ------------------------------------------------------------------------------- helpers
     def _record_in_zone(self, zone: Zone, params: dict[str, Any]) -> Record:
         if params.get("RecordId") in (None, ""):
-            raise ApiError("MissingParameter", "The request is missing a required parameter `RecordId`.")
+            raise ApiError(
+                "MissingParameter", "The request is missing a required parameter `RecordId`."
+            )
         record_id = _int(params["RecordId"], "RecordId")
         rows = self._store().query(
             "SELECT * FROM dnspod_records WHERE id = ? AND zone_id = ?", (record_id, zone.id)
@@ -517,25 +695,35 @@ class DnspodEmulator:
 
     def _records_at(self, conn: Any, zone_id: int, name: str) -> list[Record]:
         rows = conn.execute(
-            "SELECT * FROM dnspod_records WHERE zone_id = ? AND lower(name) = lower(?)", (zone_id, name)
+            "SELECT * FROM dnspod_records WHERE zone_id = ? AND lower(name) = lower(?)",
+            (zone_id, name),
         ).fetchall()
         return [record_from_row(row) for row in rows]
 
     def _bump_serial(self, conn: Any, zone: Zone, stamp: str) -> None:
-        current = conn.execute("SELECT soa_serial FROM dnspod_zones WHERE id = ?", (zone.id,)).fetchone()[0]
+        current = conn.execute(
+            "SELECT soa_serial FROM dnspod_zones WHERE id = ?", (zone.id,)
+        ).fetchone()[0]
         serial = max(current + 1, int(self.clock()))
-        conn.execute("UPDATE dnspod_zones SET soa_serial = ?, updated_on = ? WHERE id = ?", (serial, stamp, zone.id))
+        conn.execute(
+            "UPDATE dnspod_zones SET soa_serial = ?, updated_on = ? WHERE id = ?",
+            (serial, stamp, zone.id),
+        )
 
     def _record_input(self, zone: Zone, params: dict[str, Any], modify: bool) -> RecordInput:
         record_type = str(params.get("RecordType") or "").upper()
         if not record_type:
-            raise ApiError("MissingParameter", "The request is missing a required parameter `RecordType`.")
+            raise ApiError(
+                "MissingParameter", "The request is missing a required parameter `RecordType`."
+            )
         if record_type not in RECORD_TYPES:
             raise ApiError("InvalidParameter.RecordTypeInvalid", "记录类型不正确。")
         line, line_id = _record_line(params)
         raw_value = params.get("Value")
         if not isinstance(raw_value, str) or not raw_value.strip():
-            raise ApiError("MissingParameter", "The request is missing a required parameter `Value`.")
+            raise ApiError(
+                "MissingParameter", "The request is missing a required parameter `Value`."
+            )
         name = str(params.get("SubDomain") or "@").strip()
         if not SUBDOMAIN_PATTERN.match(name):
             raise ApiError("InvalidParameter.SubdomainInvalid", "子域名不正确。")
@@ -544,18 +732,29 @@ class DnspodEmulator:
         mx = _mx(record_type, params.get("MX"))
         ttl = _int(params.get("TTL", DEFAULT_TTL), "TTL")
         if ttl > MAX_TTL or ttl < 1:
-            raise ApiError("InvalidParameter.TTLInvalid" if ttl < 1 else "LimitExceeded.RecordTtlLimit",
-                           f"TTL must be between 1 and {MAX_TTL}")
+            raise ApiError(
+                "InvalidParameter.TTLInvalid" if ttl < 1 else "LimitExceeded.RecordTtlLimit",
+                f"TTL must be between 1 and {MAX_TTL}",
+            )
         if ttl < min_ttl(zone.grade):
-            raise ApiError("LimitExceeded.RecordTtlLimit",
-                           f"记录的TTL值超出了限制。 (the {zone.grade} plan allows TTL >= {min_ttl(zone.grade)})")
+            raise ApiError(
+                "LimitExceeded.RecordTtlLimit",
+                f"记录的TTL值超出了限制。 (the {zone.grade} plan allows TTL >= {min_ttl(zone.grade)})",
+            )
         status = str(params.get("Status") or "ENABLE").upper()
         if status not in ("ENABLE", "DISABLE"):
             raise ApiError("InvalidParameterValue", "Status must be ENABLE or DISABLE")
         weight = params.get("Weight")
         return RecordInput(
-            name=name, type=record_type, value=value, mx=mx, ttl=ttl, line=line, line_id=line_id,
-            status=status, weight=None if weight is None else _int(weight, "Weight"),
+            name=name,
+            type=record_type,
+            value=value,
+            mx=mx,
+            ttl=ttl,
+            line=line,
+            line_id=line_id,
+            status=status,
+            weight=None if weight is None else _int(weight, "Weight"),
             remark=str(params.get("Remark") or ""),
         )
 
@@ -574,11 +773,16 @@ def _record_line(params: dict[str, Any]) -> tuple[str, str]:
     line_id = params.get("RecordLineId")
     if line_id not in (None, ""):
         if str(line_id) != DEFAULT_LINE_ID:
-            raise ApiError("InvalidParameter.RecordLineInvalid", "记录线路不正确。 (only the default line is emulated)")
+            raise ApiError(
+                "InvalidParameter.RecordLineInvalid",
+                "记录线路不正确。 (only the default line is emulated)",
+            )
         return DEFAULT_LINE, DEFAULT_LINE_ID
     line = params.get("RecordLine")
     if line in (None, ""):
-        raise ApiError("MissingParameter", "The request is missing a required parameter `RecordLine`.")
+        raise ApiError(
+            "MissingParameter", "The request is missing a required parameter `RecordLine`."
+        )
     if line not in LINE_NAMES:
         raise ApiError("InvalidParameter.RecordLineInvalid", "记录线路不正确。")
     return DEFAULT_LINE, DEFAULT_LINE_ID
@@ -588,7 +792,9 @@ def _mx(record_type: str, raw: Any) -> int:
     if record_type != "MX":
         return 0
     if raw in (None, ""):
-        raise ApiError("InvalidParameter.MxInvalid", "MX优先级不正确。 (MX is required for MX records)")
+        raise ApiError(
+            "InvalidParameter.MxInvalid", "MX优先级不正确。 (MX is required for MX records)"
+        )
     mx = _int(raw, "MX")
     if not 1 <= mx <= 65535:
         raise ApiError("InvalidParameter.MxInvalid", "MX优先级不正确。")
@@ -607,8 +813,12 @@ def _validate_value(record_type: str, value: str) -> None:
         raise ApiError("InvalidParameter.RecordValueInvalid", "记录值不正确。") from None
     if record_type in ("CNAME", "MX", "NS"):
         labels = value.rstrip(".").split(".")
-        if len(labels) < 2 or not all(re.fullmatch(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})", x) for x in labels):
-            raise ApiError("InvalidParameter.RecordValueInvalid", "记录值不正确。 (expected a host name)")
+        if len(labels) < 2 or not all(
+            re.fullmatch(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})", x) for x in labels
+        ):
+            raise ApiError(
+                "InvalidParameter.RecordValueInvalid", "记录值不正确。 (expected a host name)"
+            )
 
 
 def _same_record(record: Record, fields: RecordInput) -> bool:
@@ -621,9 +831,15 @@ def _same_record(record: Record, fields: RecordInput) -> bool:
 
 def _check_cname_conflict(fields: RecordInput, others: list[Record]) -> None:
     if fields.type == "CNAME" and others:
-        raise ApiError(CNAME_CONFLICT, "CNAME记录与该主机记录下的其他记录冲突 (a CNAME cannot coexist with other records)")
+        raise ApiError(
+            CNAME_CONFLICT,
+            "CNAME记录与该主机记录下的其他记录冲突 (a CNAME cannot coexist with other records)",
+        )
     if fields.type != "CNAME" and any(r.type == "CNAME" for r in others):
-        raise ApiError(CNAME_CONFLICT, "该主机记录已有CNAME记录，不能添加其他记录 (the name already has a CNAME)")
+        raise ApiError(
+            CNAME_CONFLICT,
+            "该主机记录已有CNAME记录，不能添加其他记录 (the name already has a CNAME)",
+        )
 
 
 def _list_filter_matches(record: Record, params: dict[str, Any]) -> bool:
@@ -644,9 +860,14 @@ def _list_filter_matches(record: Record, params: dict[str, Any]) -> bool:
 
 
 SORT_KEYS: dict[str, Callable[[Record], Any]] = {
-    "name": lambda r: r.name, "line": lambda r: r.line, "type": lambda r: r.type,
-    "value": lambda r: r.value, "weight": lambda r: r.weight or 0, "mx": lambda r: r.mx,
-    "ttl": lambda r: r.ttl, "updated_on": lambda r: r.updated_on,
+    "name": lambda r: r.name,
+    "line": lambda r: r.line,
+    "type": lambda r: r.type,
+    "value": lambda r: r.value,
+    "weight": lambda r: r.weight or 0,
+    "mx": lambda r: r.mx,
+    "ttl": lambda r: r.ttl,
+    "updated_on": lambda r: r.updated_on,
 }
 
 
@@ -662,9 +883,18 @@ def _sorted_records(records: list[Record], params: dict[str, Any]) -> list[Recor
 
 def _list_item(record: Record) -> dict[str, Any]:
     return {
-        "RecordId": record.id, "Value": record.value, "Status": record.status,
-        "UpdatedOn": record.updated_on, "Name": record.name, "Line": record.line,
-        "LineId": record.line_id, "Type": record.type, "Weight": record.weight,
-        "MonitorStatus": "", "Remark": record.remark, "TTL": record.ttl, "MX": record.mx,
+        "RecordId": record.id,
+        "Value": record.value,
+        "Status": record.status,
+        "UpdatedOn": record.updated_on,
+        "Name": record.name,
+        "Line": record.line,
+        "LineId": record.line_id,
+        "Type": record.type,
+        "Weight": record.weight,
+        "MonitorStatus": "",
+        "Remark": record.remark,
+        "TTL": record.ttl,
+        "MX": record.mx,
         "DefaultNS": record.default_ns,
     }

@@ -17,18 +17,20 @@ FAULT_KINDS = ("http_500", "timeout", "reset", "commit_then_drop")
 @dataclass
 class FaultRule:
     component: str = "*"
-    action: str = "*"             # fnmatch glob against the action (or the path)
+    action: str = "*"  # fnmatch glob against the action (or the path)
     kind: str = "http_500"
     probability: float = 1.0
-    count: int | None = None      # fire on the next N matching requests; None = unlimited
-    hold_s: float = 5.0           # timeout only: how long the connection is held
+    count: int | None = None  # fire on the next N matching requests; None = unlimited
+    hold_s: float = 5.0  # timeout only: how long the connection is held
     fired: int = 0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultRule:
         kind = str(data.get("kind", "http_500"))
         if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+            raise ValueError(
+                f"unknown fault kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}"
+            )
         count = data.get("count")
         probability = float(data.get("probability", 1.0))
         if not 0.0 <= probability <= 1.0:
@@ -74,7 +76,9 @@ class FaultInjector:
         with self.lock:
             return {"seed": self.seed, "rules": [asdict(rule) for rule in self.rules]}
 
-    def pick(self, component: str, names: tuple[str, ...], kinds: tuple[str, ...]) -> FaultRule | None:
+    def pick(
+        self, component: str, names: tuple[str, ...], kinds: tuple[str, ...]
+    ) -> FaultRule | None:
         """The first rule of one of ``kinds`` that matches and wins its dice roll, or None."""
         with self.lock:
             for rule in self.rules:
@@ -100,10 +104,12 @@ class LatencyInjector:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.by_component: dict[str, Latency] = {}   # "*" applies to every component
+        self.by_component: dict[str, Latency] = {}  # "*" applies to every component
         self.rng = random.Random()
 
-    def configure(self, fixed_ms: float, jitter_ms: float = 0.0, component: str | None = None) -> None:
+    def configure(
+        self, fixed_ms: float, jitter_ms: float = 0.0, component: str | None = None
+    ) -> None:
         if fixed_ms < 0 or jitter_ms < 0:
             raise ValueError("latency must not be negative")
         with self.lock:

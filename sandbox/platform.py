@@ -72,12 +72,17 @@ def sha256_hex(text: str) -> str:
 def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 def redact(document: Any) -> Any:
     if isinstance(document, dict):
-        return {k: ("***" if k in ("key", "token", "api_key") else redact(v)) for k, v in document.items()}
+        return {
+            k: ("***" if k in ("key", "token", "api_key") else redact(v))
+            for k, v in document.items()
+        }
     if isinstance(document, list):
         return [redact(item) for item in document]
     return document
@@ -86,7 +91,9 @@ def redact(document: Any) -> Any:
 class PlatformEmulator:
     name = "platform"
 
-    def __init__(self, check_credentials: CredentialChecker, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, check_credentials: CredentialChecker, clock: Callable[[], float] = time.time
+    ) -> None:
         self.check_credentials = check_credentials
         self.clock = clock
         self.store: Store | None = None
@@ -101,8 +108,10 @@ class PlatformEmulator:
         tokens = (seed.get("platform") or {}).get("tokens") or {}
         with store.transaction() as conn:
             for tenant_id, token in tokens.items():
-                conn.execute("INSERT OR REPLACE INTO platform_tokens (token, tenant_id) VALUES (?, ?)",
-                             (str(token), str(tenant_id)))
+                conn.execute(
+                    "INSERT OR REPLACE INTO platform_tokens (token, tenant_id) VALUES (?, ?)",
+                    (str(token), str(tenant_id)),
+                )
 
     def handle(self, request: Request) -> Response:
         match = PATH.match(request.path)
@@ -149,7 +158,9 @@ class PlatformEmulator:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise HttpError(401, "unauthorized", "missing bearer token")
-        rows = self._store().query("SELECT tenant_id FROM platform_tokens WHERE token = ?", (token.strip(),))
+        rows = self._store().query(
+            "SELECT tenant_id FROM platform_tokens WHERE token = ?", (token.strip(),)
+        )
         if not rows:
             raise HttpError(401, "unauthorized", "unknown bearer token")
         if rows[0]["tenant_id"] != tenant_id:
@@ -162,26 +173,37 @@ class PlatformEmulator:
         self._check_active_keys(tenant_id)
         return self._public_view(binding)
 
-    def _put(self, tenant_id: str, document: dict[str, Any], if_match: str | None) -> dict[str, Any]:
+    def _put(
+        self, tenant_id: str, document: dict[str, Any], if_match: str | None
+    ) -> dict[str, Any]:
         clean = validate(document)
         for role in ROLES:
             user = clean["api_users"][role]
             if not self.check_credentials(user["name"], user["key"]):
-                raise HttpError(422, "keys_rejected",
-                                f"SendCloud rejected the key of API user {user['name']!r} ({role})",
-                                field=f"api_users.{role}", api_user=user["name"])
+                raise HttpError(
+                    422,
+                    "keys_rejected",
+                    f"SendCloud rejected the key of API user {user['name']!r} ({role})",
+                    field=f"api_users.{role}",
+                    api_user=user["name"],
+                )
         now = self.clock()
-        self._check_active_keys(tenant_id, now)   # outside the transaction: it calls SendCloud
+        self._check_active_keys(tenant_id, now)  # outside the transaction: it calls SendCloud
         with self._store().transaction() as conn:
             current = self._active(tenant_id)
             current_revision = current.revision if current else 0
             if if_match is not None and _revision_from_header(if_match) != current_revision:
-                raise HttpError(412, "revision_mismatch",
-                                f"If-Match {if_match} does not match the current revision {current_revision}",
-                                current_revision=current_revision)
+                raise HttpError(
+                    412,
+                    "revision_mismatch",
+                    f"If-Match {if_match} does not match the current revision {current_revision}",
+                    current_revision=current_revision,
+                )
             if current:
-                conn.execute("UPDATE platform_bindings SET active_until = ? WHERE tenant_id = ? AND revision = ?",
-                             (now, tenant_id, current.revision))
+                conn.execute(
+                    "UPDATE platform_bindings SET active_until = ? WHERE tenant_id = ? AND revision = ?",
+                    (now, tenant_id, current.revision),
+                )
             conn.execute(
                 "INSERT INTO platform_bindings (tenant_id, revision, document, active_from, active_until,"
                 " keys_authenticated) VALUES (?, ?, ?, ?, NULL, 1)",
@@ -199,20 +221,30 @@ class PlatformEmulator:
     def _history(self, tenant_id: str) -> dict[str, Any]:
         self._check_active_keys(tenant_id)
         rows = self._store().query(
-            "SELECT * FROM platform_bindings WHERE tenant_id = ? ORDER BY revision", (tenant_id,))
+            "SELECT * FROM platform_bindings WHERE tenant_id = ? ORDER BY revision", (tenant_id,)
+        )
         history = []
         for row in rows:
             binding = _binding_from_row(row)
-            history.append({
-                "revision": binding.revision,
-                "sending_domain": binding.document["sending_domain"],
-                "api_users": {role: binding.document["api_users"][role]["name"] for role in ROLES},
-                "active_from": iso(binding.active_from),
-                "active_until": iso(binding.active_until),
-                "keys_authenticated": binding.keys_authenticated,
-            })
-        gap = self._store().query("SELECT gap_seconds FROM platform_key_checks WHERE tenant_id = ?", (tenant_id,))
-        return {"history": history, "sending_gap_seconds": round(gap[0]["gap_seconds"], 3) if gap else 0.0}
+            history.append(
+                {
+                    "revision": binding.revision,
+                    "sending_domain": binding.document["sending_domain"],
+                    "api_users": {
+                        role: binding.document["api_users"][role]["name"] for role in ROLES
+                    },
+                    "active_from": iso(binding.active_from),
+                    "active_until": iso(binding.active_until),
+                    "keys_authenticated": binding.keys_authenticated,
+                }
+            )
+        gap = self._store().query(
+            "SELECT gap_seconds FROM platform_key_checks WHERE tenant_id = ?", (tenant_id,)
+        )
+        return {
+            "history": history,
+            "sending_gap_seconds": round(gap[0]["gap_seconds"], 3) if gap else 0.0,
+        }
 
     # ------------------------------------------------------------------------------- helpers
     def _check_active_keys(self, tenant_id: str, now: float | None = None) -> None:
@@ -229,19 +261,25 @@ class PlatformEmulator:
         ok = all(self.check_credentials(users[role]["name"], users[role]["key"]) for role in ROLES)
         with self._store().lock:
             checks = self._store().query(
-                "SELECT last_check_at FROM platform_key_checks WHERE tenant_id = ?", (tenant_id,))
+                "SELECT last_check_at FROM platform_key_checks WHERE tenant_id = ?", (tenant_id,)
+            )
             last = checks[0]["last_check_at"] if checks else binding.active_from
             gap = 0.0 if ok else max(0.0, now - last)
             self._store().execute(
                 "UPDATE platform_key_checks SET last_check_at = ?, gap_seconds = gap_seconds + ?"
-                " WHERE tenant_id = ?", (now, gap, tenant_id))
+                " WHERE tenant_id = ?",
+                (now, gap, tenant_id),
+            )
             self._store().execute(
                 "UPDATE platform_bindings SET keys_authenticated = ? WHERE tenant_id = ? AND revision = ?",
-                (1 if ok else 0, tenant_id, binding.revision))
+                (1 if ok else 0, tenant_id, binding.revision),
+            )
 
     def _active(self, tenant_id: str) -> Binding | None:
         rows = self._store().query(
-            "SELECT * FROM platform_bindings WHERE tenant_id = ? AND active_until IS NULL", (tenant_id,))
+            "SELECT * FROM platform_bindings WHERE tenant_id = ? AND active_until IS NULL",
+            (tenant_id,),
+        )
         return _binding_from_row(rows[0]) if rows else None
 
     def _public_view(self, binding: Binding) -> dict[str, Any]:
@@ -250,8 +288,13 @@ class PlatformEmulator:
             "tenant_id": binding.tenant_id,
             "sending_domain": doc["sending_domain"],
             "edition": doc["edition"],
-            "api_users": {role: {"name": doc["api_users"][role]["name"],
-                                 "key_sha256": sha256_hex(doc["api_users"][role]["key"])} for role in ROLES},
+            "api_users": {
+                role: {
+                    "name": doc["api_users"][role]["name"],
+                    "key_sha256": sha256_hex(doc["api_users"][role]["key"]),
+                }
+                for role in ROLES
+            },
             "sender_address": doc["sender_address"],
             "sender_name": doc["sender_name"],
             "reply_to_address": doc["reply_to_address"],
@@ -275,8 +318,14 @@ class PlatformEmulator:
 
 
 def _binding_from_row(row: Any) -> Binding:
-    return Binding(row["tenant_id"], row["revision"], json.loads(row["document"]), row["active_from"],
-                   row["active_until"], bool(row["keys_authenticated"]))
+    return Binding(
+        row["tenant_id"],
+        row["revision"],
+        json.loads(row["document"]),
+        row["active_from"],
+        row["active_until"],
+        bool(row["keys_authenticated"]),
+    )
 
 
 def _revision_from_header(value: str) -> int | None:
@@ -302,7 +351,9 @@ def validate(document: dict[str, Any]) -> dict[str, Any]:
     """The PUT body checked field by field; returns the normalised document to store."""
     domain = _required_string(document, "sending_domain").lower().rstrip(".")
     if not DOMAIN.match(domain):
-        raise _invalid("sending_domain", "sending_domain must be a domain name such as mail.example.com")
+        raise _invalid(
+            "sending_domain", "sending_domain must be a domain name such as mail.example.com"
+        )
     edition = _required_string(document, "edition")
     if edition not in EDITIONS:
         raise _invalid("edition", "edition must be 'domestic' or 'overseas'")
@@ -313,10 +364,14 @@ def validate(document: dict[str, Any]) -> dict[str, Any]:
     for role in ROLES:
         user = api_users.get(role)
         if not isinstance(user, dict):
-            raise _invalid(f"api_users.{role}", f"api_users.{role} must be an object with name and key")
+            raise _invalid(
+                f"api_users.{role}", f"api_users.{role} must be an object with name and key"
+            )
         name = _required_string(user, "name", f"api_users.{role}.name")
         if not API_USER.match(name):
-            raise _invalid(f"api_users.{role}.name", "an API user name is 1-64 of A-Z a-z 0-9 _ . -")
+            raise _invalid(
+                f"api_users.{role}.name", "an API user name is 1-64 of A-Z a-z 0-9 _ . -"
+            )
         key = _required_string(user, "key", f"api_users.{role}.key")
         users[role] = {"name": name, "key": key}
     sender = _required_string(document, "sender_address")
@@ -332,5 +387,11 @@ def validate(document: dict[str, Any]) -> dict[str, Any]:
     reply_to = document.get("reply_to_address")
     if reply_to is not None and (not isinstance(reply_to, str) or not EMAIL.match(reply_to)):
         raise _invalid("reply_to_address", "reply_to_address must be an e-mail address or null")
-    return {"sending_domain": domain, "edition": edition, "api_users": users,
-            "sender_address": sender, "sender_name": sender_name, "reply_to_address": reply_to}
+    return {
+        "sending_domain": domain,
+        "edition": edition,
+        "api_users": users,
+        "sender_address": sender,
+        "sender_name": sender_name,
+        "reply_to_address": reply_to,
+    }

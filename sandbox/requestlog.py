@@ -45,7 +45,7 @@ class LogEntry:
     kind: str = "read"
     account: str = ""
     params: dict[str, Any] = field(default_factory=dict)
-    status: int | None = None        # None when no response was sent (timeout, reset)
+    status: int | None = None  # None when no response was sent (timeout, reset)
     duration_ms: float = 0.0
     fault: str | None = None
     ts: float = field(default_factory=time.time)
@@ -117,6 +117,8 @@ def query(state_dir: Path | str, **filters: Any) -> list[dict[str, Any]]:
     """
     db_path = Path(state_dir) / "state.db"
     where, values = _where(filters)
+    if not db_path.exists():
+        return []
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
     conn.row_factory = sqlite3.Row
     try:

@@ -395,6 +395,8 @@ class SendCloudEmulator:
     def _seed_account(self, conn, entry: dict[str, Any]) -> None:
         edition = entry.get("edition", DOMESTIC)
         layout = entry.get("verify_layout", edition)
+        if edition not in EDITIONS or layout not in LAYOUT_BITS:
+            raise ValueError(f"sendcloud account {entry.get('api_user')!r}: bad edition/layout")
         structural = {"api_user", "api_key", "edition", "verify_layout", "domains", "api_users"}
         profile = {key: value for key, value in entry.items() if key not in structural}
         profile.setdefault("reg_time", datetime.now(SERVICE_TZ).strftime("%Y-%m-%d"))
@@ -430,7 +432,9 @@ class SendCloudEmulator:
             try:
                 payload = json.loads(request.body)
             except ValueError:
-                return _admin_response(400, {"error": "body is not JSON"}, method)
+                payload = None
+            if not isinstance(payload, dict):
+                return _admin_response(400, {"error": "body is not a JSON object"}, method)
         if method == "GET":
             listing = [route.__dict__ for route in routes.all()]
             return _admin_response(200, {"routes": listing}, method)
@@ -438,6 +442,8 @@ class SendCloudEmulator:
             try:
                 route = DnsRoute(str(payload["zone"]), str(payload["host"]), int(payload["port"]))
             except (KeyError, TypeError, ValueError):
+                route = None
+            if route is None or not route.zone.strip(".") or not 0 < route.port < 65536:
                 return _admin_response(400, {"error": "need zone, host, port"}, method, payload)
             routes.put(route)
             return _admin_response(200, route.__dict__, method, payload, committed=True)

@@ -39,6 +39,7 @@ log = logging.getLogger("sandbox")
 ADMIN_PREFIX = "/_sandbox/"
 FRAMEWORK_ADMIN_PATHS = ("/healthz", "/_sandbox/requests", "/_sandbox/latency", "/_sandbox/faults")
 PRE_HANDLING_FAULTS = ("http_500", "timeout", "reset")
+POLL_INTERVAL_S = 0.1  # how fast serve_forever notices shutdown()
 META_SCHEMA = "CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 
@@ -81,7 +82,11 @@ class Sandbox:
         self.sendcloud: Any = None
         if SendCloudEmulator is not None:
             self.sendcloud = SendCloudEmulator(default_dns_server=(config.host, config.ports.dns))
-        checker = self.sendcloud.check_credentials if self.sendcloud else SeedCredentialChecker(config.seed)
+        checker = (
+            self.sendcloud.check_credentials
+            if self.sendcloud
+            else SeedCredentialChecker(config.seed)
+        )
         self.platform = PlatformEmulator(check_credentials=checker)
         self.http_servers: list[ComponentHTTPServer] = []
         self.dns_server: DnsServer | None = None
@@ -107,7 +112,9 @@ class Sandbox:
         if not seeded:
             for component in self.components().values():
                 component.load_seed(store, self.config.seed)
-            store.execute("INSERT INTO sandbox_meta (key, value) VALUES ('seeded_at', ?)", (str(time.time()),))
+            store.execute(
+                "INSERT INTO sandbox_meta (key, value) VALUES ('seeded_at', ?)", (str(time.time()),)
+            )
         self.dnspod.configure(self.config.seed)
         self.store = store
         return store
@@ -122,15 +129,25 @@ class Sandbox:
             self.http_servers.append(server)
         self.dns_server = DnsServer(host, self.config.ports.dns, self.dnspod)
         for server in self.http_servers:
-            threading.Thread(target=server.serve_forever, name=f"http-{server.component.name}", daemon=True).start()
+            threading.Thread(
+                target=server.serve_forever,
+                args=(POLL_INTERVAL_S,),
+                name=f"http-{server.component.name}",
+                daemon=True,
+            ).start()
         self.dns_server.start()
 
     def stop(self) -> None:
-        for server in self.http_servers:
-            server.shutdown()
-            server.server_close()
+        """Stop every listener (in parallel: each shutdown() waits for one poll interval)."""
+        stoppers = [threading.Thread(target=server.shutdown) for server in self.http_servers]
         if self.dns_server is not None:
-            self.dns_server.stop()
+            stoppers.append(threading.Thread(target=self.dns_server.stop))
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
+        for server in self.http_servers:
+            server.server_close()
 
     def endpoints(self) -> dict[str, Any]:
         host, ports = self.config.host, self.config.ports
@@ -142,13 +159,26 @@ class Sandbox:
         endpoints["platform"] = {"url": f"http://{host}:{ports.platform}"}
         return endpoints
 
-    def record(self, component: str, request: Request, outcome: Outcome, started: float) -> None:
+    def record(
+        self,
+        component: str,
+        request: Request,
+        outcome: Outcome,
+        started: float,
+        extra_ms: float = 0.0,
+    ) -> None:
         if self.store is None:
             return
         entry = LogEntry(
-            component=component, method=request.method, path=request.path, action=outcome.action,
-            kind=outcome.kind, account=outcome.account, params=outcome.params or {},
-            status=outcome.status, duration_ms=(time.monotonic() - started) * 1000.0,
+            component=component,
+            method=request.method,
+            path=request.path,
+            action=outcome.action,
+            kind=outcome.kind,
+            account=outcome.account,
+            params=outcome.params or {},
+            status=outcome.status,
+            duration_ms=(time.monotonic() - started) * 1000.0 + extra_ms,
             fault=outcome.fault,
         )
         try:
@@ -185,6 +215,7 @@ class ComponentHTTPServer(ThreadingHTTPServer):
 
 class ComponentHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: ComponentHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -211,8 +242,13 @@ class ComponentHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        return Request(method=self.command, path=url.path or "/", query=dict(parse_qsl(url.query)),
-                       headers=headers, body=body)
+        return Request(
+            method=self.command,
+            path=url.path or "/",
+            query=dict(parse_qsl(url.query)),
+            headers=headers,
+            body=body,
+        )
 
     def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         headers = dict(headers or {})
@@ -253,11 +289,15 @@ class ComponentHandler(BaseHTTPRequestHandler):
         try:
             return self.server.component.handle(request)
         except Exception:
-            log.error("component %s failed:\n%s", self.server.component.name, traceback.format_exc())
+            log.error(
+                "component %s failed:\n%s", self.server.component.name, traceback.format_exc()
+            )
             return Response(status=500, body=json_bytes({"error": "internal error in the sandbox"}))
 
     # ------------------------------------------------------------------------- API requests
     def handle_api(self, request: Request, started: float) -> None:
+        """Latency, faults, the component, the log; the log row is written before the reply
+        goes out, so a client that got its answer finds its request in the log."""
         sandbox, name = self.server.sandbox, self.server.component.name
         delay = sandbox.latency.delay_seconds(name)
         if delay:
@@ -265,32 +305,36 @@ class ComponentHandler(BaseHTTPRequestHandler):
         names = request_names(request)
         rule = sandbox.faults.pick(name, names, PRE_HANDLING_FAULTS)
         if rule is not None:
-            outcome = self.inject_before(request, rule, names[0] or request.path)
-            sandbox.record(name, request, outcome, started)
+            self.inject_before(request, rule, names[0] or request.path, started)
             return
         response = self.call_component(request)
-        outcome = Outcome(response.status, response.action, response.kind, response.account, response.params)
+        outcome = Outcome(
+            response.status, response.action, response.kind, response.account, response.params
+        )
         if response.committed_write:
             drop_rule = sandbox.faults.pick(name, (response.action, *names), ("commit_then_drop",))
             if drop_rule is not None:
                 outcome.status, outcome.fault = None, drop_rule.kind
-                self.drop(reset=True)
                 sandbox.record(name, request, outcome, started)
+                self.drop(reset=True)
                 return
-        self.send(response.status, response.body, response.headers)
         sandbox.record(name, request, outcome, started)
+        self.send(response.status, response.body, response.headers)
 
-    def inject_before(self, request: Request, rule: FaultRule, action: str) -> Outcome:
-        outcome = Outcome(None, action, fault=rule.kind)
+    def inject_before(self, request: Request, rule: FaultRule, action: str, started: float) -> None:
+        """A fault that replaces the component: the request is logged, then the fault acts."""
+        sandbox, name = self.server.sandbox, self.server.component.name
+        outcome = Outcome(500 if rule.kind == "http_500" else None, action, fault=rule.kind)
+        hold_ms = rule.hold_s * 1000.0 if rule.kind == "timeout" else 0.0
+        sandbox.record(name, request, outcome, started, extra_ms=hold_ms)
         if rule.kind == "http_500":
-            outcome.status = 500
-            self.send_json(500, {"error": {"code": "injected_fault", "message": "injected HTTP 500"}})
+            error = {"code": "injected_fault", "message": "injected HTTP 500"}
+            self.send_json(500, {"error": error})
         elif rule.kind == "timeout":
             time.sleep(rule.hold_s)
             self.drop(reset=False)
         else:  # reset
             self.drop(reset=True)
-        return outcome
 
     # ------------------------------------------------------------------------ admin routes
     def handle_admin(self, request: Request) -> None:
@@ -317,8 +361,11 @@ class ComponentHandler(BaseHTTPRequestHandler):
                 return 200, {"latency": sandbox.latency.describe()}
             if method == "PUT":
                 body = parse_json_object(request.body)
-                sandbox.latency.configure(float(body.get("fixed_ms", 0)), float(body.get("jitter_ms", 0)),
-                                          body.get("component"))
+                sandbox.latency.configure(
+                    float(body.get("fixed_ms", 0)),
+                    float(body.get("jitter_ms", 0)),
+                    body.get("component"),
+                )
                 return 200, {"latency": sandbox.latency.describe()}
             if method == "DELETE":
                 sandbox.latency.clear()

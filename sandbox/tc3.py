@@ -19,7 +19,7 @@ MAX_SKEW_SECONDS = 300
 @dataclass(frozen=True)
 class Authorization:
     secret_id: str
-    date: str             # YYYY-MM-DD from the credential scope
+    date: str  # YYYY-MM-DD from the credential scope
     service: str
     signed_headers: tuple[str, ...]
     signature: str
@@ -49,7 +49,9 @@ def parse_authorization(header: str) -> Authorization:
         signed_headers = fields["SignedHeaders"]
         signature = fields["Signature"]
     except KeyError as missing:
-        raise AuthError("AuthFailure.InvalidAuthorization", f"Authorization lacks {missing}") from None
+        raise AuthError(
+            "AuthFailure.InvalidAuthorization", f"Authorization lacks {missing}"
+        ) from None
     scope = credential.split("/")
     if len(scope) != 4 or scope[3] != "tc3_request" or not scope[0]:
         raise AuthError("AuthFailure.InvalidAuthorization", "malformed Credential scope")
@@ -127,7 +129,9 @@ def verify(
     ``headers`` must have lower-cased names and the values exactly as received.
     """
     if auth.date != utc_date(timestamp):
-        raise AuthError("AuthFailure.SignatureFailure", "credential scope date does not match X-TC-Timestamp")
+        raise AuthError(
+            "AuthFailure.SignatureFailure", "credential scope date does not match X-TC-Timestamp"
+        )
     canonical = canonical_request(method, uri, query_string, headers, auth.signed_headers, body)
     to_sign = string_to_sign(str(timestamp), auth.date, auth.service, canonical)
     expected = signature(secret_key, auth.date, auth.service, to_sign)

@@ -39,17 +39,16 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
     binding = report.get("binding") or {}
     lines = [f"# Tenant {report['tenant_id']}: {domain.get('name', '?')}", "",
              f"Status: **{report.get('status', '?')}** — updated {report.get('updated_at', '?')}", "",
-             "## DNS records", "", "| purpose | type | name | value | DNS action | served | verified |",
-             "|---|---|---|---|---|---|---|"]
+             "## DNS records", "", "| purpose | type | name | value | verified by SendCloud |",
+             "|---|---|---|---|---|"]
     for record in report.get("records", []):
         value = str(record.get("value") or "(known after apply)")
         shown = value if len(value) <= 60 else value[:57] + "..."
         lines.append(f"| {record['purpose']} | {record['type']} | {record['name']} | `{shown}` | "
-                     f"{record.get('action', '')} | {_mark(record.get('served'))} | "
                      f"{_mark(record.get('verified'))} |")
     lines += ["", "## SendCloud verification", "",
               f"verify bitmask {domain.get('verify')} (layout {domain.get('layout')}): "
-              + ", ".join(f"{k} {_mark(v)}" for k, v in (domain.get("items") or {}).items()), "",
+              + ", ".join(f"{k} {_mark(v)}" for k, v in sorted((domain.get("items") or {}).items())), "",
               "## API users", "", "| role | name | domain | open | click | unsubscribe | key stored |",
               "|---|---|---|---|---|---|---|"]
     for user in report.get("api_users", []):
@@ -88,16 +87,13 @@ def _mark(value: Any) -> str:
     return "yes" if value else "NO"
 
 
-def compose(domain_result: dict[str, Any], dns_result: dict[str, Any],
+def compose(domain_result: dict[str, Any],
             apiuser_result: dict[str, Any], binding_result: dict[str, Any],
             account: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
     """Assemble the report from what the stages returned; nothing is re-read."""
     domain = domain_result.get("domain") or {}
     items = domain.get("items") or {}
-    actions = {(r["name"], r["type"], r.get("purpose")): r.get("action")
-               for r in dns_result.get("records", [])}
-    records = [dict(record, action=actions.get((record["name"], record["type"], record["purpose"])),
-                    verified=items.get(record["purpose"]))
+    records = [dict(record, verified=items.get(record["purpose"]))
                for record in domain_result.get("records", [])]
     api_users = [{"role": u["role"], "name": u["name"], **{k: u["after"].get(k) for k in
                   ("domain", "open", "click", "unsubscribe")}, "key_stored": u["action"] != "create"

@@ -48,8 +48,9 @@ def free_port() -> int:
 
 def _http(method: str, url: str, body: Any = None, timeout: float = 5.0) -> Any:
     data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         return json.loads(response.read() or b"null")
 
@@ -101,12 +102,31 @@ class SandboxHandle:
 
     # ---------------------------------------------------------------------------- process
     def start(self) -> None:
-        env = {**os.environ, **self.env, "PYTHONPATH": str(REPO_ROOT), "NO_PROXY": "127.0.0.1,localhost"}
+        env = {
+            **os.environ,
+            **self.env,
+            "PYTHONPATH": str(REPO_ROOT),
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
         log = open(self.state_dir / "sandbox.log", "ab")  # noqa: SIM115 - owned by the child
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "serve", "--state-dir", str(self.state_dir),
-             "--seed", str(self.seed_path), "--exit-after", str(self.exit_after)],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "serve",
+                "--state-dir",
+                str(self.state_dir),
+                "--seed",
+                str(self.seed_path),
+                "--exit-after",
+                str(self.exit_after),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         self.wait_healthy()
@@ -117,9 +137,14 @@ class SandboxHandle:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"sandbox exited: {(self.state_dir / 'sandbox.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"sandbox exited: {(self.state_dir / 'sandbox.log').read_text()[-2000:]}"
+                )
             if endpoints_file.exists():
-                endpoints = json.loads(endpoints_file.read_text())
+                try:
+                    endpoints = json.loads(endpoints_file.read_text())
+                except ValueError:  # being written
+                    continue
                 urls = [e["url"] for e in endpoints.values() if "url" in e]
                 if all(self._healthy(url) for url in urls):
                     return
@@ -173,7 +198,9 @@ class SandboxHandle:
     def clear_faults(self) -> None:
         _http("DELETE", f"{self.dnspod_url}/_sandbox/faults")
 
-    def set_latency(self, fixed_ms: float, jitter_ms: float = 0, component: str | None = None) -> None:
+    def set_latency(
+        self, fixed_ms: float, jitter_ms: float = 0, component: str | None = None
+    ) -> None:
         body: dict[str, Any] = {"fixed_ms": fixed_ms, "jitter_ms": jitter_ms}
         if component:
             body["component"] = component
@@ -182,9 +209,36 @@ class SandboxHandle:
     def clear_latency(self) -> None:
         _http("DELETE", f"{self.dnspod_url}/_sandbox/latency")
 
+    # ------------------------------------------------------------------------- DNSPod
+    def dnspod_account(self, zone: str) -> dict[str, Any]:
+        """The seed's DNSPod account (secret_id, secret_key, zones) that owns ``zone``."""
+        for entry in self.seed["dnspod"]["accounts"]:
+            if any(z["name"] == zone for z in entry.get("zones") or []):
+                return entry
+        raise KeyError(zone)
 
-def start_sandbox(state_dir: Path, seed: dict[str, Any] | None = None,
-                  exit_after: float = SAFETY_NET_S) -> SandboxHandle:
+    def dnspod_client(self, zone: str, secret_key: str | None = None) -> Any:
+        """The official SDK's DnspodClient for the account owning ``zone``, pointed at the sandbox."""
+        from tencentcloud.common import credential
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+        from tencentcloud.dnspod.v20210323 import dnspod_client
+
+        entry = self.dnspod_account(zone)
+        profile = ClientProfile(
+            httpProfile=HttpProfile(protocol="http", endpoint=self.dnspod_endpoint)
+        )
+        cred = credential.Credential(entry["secret_id"], secret_key or entry["secret_key"])
+        return dnspod_client.DnspodClient(cred, "", profile)
+
+    def dnspod_call(self, zone: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One API call through the SDK; raises TencentCloudSDKException on ``Response.Error``."""
+        return self.dnspod_client(zone).call_json(action, params)["Response"]
+
+
+def start_sandbox(
+    state_dir: Path, seed: dict[str, Any] | None = None, exit_after: float = SAFETY_NET_S
+) -> SandboxHandle:
     """Start an independent sandbox in ``state_dir``; ``seed`` replaces the default seed file."""
     state_dir.mkdir(parents=True, exist_ok=True)
     seed_path = DEFAULT_SEED
@@ -193,8 +247,9 @@ def start_sandbox(state_dir: Path, seed: dict[str, Any] | None = None,
         seed_path.write_text(yaml.safe_dump(seed, allow_unicode=True))
     loaded = yaml.safe_load(seed_path.read_text())
     ports = {name: free_port() for name in ("sendcloud", "dnspod", "platform", "dns")}
-    handle = SandboxHandle(state_dir=state_dir, seed_path=seed_path, seed=loaded, ports=ports,
-                           exit_after=exit_after)
+    handle = SandboxHandle(
+        state_dir=state_dir, seed_path=seed_path, seed=loaded, ports=ports, exit_after=exit_after
+    )
     handle.start()
     return handle
 

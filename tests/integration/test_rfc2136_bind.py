@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ from ansible.module_utils.mailops.dns.propagation import wait_for_records
 from ansible.module_utils.mailops.dns.record_set import run_record_set
 from ansible.module_utils.mailops.dns.records import make_record
 from ansible.module_utils.mailops.dns.resolver import parse_nameserver
-from ansible.module_utils.mailops.errors import WaitTimeoutError
+from ansible.module_utils.mailops.errors import AuthError, WaitTimeoutError
 
 pytestmark = pytest.mark.bind
 
@@ -189,7 +190,7 @@ def test_propagation_timeout_names_the_missing_record(bind_server):
     assert "serves nothing" in str(caught.value)
 
 
-def run_ansible_module(args: dict, workdir: Path) -> dict:
+def run_ansible_module(args: dict, workdir: Path, *options: str) -> dict:
     """``ansible localhost -m dns_record_set`` with the repo's library and module_utils."""
     env = dict(
         os.environ,
@@ -211,23 +212,40 @@ def run_ansible_module(args: dict, workdir: Path) -> dict:
         "dns_record_set",
         "-a",
         json.dumps(args),
+        *options,
     ]
     completed = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=120, cwd=workdir
     )
     _, _, result_json = completed.stdout.partition(" => ")
     assert result_json, completed.stdout + completed.stderr
-    return json.loads(result_json)
+    result_json, _, after_result = result_json.partition("\n}\n")
+    return {**json.loads(result_json + "\n}"), "_stdout": completed.stdout}
 
 
 def test_ansible_module_run_creates_then_is_idempotent(bind_server, tmp_path):
     args = module_params(bind_server, "ansible.bind-b.test")
     args = {key: value for key, value in args.items() if value is not None}
 
+    planned = run_ansible_module(args, tmp_path, "--check", "--diff")
     first = run_ansible_module(args, tmp_path)
     second = run_ansible_module(args, tmp_path)
 
+    assert planned["changed"] is True and "+++ after: zone bind-b.test" in planned["_stdout"]
+    assert planned["changes"] == first["changes"]
     assert first.get("failed") is not True, first.get("msg")
     assert first["changed"] is True and first["counts"]["create"] == 4
     assert second["changed"] is False
     assert bind_server.key_secret not in json.dumps(first)
+
+
+def test_wrong_tsig_secret_is_an_auth_error_naming_key_and_server(bind_server):
+    wrong_secret = base64.b64encode(b"not-the-right-secret-at-all-1234").decode()
+    params = module_params(bind_server, "auth.bind-b.test", rfc2136_key_secret=wrong_secret)
+
+    with pytest.raises(AuthError) as caught:
+        run_record_set(params, check_mode=False)
+
+    message = str(caught.value)
+    assert bind_server.key_name in message and bind_server.nameserver in message
+    assert wrong_secret not in message

@@ -26,7 +26,7 @@ from ansible.module_utils.mailops.errors import ValidationError
 
 RECORD_OPTIONS: dict[str, dict[str, Any]] = {
     "type": {"type": "str", "required": True, "choices": ["TXT", "MX", "CNAME"]},
-    "name": {"type": "str", "required": True},
+    "name": {"type": "str"},
     "value": {"type": "str"},
     "priority": {"type": "int"},
     "purpose": {
@@ -107,7 +107,11 @@ def build_provider(params: dict[str, Any]) -> DNSProvider:
 
 
 def _shortest_name(entries: list[dict[str, Any]]) -> str:
-    names = [normalize_name(entry["name"]) for entry in entries]
+    names = [normalize_name(entry["name"]) for entry in entries if entry.get("name")]
+    if not names:
+        raise ValidationError(
+            "no record has a name to find the zone from", hint="set the zone option"
+        )
     return min(names, key=lambda name: name.count("."))
 
 
@@ -126,8 +130,20 @@ def resolve_zone(params: dict[str, Any], provider: DNSProvider) -> str:
 def desired_records(params: dict[str, Any], zone: str) -> list[Record]:
     records = [record_from_dict(entry, zone, params["ttl"]) for entry in params["records"]]
     for record in records:
-        relative_name(record.name, zone)  # raises when the record is outside the zone
+        if record.name is not None:
+            relative_name(record.name, zone)  # raises when the record is outside the zone
     return records
+
+
+def ansible_diff(zone: str, plan: RecordPlan) -> dict[str, Any]:
+    """Ansible's diff wants mappings (or text): wrap the before/after record lists."""
+    lists = plan.diff()
+    return {
+        "before": {"records": lists["before"]},
+        "after": {"records": lists["after"]},
+        "before_header": f"zone {zone}",
+        "after_header": f"zone {zone}",
+    }
 
 
 def record_set_result(
@@ -142,7 +158,7 @@ def record_set_result(
         "counts": plan_view["counts"],
         "status": "planned" if applied is None else applied.status,
         "warnings": warnings + plan.warnings,
-        "diff": plan.diff(),
+        "diff": ansible_diff(zone, plan),
     }
     if applied is not None and applied.change_file:
         result["change_file"] = applied.change_file
@@ -157,7 +173,8 @@ def run_record_set(
     zone = resolve_zone(params, chosen)
     where = f"zone {zone} at {chosen.info.name}"
     records, warnings = clamp_ttls(desired_records(params, zone), chosen.min_ttl(zone), where)
-    existing = chosen.list_records(zone, {record.name for record in records})
+    names = {record.name for record in records if record.name is not None}
+    existing = chosen.list_records(zone, names)
     plan = plan_changes(records, existing, params["on_conflict"])
     applied = None
     if plan.changed and not check_mode:

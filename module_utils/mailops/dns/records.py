@@ -18,28 +18,33 @@ class Record:
 
     ``name`` is a lower-case FQDN without trailing dot; TXT ``value`` is the joined, unquoted
     character-strings; MX/CNAME targets are lower-case without trailing dot. ``value=None``
-    means "known after apply".
+    means "known after apply"; so does ``name=None`` (a DKIM selector SendCloud has not
+    generated yet; such a record always has an unknown value too).
     """
 
-    name: str
+    name: str | None
     type: str
     value: str | None
     ttl: int | None = None
     priority: int | None = None
     purpose: str = ""
 
+    @property
+    def shown_name(self) -> str:
+        return UNKNOWN_VALUE_TEXT if self.name is None else self.name
+
     def describe(self) -> str:
         """Short human form for messages: ``TXT _dmarc.example.com "v=DMARC1; p=none"``."""
         value = UNKNOWN_VALUE_TEXT if self.value is None else self.value
         if self.type == "MX":
-            return f"MX {self.name} {self.priority} {value}"
+            return f"MX {self.shown_name} {self.priority} {value}"
         if self.type == "TXT" and self.value is not None:
-            return f'TXT {self.name} "{value}"'
-        return f"{self.type} {self.name} {value}"
+            return f'TXT {self.shown_name} "{value}"'
+        return f"{self.type} {self.shown_name} {value}"
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "name": self.name,
+            "name": self.shown_name,
             "type": self.type,
             "value": UNKNOWN_VALUE_TEXT if self.value is None else self.value,
             "ttl": self.ttl,
@@ -182,14 +187,28 @@ def infer_purpose(record_type: str, value: str | None) -> str:
 
 
 def record_from_dict(entry: dict, zone: str | None, default_ttl: int) -> Record:
-    """Build a desired record from a module's ``records`` list item."""
-    missing = [key for key in ("type", "name") if not entry.get(key)]
-    if missing:
-        raise ValidationError(
-            f"record {entry!r} lacks {', '.join(missing)}",
-            hint="give every record a type and a name",
-        )
+    """Build a desired record from a module's ``records`` list item.
+
+    ``name: null`` is accepted only with ``value: null`` (both known after apply).
+    """
+    if not entry.get("type"):
+        raise ValidationError(f"record {entry!r} lacks a type", hint="give every record a type")
     ttl = entry.get("ttl")
+    if not entry.get("name"):
+        if entry.get("value") is not None:
+            raise ValidationError(
+                f"record {entry!r} has a value but no name",
+                hint="give the record a name (null only while both are known after apply)",
+            )
+        template = make_record(
+            "unknown.invalid.",
+            entry["type"],
+            None,
+            ttl=ttl or default_ttl,
+            priority=entry.get("priority"),
+            purpose=entry.get("purpose") or "",
+        )
+        return replace(template, name=None)
     return make_record(
         entry["name"],
         entry["type"],
@@ -202,15 +221,17 @@ def record_from_dict(entry: dict, zone: str | None, default_ttl: int) -> Record:
 
 
 def clamp_ttls(records: list[Record], min_ttl: int, where: str) -> tuple[list[Record], list[str]]:
-    """Raise TTLs below ``min_ttl`` to it; return the records and one warning per clamp."""
+    """Raise TTLs below ``min_ttl`` to it; return the records and one warning naming them."""
     clamped: list[Record] = []
-    warnings: list[str] = []
+    raised: list[str] = []
     for record in records:
         if record.ttl is not None and record.ttl < min_ttl:
-            warnings.append(
-                f"TTL {record.ttl} of {record.type} {record.name} is below the minimum {min_ttl} "
-                f"of {where}; using {min_ttl}"
-            )
+            raised.append(f"{record.type} {record.name} (TTL {record.ttl})")
             record = replace(record, ttl=min_ttl)
         clamped.append(record)
-    return clamped, warnings
+    if not raised:
+        return clamped, []
+    warning = (
+        f"TTL below the minimum {min_ttl} of {where}, using {min_ttl} for: {', '.join(raised)}"
+    )
+    return clamped, [warning]

@@ -30,7 +30,7 @@ def explain_unverified(state: DomainState | None, nameservers: list[str]) -> str
 
 def _served(nameserver: str, record: Record) -> str:
     try:
-        values = query_served(parse_nameserver(nameserver), record)
+        values = query_served(parse_nameserver(nameserver), record, timeout=5.0)
     except MailopsError as error:
         return f"no answer ({error.message})"
     return repr(values) if values else "nothing"

@@ -51,11 +51,13 @@ DNSPOD_INFO = ProviderInfo(
 MIN_TTL_BY_GRADE = {
     "DP_Free": 600,
     "D_Free": 600,
+    "DP_Pro": 120,
     "DP_Plus": 120,
     "D_Plus": 120,
-    "DP_Extra": 120,
-    "DP_Expert": 60,
-    "D_Expert": 60,
+    "DP_Extra": 60,
+    "D_Extra": 60,
+    "DP_Expert": 1,
+    "D_Expert": 1,
     "DP_Ultra": 1,
     "D_Ultra": 1,
 }

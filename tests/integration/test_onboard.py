@@ -1,0 +1,162 @@
+"""The golden path, end to end: the real ansible-playbook against the sandbox.
+
+Assertions read the state the sandbox and DNS hold (the emulators' request log, the platform's
+binding, DNS answers, the credential files), not Ansible's text, except PLAY RECAP counts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dns.message
+import dns.query
+import pytest
+import requests
+import yaml
+
+from tests.helpers.playbook import REPO, run_playbook, tenants
+
+pytestmark = pytest.mark.slow
+VAULT_PASS = REPO / "inventories/sandbox/.vault_pass"
+
+
+def served(sandbox, name: str, rtype: str) -> list[str]:
+    response = dns.query.tcp(dns.message.make_query(name, rtype), sandbox.dns_host,
+                             port=sandbox.dns_port, timeout=5)
+    values = []
+    for rrset in response.answer:
+        for rdata in rrset:
+            if rtype == "TXT":
+                values.append(b"".join(rdata.strings).decode())
+            else:
+                values.append(rdata.to_text())
+    return values
+
+
+def credentials(workdir: Path, tenant: str) -> dict:
+    shown = subprocess.run([str(Path(sys.executable).parent / "ansible-vault"), "view",
+                            "--vault-id", f"sandbox@{VAULT_PASS}",
+                            str(workdir / "credentials" / f"{tenant}.vault.yml")],
+                           capture_output=True, text=True, check=True)
+    return yaml.safe_load(shown.stdout)
+
+
+def zone_dump(sandbox, zone: str) -> set[tuple]:
+    records = sandbox.dnspod_call(zone, "DescribeRecordList", {"Domain": zone, "Limit": 3000})
+    return {(r["Name"], r["Type"], r["Value"], r["MX"], r["TTL"]) for r in records["RecordList"]}
+
+
+@pytest.fixture(scope="module")
+def onboarded(sandbox, tmp_path_factory):
+    sandbox.reset()
+    workdir = tmp_path_factory.mktemp("onboard")
+    zones = ["acme.example", "globex.example", "initech.example"]
+    before = {zone: zone_dump(sandbox, zone) for zone in zones}
+    sandbox.clear_requests()
+    first = run_playbook(sandbox, workdir)
+    first_requests = sandbox.requests()
+    sandbox.clear_requests()
+    second = run_playbook(sandbox, workdir)
+    second_requests = sandbox.requests()
+    after = {zone: zone_dump(sandbox, zone) for zone in zones}
+    return {"workdir": workdir, "first": first, "second": second, "before": before,
+            "after": after, "first_requests": first_requests, "second_requests": second_requests}
+
+
+def test_first_run_succeeds_for_every_tenant(onboarded):
+    assert onboarded["first"].returncode == 0, onboarded["first"].output[-3000:]
+    assert set(onboarded["first"].recap()) == {"acme", "globex", "initech"}
+
+
+def test_sandbox_dns_serves_every_record_sendcloud_asked_for(sandbox, onboarded):
+    for spec in tenants(sandbox).values():
+        domain = spec["sending_domain"]
+        listed = requests.post(f"{sandbox.sendcloud_url}/{'api' if spec['sendcloud_edition'] == 'overseas' else 'apiv2'}/domain/list",
+                               data={"apiUser": spec["sendcloud_api_user"],
+                                     "apiKey": _account_key(sandbox, spec["sendcloud_api_user"]),
+                                     "name": domain}, timeout=10).json()
+        item = listed["info"]["dataList"][0]
+        assert any(item["spf.value"].split()[1] in value for value in served(sandbox, domain, "TXT"))
+        assert item["dkim.value"] in served(sandbox, item["dkim.domain"], "TXT")
+        assert any(item["mx.value"].rstrip(".") in mx for mx in served(sandbox, domain, "MX"))
+
+
+def test_sendcloud_reports_every_required_item_verified(onboarded):
+    for tenant in ("acme", "globex", "initech"):
+        report = yaml.safe_load((onboarded["workdir"] / "reports" / f"{tenant}.json").read_text())
+        assert report["status"] == "verified and bound"
+        assert all(report["domain"]["items"].values()), report["domain"]
+
+
+def test_platform_holds_each_binding_and_its_keys_authenticate(sandbox, onboarded):
+    for tenant, spec in tenants(sandbox).items():
+        token = sandbox.seed["platform"]["tokens"][tenant]
+        binding = requests.get(f"{sandbox.platform_url}/api/v1/tenants/{tenant}/binding",
+                               headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        assert binding["sending_domain"] == spec["sending_domain"]
+        assert binding["sender_address"] == spec["sender_address"]
+        stored = credentials(onboarded["workdir"], tenant)["api_users"]
+        prefix = "api" if spec["sendcloud_edition"] == "overseas" else "apiv2"
+        for role in ("batch", "trigger"):
+            name = binding["api_users"][role]["name"]
+            assert name == f"{tenant}_{role}"
+            answer = requests.post(f"{sandbox.sendcloud_url}/{prefix}/userinfo/get",
+                                   data={"apiUser": name, "apiKey": stored[name]["key"]},
+                                   timeout=10).json()
+            assert answer["result"] is True, (tenant, role, answer)
+
+
+def test_credential_files_are_vaulted_and_private(onboarded):
+    for tenant in ("acme", "globex", "initech"):
+        path = onboarded["workdir"] / "credentials" / f"{tenant}.vault.yml"
+        assert path.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;sandbox")
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_second_run_changes_nothing_and_writes_nothing(onboarded):
+    second = onboarded["second"]
+    assert second.returncode == 0, second.output[-3000:]
+    assert all(counts["changed"] == 0 for counts in second.recap().values()), second.recap()
+    assert [r for r in onboarded["second_requests"] if r["kind"] == "write"] == []
+
+
+def test_no_op_rerun_reads_at_most_eight_times_per_tenant(onboarded):
+    per_account: dict[str, int] = {}
+    for request in onboarded["second_requests"]:
+        per_account[request["account"]] = per_account.get(request["account"], 0) + 1
+    assert max(per_account.values()) <= 8, per_account
+
+
+def test_unrelated_records_in_the_tenant_zones_are_untouched(onboarded):
+    for zone, before in onboarded["before"].items():
+        after = onboarded["after"][zone]
+        unrelated = {r for r in before if not r[2].startswith("v=spf1")}
+        assert unrelated <= after, zone
+
+
+def test_an_existing_spf_record_is_merged_not_duplicated(onboarded):
+    spf_at_send = [r for r in onboarded["after"]["globex.example"]
+                   if r[0] == "send" and r[2].startswith("v=spf1")]
+    assert len(spf_at_send) == 1
+    mechanisms = spf_at_send[0][2].split()
+    assert "include:_spf.globex.example" in mechanisms and mechanisms[-1] == "~all"
+    assert any(m.startswith("include:") and "sendcloud" in m for m in mechanisms)
+
+
+def test_no_secret_reaches_the_output_or_the_reports(sandbox, onboarded):
+    secrets = [a["api_key"] for a in sandbox.seed["sendcloud"]["accounts"]]
+    secrets += [a["secret_key"] for a in sandbox.seed["dnspod"]["accounts"]]
+    secrets += list(sandbox.seed["platform"]["tokens"].values())
+    for tenant in ("acme", "globex", "initech"):
+        secrets += [u["key"] for u in credentials(onboarded["workdir"], tenant)["api_users"].values()]
+    texts = [onboarded["first"].output, onboarded["second"].output]
+    texts += [p.read_text() for p in (onboarded["workdir"] / "reports").iterdir()]
+    texts += [p.read_text() for p in (onboarded["workdir"] / "plans").rglob("plan.*")]
+    for secret in secrets:
+        assert not any(secret in text for text in texts)
+
+
+def _account_key(sandbox, api_user: str) -> str:
+    return next(a["api_key"] for a in sandbox.seed["sendcloud"]["accounts"] if a["api_user"] == api_user)

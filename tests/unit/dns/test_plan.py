@@ -1,0 +1,234 @@
+"""The engine grid: per purpose, create / unchanged / update / conflict policies / unknown values."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.module_utils.mailops.dns.plan import plan_changes
+from ansible.module_utils.mailops.dns.records import ExistingRecord, make_record
+from ansible.module_utils.mailops.errors import ConflictError, ValidationError
+
+DOMAIN = "news.example.com"
+SPF = make_record(DOMAIN, "TXT", "v=spf1 include:spf.sendcloud.org ~all", ttl=600, purpose="spf")
+DKIM = make_record(f"s1._domainkey.{DOMAIN}", "TXT", "k=rsa;p=NEWKEY", ttl=600, purpose="dkim")
+DMARC = make_record(f"_dmarc.{DOMAIN}", "TXT", "v=DMARC1; p=none", ttl=600, purpose="dmarc")
+VERIFY = make_record(DOMAIN, "TXT", "sendcloud-verify=abc", ttl=600, purpose="verify")
+MX = make_record(DOMAIN, "MX", "mx.sendcloud.net", ttl=600, priority=10, purpose="mx")
+TRACK = make_record(
+    f"sctrack.{DOMAIN}", "CNAME", "track.sendcloud.net", ttl=600, purpose="tracking"
+)
+
+
+def existing(name: str, rtype: str, value: str, priority: int | None = None, record_id: str = "1"):
+    return ExistingRecord(make_record(name, rtype, value, ttl=600, priority=priority), record_id)
+
+
+def actions(plan) -> list[tuple[str, str]]:
+    return [(change.action, change.record.value) for change in plan.changes]
+
+
+# --- spf ---------------------------------------------------------------------------------------
+def test_spf_is_created_when_the_name_has_no_spf():
+    assert actions(plan_changes([SPF], [])) == [("create", SPF.value)]
+
+
+def test_spf_already_including_sendcloud_is_unchanged():
+    plan = plan_changes(
+        [SPF], [existing(DOMAIN, "TXT", "v=spf1 mx include:spf.sendcloud.org -all")]
+    )
+    assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
+
+
+def test_spf_is_merged_into_the_existing_record_keeping_its_all_qualifier():
+    plan = plan_changes([SPF], [existing(DOMAIN, "TXT", "v=spf1 mx -all")])
+    assert actions(plan) == [("update", "v=spf1 mx include:spf.sendcloud.org -all")]
+
+
+def test_two_existing_spf_records_are_a_conflict():
+    two = [
+        existing(DOMAIN, "TXT", "v=spf1 mx -all"),
+        existing(DOMAIN, "TXT", "v=spf1 a -all", record_id="2"),
+    ]
+    with pytest.raises(ConflictError, match="2 SPF records"):
+        plan_changes([SPF], two)
+
+
+def test_spf_merge_over_ten_lookups_is_refused():
+    crowded = "v=spf1 " + " ".join(f"include:s{i}.example" for i in range(10)) + " -all"
+    with pytest.raises(ValidationError, match="10"):
+        plan_changes([SPF], [existing(DOMAIN, "TXT", crowded)])
+
+
+def test_spf_with_unknown_value_and_an_existing_spf_is_an_update_known_after_apply():
+    unknown = make_record(DOMAIN, "TXT", None, purpose="spf")
+    plan = plan_changes([unknown], [existing(DOMAIN, "TXT", "v=spf1 mx -all")])
+    assert plan.changes[0].action == "update"
+    assert plan.to_dict()["changes"][0]["after"]["value"] == "(known after apply)"
+
+
+def test_foreign_txt_beside_spf_is_never_touched():
+    foreign = existing(DOMAIN, "TXT", "google-site-verification=xyz", record_id="9")
+    plan = plan_changes([SPF], [foreign])
+    assert [c.action for c in plan.changes] == ["create"]
+
+
+# --- dkim / verify -------------------------------------------------------------------------------
+def test_dkim_is_created_when_the_selector_is_empty():
+    assert actions(plan_changes([DKIM], [])) == [("create", DKIM.value)]
+
+
+def test_dkim_with_the_same_value_is_unchanged():
+    plan = plan_changes([DKIM], [existing(DKIM.name, "TXT", DKIM.value)])
+    assert plan.changed is False
+
+
+def test_dkim_with_a_different_value_at_the_selector_is_updated():
+    plan = plan_changes([DKIM], [existing(DKIM.name, "TXT", "k=rsa;p=OLDKEY")])
+    assert actions(plan) == [("update", DKIM.value)]
+    assert plan.changes[0].before.value == "k=rsa;p=OLDKEY"
+
+
+def test_dkim_unknown_value_is_a_create_known_after_apply():
+    unknown = make_record(DKIM.name, "TXT", None, purpose="dkim")
+    assert actions(plan_changes([unknown], [])) == [("create", None)]
+
+
+def test_verify_is_added_beside_other_txt_records():
+    plan = plan_changes([VERIFY], [existing(DOMAIN, "TXT", "other-verification=1")])
+    assert actions(plan) == [("create", VERIFY.value)]
+
+
+def test_verify_with_the_same_value_is_unchanged():
+    assert plan_changes([VERIFY], [existing(DOMAIN, "TXT", VERIFY.value)]).changed is False
+
+
+# --- dmarc ---------------------------------------------------------------------------------------
+def test_dmarc_is_created_when_missing():
+    assert actions(plan_changes([DMARC], [])) == [("create", DMARC.value)]
+
+
+def test_dmarc_same_value_is_unchanged():
+    assert plan_changes([DMARC], [existing(DMARC.name, "TXT", DMARC.value)]).changed is False
+
+
+def test_different_dmarc_fails_by_default_naming_the_three_options():
+    with pytest.raises(ConflictError) as caught:
+        plan_changes([DMARC], [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")])
+    message = str(caught.value)
+    assert DMARC.name in message and "p=reject" in message
+    assert all(option in message for option in ("keep_and_fail", "keep_and_warn", "replace"))
+
+
+def test_different_dmarc_is_kept_with_a_warning_under_keep_and_warn():
+    plan = plan_changes(
+        [DMARC], [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")], "keep_and_warn"
+    )
+    assert plan.changes == [] and plan.outcomes[0].action == "kept" and plan.warnings
+
+
+def test_different_dmarc_is_overwritten_under_replace():
+    plan = plan_changes([DMARC], [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")], "replace")
+    assert actions(plan) == [("update", DMARC.value)]
+
+
+# --- mx ------------------------------------------------------------------------------------------
+def test_mx_to_the_same_target_is_unchanged():
+    assert (
+        plan_changes([MX], [existing(DOMAIN, "MX", "mx.sendcloud.net.", priority=10)]).changed
+        is False
+    )
+
+
+def test_mx_with_a_different_priority_is_updated():
+    plan = plan_changes([MX], [existing(DOMAIN, "MX", "mx.sendcloud.net", priority=20)])
+    assert [c.action for c in plan.changes] == ["update"]
+
+
+def test_foreign_mx_fails_by_default():
+    with pytest.raises(ConflictError, match="mail.corp.example"):
+        plan_changes([MX], [existing(DOMAIN, "MX", "mail.corp.example", priority=5)])
+
+
+def test_foreign_mx_is_kept_and_ours_added_beside_under_keep_and_warn():
+    plan = plan_changes(
+        [MX], [existing(DOMAIN, "MX", "mail.corp.example", priority=5)], "keep_and_warn"
+    )
+    assert actions(plan) == [("create", "mx.sendcloud.net")] and plan.warnings
+
+
+def test_foreign_mx_is_deleted_before_ours_is_created_under_replace():
+    plan = plan_changes([MX], [existing(DOMAIN, "MX", "mail.corp.example", priority=5)], "replace")
+    assert actions(plan) == [("delete", "mail.corp.example"), ("create", "mx.sendcloud.net")]
+
+
+# --- tracking CNAME ------------------------------------------------------------------------------
+def test_tracking_cname_to_the_same_target_is_unchanged():
+    assert (
+        plan_changes([TRACK], [existing(TRACK.name, "CNAME", "Track.SendCloud.net.")]).changed
+        is False
+    )
+
+
+def test_tracking_cname_to_another_target_is_updated():
+    plan = plan_changes([TRACK], [existing(TRACK.name, "CNAME", "old.example")])
+    assert actions(plan) == [("update", "track.sendcloud.net")]
+
+
+def test_tracking_name_with_other_data_fails_by_default():
+    with pytest.raises(ConflictError, match="CNAME cannot coexist"):
+        plan_changes([TRACK], [existing(TRACK.name, "TXT", "hello")])
+
+
+def test_tracking_name_with_other_data_is_kept_under_keep_and_warn():
+    plan = plan_changes([TRACK], [existing(TRACK.name, "TXT", "hello")], "keep_and_warn")
+    assert plan.changes == [] and plan.outcomes[0].action == "kept"
+
+
+def test_tracking_name_with_other_data_is_cleared_under_replace():
+    plan = plan_changes([TRACK], [existing(TRACK.name, "TXT", "hello")], "replace")
+    assert actions(plan) == [("delete", "hello"), ("create", "track.sendcloud.net")]
+
+
+# --- the plan as a value -------------------------------------------------------------------------
+def test_full_set_on_an_empty_zone_is_all_creates_and_counts_them():
+    plan = plan_changes([SPF, DKIM, DMARC, MX], [])
+    assert plan.counts() == {"create": 4, "update": 0, "delete": 0, "unchanged": 0}
+
+
+def test_second_plan_after_apply_is_empty():
+    applied = [ExistingRecord(record) for record in (SPF, DKIM, DMARC, MX)]
+    plan = plan_changes([SPF, DKIM, DMARC, MX], applied)
+    assert plan.changed is False and plan.counts()["unchanged"] == 4
+
+
+def test_diff_lists_managed_records_before_and_after():
+    plan = plan_changes([DKIM, MX], [existing(DKIM.name, "TXT", "k=rsa;p=OLD"), ExistingRecord(MX)])
+    diff = plan.diff()
+    assert {r["value"] for r in diff["before"]} == {"k=rsa;p=OLD", "mx.sendcloud.net"}
+    assert {r["value"] for r in diff["after"]} == {DKIM.value, "mx.sendcloud.net"}
+
+
+def test_unknown_conflict_policy_is_refused():
+    with pytest.raises(ValidationError):
+        plan_changes([SPF], [], "keep")
+
+
+def test_record_with_unknown_name_and_value_is_a_create_known_after_apply():
+    from ansible.module_utils.mailops.dns.records import record_from_dict
+
+    dkim = record_from_dict(
+        {"type": "TXT", "name": None, "value": None, "purpose": "dkim"}, "example.com", 600
+    )
+    plan = plan_changes([dkim], [])
+    assert plan.to_dict()["changes"][0]["after"]["name"] == "(known after apply)"
+
+
+def test_unknown_mx_value_beside_existing_mx_plans_a_create_and_warns_instead_of_failing():
+    unknown = make_record(DOMAIN, "MX", None, priority=10, purpose="mx")
+    plan = plan_changes([unknown], [existing(DOMAIN, "MX", "mail.corp.example", priority=5)])
+    assert [c.action for c in plan.changes] == ["create"] and "may conflict" in plan.warnings[0]
+
+
+def test_unknown_dmarc_value_with_an_existing_dmarc_is_an_update_known_after_apply():
+    unknown = make_record(DMARC.name, "TXT", None, purpose="dmarc")
+    plan = plan_changes([unknown], [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")])
+    assert [c.action for c in plan.changes] == ["update"]

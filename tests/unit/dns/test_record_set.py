@@ -1,0 +1,127 @@
+"""The dns_record_set body: check mode plans only, apply writes, results carry no secret."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.module_utils.mailops.dns.plan import Change
+from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider, ProviderInfo
+from ansible.module_utils.mailops.dns.record_set import build_provider, run_record_set
+from ansible.module_utils.mailops.dns.records import ExistingRecord, make_record
+from ansible.module_utils.mailops.errors import ValidationError
+
+ZONE = "example.com"
+RECORDS = [
+    {
+        "type": "TXT",
+        "name": "news",
+        "value": "v=spf1 include:spf.sendcloud.org ~all",
+        "purpose": "spf",
+    },
+    {"type": "TXT", "name": "s1._domainkey.news", "value": None, "purpose": "dkim"},
+    {"type": "MX", "name": "news", "value": "mx.sendcloud.net", "priority": 10, "purpose": "mx"},
+]
+
+
+class FakeProvider(DNSProvider):
+    info = ProviderInfo(name="fake", default_ttl=600, min_ttl=300, min_ttl_rule="300")
+
+    def __init__(self, existing: list[ExistingRecord] | None = None) -> None:
+        self.existing = existing or []
+        self.applied: list[list[Change]] = []
+
+    def list_records(self, zone, names):
+        return [entry for entry in self.existing if entry.record.name in names]
+
+    def apply_changes(self, zone, changes):
+        self.applied.append(changes)
+        return ApplyResult(writes=len(changes))
+
+
+def params(**overrides) -> dict:
+    base = {
+        "zone": ZONE,
+        "records": RECORDS,
+        "ttl": 120,
+        "on_conflict": "keep_and_fail",
+        "provider": "manual",
+    }
+    return {**base, **overrides}
+
+
+def test_check_mode_plans_and_writes_nothing():
+    provider = FakeProvider()
+
+    result = run_record_set(params(), check_mode=True, provider=provider)
+
+    assert result["changed"] is True and result["status"] == "planned"
+    assert provider.applied == []
+    assert [r["action"] for r in result["records"]] == ["create", "create", "create"]
+    assert result["records"][1]["value"] == "(known after apply)"
+
+
+def test_ttl_under_the_provider_minimum_is_clamped_and_warned():
+    result = run_record_set(params(records=RECORDS[:1]), check_mode=True, provider=FakeProvider())
+
+    assert result["changes"][0]["after"]["ttl"] == 300
+    assert any("below the minimum 300" in warning for warning in result["warnings"])
+
+
+def test_apply_writes_the_planned_changes_once():
+    provider = FakeProvider()
+
+    result = run_record_set(params(records=RECORDS[:1]), check_mode=False, provider=provider)
+
+    assert result["status"] == "applied" and len(provider.applied) == 1
+
+
+def test_nothing_to_do_is_not_changed_and_writes_nothing():
+    spf = make_record("news.example.com", "TXT", "v=spf1 mx include:spf.sendcloud.org -all")
+    provider = FakeProvider([ExistingRecord(spf)])
+
+    result = run_record_set(params(records=RECORDS[:1]), check_mode=False, provider=provider)
+
+    assert result["changed"] is False and provider.applied == []
+
+
+def test_diff_has_before_and_after():
+    result = run_record_set(params(records=RECORDS[:1]), check_mode=True, provider=FakeProvider())
+
+    assert result["diff"]["before"] == {"records": []}
+    assert len(result["diff"]["after"]["records"]) == 1
+
+
+def test_missing_provider_credentials_name_the_options():
+    with pytest.raises(ValidationError, match="rfc2136_key_secret"):
+        build_provider(params(provider="rfc2136", rfc2136_server="127.0.0.1", rfc2136_key_name="k"))
+
+
+def test_record_outside_the_zone_is_refused():
+    outside = [{"type": "TXT", "name": "news.other.org.", "value": "x", "purpose": "verify"}]
+    with pytest.raises(ValidationError, match="not inside zone"):
+        run_record_set(params(records=outside), check_mode=True, provider=FakeProvider())
+
+
+def test_check_mode_plan_before_the_domain_exists_lists_every_record_as_known_after_apply():
+    planned = [
+        {
+            "purpose": "spf",
+            "type": "TXT",
+            "name": "news.example.com",
+            "value": None,
+            "priority": None,
+        },
+        {"purpose": "dkim", "type": "TXT", "name": None, "value": None, "priority": None},
+        {"purpose": "mx", "type": "MX", "name": "news.example.com", "value": None, "priority": 10},
+    ]
+
+    result = run_record_set(
+        params(zone=None, records=planned), check_mode=True, provider=FakeZoneProvider()
+    )
+
+    assert result["zone"] == ZONE
+    assert [r["action"] for r in result["records"]] == ["create", "create", "create"]
+
+
+class FakeZoneProvider(FakeProvider):
+    def find_zone(self, fqdn):
+        return ZONE
