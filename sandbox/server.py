@@ -245,7 +245,7 @@ class ComponentHandler(BaseHTTPRequestHandler):
         return Request(
             method=self.command,
             path=url.path or "/",
-            query=dict(parse_qsl(url.query)),
+            query=dict(parse_qsl(url.query, keep_blank_values=True)),
             headers=headers,
             body=body,
         )

@@ -6,6 +6,8 @@ import stat
 
 import pytest
 from ansible.module_utils.mailops import vault
+
+CTX = multiprocessing.get_context("fork")
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
 from ansible.module_utils.mailops.errors import MailopsError, ValidationError
 
@@ -64,8 +66,8 @@ def _hold_lock(directory: str, ready, release) -> None:
 
 
 def test_second_run_on_the_same_tenant_waits_then_fails_clearly(tmp_path):
-    ready, release = multiprocessing.Event(), multiprocessing.Event()
-    holder = multiprocessing.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    ready, release = CTX.Event(), CTX.Event()
+    holder = CTX.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
     holder.start()
     try:
         assert ready.wait(10)
@@ -78,8 +80,8 @@ def test_second_run_on_the_same_tenant_waits_then_fails_clearly(tmp_path):
 
 
 def test_runs_on_different_tenants_do_not_block_each_other(tmp_path):
-    ready, release = multiprocessing.Event(), multiprocessing.Event()
-    holder = multiprocessing.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    ready, release = CTX.Event(), CTX.Event()
+    holder = CTX.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
     holder.start()
     try:
         assert ready.wait(10)
@@ -91,8 +93,8 @@ def test_runs_on_different_tenants_do_not_block_each_other(tmp_path):
 
 
 def test_lock_is_released_when_the_holder_dies(tmp_path):
-    ready, release = multiprocessing.Event(), multiprocessing.Event()
-    holder = multiprocessing.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    ready, release = CTX.Event(), CTX.Event()
+    holder = CTX.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
     holder.start()
     assert ready.wait(10)
     holder.kill()
