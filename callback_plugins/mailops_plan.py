@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,7 @@ class CallbackModule(CallbackBase):
         root = Path(self.get_option("plan_dir"))
         if not root.is_absolute():
             root = self._repo_root() / root
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         directory = root / f"{stamp}-{mode}"
         directory.mkdir(parents=True, exist_ok=True)
         plan = {"mode": mode, "tenants": normalise(self.tenants),

@@ -6,10 +6,10 @@ import stat
 
 import pytest
 from ansible.module_utils.mailops import vault
-
-CTX = multiprocessing.get_context("fork")
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
 from ansible.module_utils.mailops.errors import MailopsError, ValidationError
+
+CTX = multiprocessing.get_context("fork")
 
 
 def test_captured_key_is_stored_encrypted_with_mode_0600(tmp_path):

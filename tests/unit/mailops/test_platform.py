@@ -5,10 +5,14 @@ import json
 import pytest
 import requests
 import responses
-
 from ansible.module_utils.mailops.errors import AuthError, ValidationError
 from ansible.module_utils.mailops.http import HttpClient, RetryPolicy
-from ansible.module_utils.mailops.platform import DesiredBinding, PlatformClient, fingerprint, view_of
+from ansible.module_utils.mailops.platform import (
+    DesiredBinding,
+    PlatformClient,
+    fingerprint,
+    view_of,
+)
 
 URL = "https://platform.example/api/v1/tenants/acme/binding"
 
