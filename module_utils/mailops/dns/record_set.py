@@ -172,10 +172,15 @@ def run_record_set(
     chosen = provider or build_provider(params)
     zone = resolve_zone(params, chosen)
     where = f"zone {zone} at {chosen.info.name}"
-    records, warnings = clamp_ttls(desired_records(params, zone), chosen.min_ttl(zone), where)
+    records = desired_records(params, zone)
     names = {record.name for record in records if record.name is not None}
     existing = chosen.list_records(zone, names)
     plan = plan_changes(records, existing, params["on_conflict"])
+    warnings: list[str] = []
+    if plan.changed:
+        # TTLs are not compared, so the zone's TTL floor is only read when something is written
+        records, warnings = clamp_ttls(records, chosen.min_ttl(zone), where)
+        plan = plan_changes(records, existing, params["on_conflict"])
     applied = None
     if plan.changed and not check_mode:
         applied = chosen.apply_changes(zone, plan.changes)
