@@ -71,7 +71,7 @@ api_users:
   contains:
     role: {description: batch or trigger., type: str}
     name: {description: API user name., type: str}
-    action: {description: create, update or unchanged., type: str}
+    action: {description: "create, recreate (an orphan of an interrupted create is renamed away and the user created again), update or unchanged.", type: str}
     after: {description: The API user as it is (or will be) at SendCloud., type: dict}
     key_captured: {description: Whether a new key was written to the credential file in this run., type: bool}
 credentials_file:
@@ -120,7 +120,7 @@ def ensure(module: AnsibleModule) -> dict:
                 "after": c.after, "key_captured": c.key_captured} for c in plan.changes]
     return {"changed": plan.changed, "api_users": entries, "credentials_file": str(store.path),
             "diff": {"before": [c.before for c in plan.changes if c.before],
-                     "after": [dict(c.after, key="(known after apply)") if c.action == "create"
+                     "after": [dict(c.after, key="(known after apply)") if c.action in ("create", "recreate")
                                else c.after for c in plan.changes]}}
 
 

@@ -63,11 +63,26 @@ class CredentialStore:
             if entry.get("key")
         }
 
+    def pending(self) -> set[str]:
+        """API users whose creation this store saw start but not finish (see mark_pending)."""
+        return set(self.load().get("pending") or {})
+
+    def mark_pending(self, tenant_id: str, api_user: str) -> None:
+        """Journal an API-user creation before it is sent. If the run dies after SendCloud
+        committed it but before its key was written, the next run knows the orphan is its own
+        (nobody else ever saw that key) and may replace it instead of stopping for a human."""
+        document = self.load()
+        document["tenant_id"] = tenant_id
+        document.setdefault("pending", {})[api_user] = {"started_at": _now()}
+        self._write(yaml.safe_dump(document, sort_keys=True).encode())
+
     def add_key(self, tenant_id: str, api_user: str, key: str, **details: Any) -> None:
         document = self.load()
         document["tenant_id"] = tenant_id
-        captured_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        document["api_users"][api_user] = {"key": key, **details, "captured_at": captured_at}
+        document["api_users"][api_user] = {"key": key, **details, "captured_at": _now()}
+        (document.get("pending") or {}).pop(api_user, None)
+        if not document.get("pending"):
+            document.pop("pending", None)
         self._write(yaml.safe_dump(document, sort_keys=True).encode())
 
     def _write(self, plaintext: bytes) -> None:
@@ -90,6 +105,10 @@ class CredentialStore:
             os.fsync(directory_fd)
         finally:
             os.close(directory_fd)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @contextmanager

@@ -96,7 +96,7 @@ def compose(domain_result: dict[str, Any],
     records = [dict(record, verified=items.get(record["purpose"]))
                for record in domain_result.get("records", [])]
     api_users = [{"role": u["role"], "name": u["name"], **{k: u["after"].get(k) for k in
-                  ("domain", "open", "click", "unsubscribe")}, "key_stored": u["action"] != "create"
+                  ("domain", "open", "click", "unsubscribe")}, "key_stored": u["action"] not in ("create", "recreate")
                   or u.get("key_captured")} for u in apiuser_result.get("api_users", [])]
     binding = binding_result.get("binding") or {}
     bound = bool(binding) and binding.get("sending_domain") == domain.get("name")

@@ -42,7 +42,7 @@ def email_type_of(item: dict[str, Any]) -> int | None:
 class ApiUserChange:
     role: str
     name: str
-    action: str  # create | update | unchanged
+    action: str  # create | recreate | update | unchanged
     before: dict[str, Any] | None
     after: dict[str, Any]
     key_captured: bool = False
@@ -51,6 +51,7 @@ class ApiUserChange:
 @dataclass
 class ApiUserPlan:
     changes: list[ApiUserChange] = field(default_factory=list)
+    taken_names: set[str] = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
@@ -74,7 +75,8 @@ class ApiUserService:
             validate_name(name, role)
         existing = {str(item.get("name")): item for item in self.client.list_api_users()}
         stored_keys = self.store.keys()
-        plan = ApiUserPlan()
+        pending = self.store.pending()
+        plan = ApiUserPlan(taken_names=set(existing))
         for role, name in names.items():
             desired = {
                 "name": name,
@@ -87,12 +89,17 @@ class ApiUserService:
                 plan.changes.append(ApiUserChange(role, name, "create", None, desired))
                 continue
             before = self._describe(current)
+            if name not in stored_keys and name in pending:
+                # our own creation, interrupted after SendCloud committed it: its key was never
+                # seen by anyone, so the orphan is renamed away and the user created again
+                plan.changes.append(ApiUserChange(role, name, "recreate", before, desired))
+                continue
             self._check_adoptable(
                 role, name, current, before, domain, stored_keys, allow_domain_change
             )
             action = "unchanged" if before == desired else "update"
             plan.changes.append(ApiUserChange(role, name, action, before, desired))
-        to_create = [c.name for c in plan.changes if c.action == "create"]
+        to_create = [c.name for c in plan.changes if c.action in ("create", "recreate")]
         if to_create and len(existing) + len(to_create) > MAX_API_USERS:
             raise ConflictError(
                 f"creating {', '.join(to_create)} would exceed SendCloud's limit of "
@@ -102,23 +109,23 @@ class ApiUserService:
 
     def apply(self, plan: ApiUserPlan) -> None:
         for change in plan.changes:
-            if change.action == "create":
-                self._create(change)
+            if change.action == "recreate":
+                self._retire_orphan(change.name, plan.taken_names)
+            if change.action in ("create", "recreate"):
+                self._create(change, plan.taken_names)
             elif change.action == "update":
                 self._update(change)
 
-    def _create(self, change: ApiUserChange) -> None:
+    def _create(self, change: ApiUserChange, taken_names: set[str]) -> None:
         params = self._params(change.after)
         params["emailType"] = EMAIL_TYPES[change.role]
+        self.store.mark_pending(self.tenant_id, change.name)
         try:
             created = self.client.add_api_user(params)
         except AmbiguousWriteError:
+            # the add may have committed before the connection broke: read before retrying
             if any(item.get("name") == change.name for item in self.client.list_api_users()):
-                raise MailopsError(
-                    f"API user {change.name} was created but the connection broke before its key "
-                    "was returned, so the key was never seen",
-                    hint=_recovery_hint(change.name, self.store.path),
-                ) from None
+                self._retire_orphan(change.name, taken_names)
             created = self.client.add_api_user(params)
         key = created.get("nameKey")
         if not key:
@@ -130,6 +137,16 @@ class ApiUserService:
             self.tenant_id, change.name, key, email_type=change.role, domain=change.after["domain"]
         )
         change.key_captured = True
+
+    def _retire_orphan(self, name: str, taken_names: set[str]) -> None:
+        """Rename an API user whose key was lost in our own interrupted create (no binding can
+        use it) so the name is free again. SendCloud has no API to delete it or reset its key."""
+        number = 1
+        while f"{name[:24]}_orphan{number}" in taken_names:
+            number += 1
+        orphan_name = f"{name[:24]}_orphan{number}"
+        self.client.update_api_user({"name": name, "newName": orphan_name})
+        taken_names.add(orphan_name)
 
     def _update(self, change: ApiUserChange) -> None:
         params = self._params(change.after)

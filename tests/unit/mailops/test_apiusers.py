@@ -119,15 +119,42 @@ def test_the_ten_user_limit_is_refused_before_creating(store):
 
 
 @responses.activate
-def test_a_create_whose_response_was_lost_is_detected_not_repeated(store):
+def test_a_create_whose_response_was_lost_renames_the_keyless_orphan_and_creates_again(store):
     responses.post(LIST, json=fx.api_user_list())
     responses.post(ADD, body=requests.ConnectionError("Connection reset by peer"))
     responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN)))
+    responses.post(UPDATE, json=fx.ok({"data": {}}))
+    responses.post(ADD, json=added("acme_batch", "批量", "KEY-B2"))
+    responses.post(ADD, json=added("acme_trigger", "触发", "KEY-T"))
+    svc = service(store)
+    svc.apply(svc.plan(NAMES, DOMAIN, TRACKING))
+    renames = [parse_qs(c.request.body) for c in responses.calls if c.request.url == UPDATE]
+    assert renames == [{"apiUser": ["acme_admin"], "apiKey": ["k"], "name": ["acme_batch"],
+                        "newName": ["acme_batch_orphan1"]}]
+    assert store.keys() == {"acme_batch": "KEY-B2", "acme_trigger": "KEY-T"}
+    assert store.pending() == set()
+
+
+@responses.activate
+def test_an_orphan_left_by_a_killed_run_is_replaced_on_the_next_run(store):
+    store.mark_pending("acme", "acme_batch")     # the killed run got this far, then SendCloud committed
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN)))
+    responses.post(UPDATE, json=fx.ok({"data": {}}))
+    responses.post(ADD, json=added("acme_batch", "批量", "KEY-B"))
+    responses.post(ADD, json=added("acme_trigger", "触发", "KEY-T"))
     svc = service(store)
     plan = svc.plan(NAMES, DOMAIN, TRACKING)
-    with pytest.raises(MailopsError, match="key was never seen"):
-        svc.apply(plan)
-    assert sum(1 for c in responses.calls if c.request.url == ADD) == 1
+    assert [c.action for c in plan.changes] == ["recreate", "create"]
+    svc.apply(plan)
+    assert store.keys() == {"acme_batch": "KEY-B", "acme_trigger": "KEY-T"}
+
+
+@responses.activate
+def test_a_pending_create_that_never_reached_sendcloud_is_simply_created(store):
+    store.mark_pending("acme", "acme_batch")
+    responses.post(LIST, json=fx.api_user_list())
+    svc = service(store)
+    assert [c.action for c in svc.plan(NAMES, DOMAIN, TRACKING).changes] == ["create", "create"]
 
 
 def test_invalid_names_are_refused_before_any_call(store):
