@@ -6,6 +6,7 @@ binding, DNS answers, the credential files), not Ansible's text, except PLAY REC
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -55,13 +56,17 @@ def onboarded(sandbox, tmp_path_factory):
     zones = ["acme.example", "globex.example", "initech.example"]
     before = {zone: zone_dump(sandbox, zone) for zone in zones}
     sandbox.clear_requests()
+    check = run_playbook(sandbox, workdir, "--check", "--diff")
+    check_requests = sandbox.requests()
+    sandbox.clear_requests()
     first = run_playbook(sandbox, workdir)
     first_requests = sandbox.requests()
     sandbox.clear_requests()
     second = run_playbook(sandbox, workdir)
     second_requests = sandbox.requests()
     after = {zone: zone_dump(sandbox, zone) for zone in zones}
-    return {"workdir": workdir, "first": first, "second": second, "before": before,
+    return {"workdir": workdir, "check": check, "check_requests": check_requests,
+            "first": first, "second": second, "before": before,
             "after": after, "first_requests": first_requests, "second_requests": second_requests}
 
 
@@ -163,3 +168,31 @@ def test_no_secret_reaches_the_output_or_the_reports(sandbox, onboarded):
 
 def _account_key(sandbox, api_user: str) -> str:
     return next(a["api_key"] for a in sandbox.seed["sendcloud"]["accounts"] if a["api_user"] == api_user)
+
+
+def test_check_mode_on_a_fresh_sandbox_writes_nothing(onboarded):
+    assert onboarded["check"].returncode == 0, onboarded["check"].output[-3000:]
+    assert [r for r in onboarded["check_requests"] if r["kind"] == "write"] == []
+
+
+def _shape(document: dict) -> dict[str, list[tuple]]:
+    """Per tenant, the (object, action, id) of each change; ids SendCloud generates on creation
+    (the DKIM selector) are "known after apply" in the plan, so they compare by type only."""
+    return {tenant: sorted((c["object"], c["action"],
+                            c["id"] if "(known after apply)" not in c["id"] and "_domainkey." not in c["id"]
+                            else c["id"].split()[0]) for c in entry["changes"])
+            for tenant, entry in document["tenants"].items()}
+
+
+def test_the_plan_of_a_fresh_sandbox_is_exactly_what_the_apply_changed(onboarded):
+    plan = onboarded["check"].plan("check")
+    apply_dirs = sorted((onboarded["workdir"] / "plans").glob("*-apply"))
+    applied = json.loads((apply_dirs[0] / "applied.json").read_text())
+    assert _shape(plan) == _shape(applied)
+    assert sum(len(v) for v in _shape(plan).values()) > 0
+
+
+def test_the_apply_plan_of_a_fresh_sandbox_has_the_same_checksum_as_the_check_run(onboarded):
+    plan = onboarded["check"].plan("check")
+    apply_dirs = sorted((onboarded["workdir"] / "plans").glob("*-apply"))
+    assert json.loads((apply_dirs[0] / "plan.json").read_text())["checksum"] == plan["checksum"]

@@ -18,6 +18,9 @@ from ansible.module_utils.mailops.errors import ConflictError, ValidationError
 
 CONFLICT_POLICIES = ("keep_and_fail", "keep_and_warn", "replace")
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
+# An update at these names only happens when on_conflict=replace overwrites someone else's
+# record; SPF is merged (never replaced), DKIM, verify and MX updates are at SendCloud's own data.
+FOREIGN_WHEN_UPDATED = ("dmarc", "tracking")
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,17 @@ class Change:
         assert chosen is not None
         return chosen
 
+    @property
+    def touches_foreign(self) -> bool:
+        """Whether this change deletes or overwrites a record the project did not create."""
+        if self.action == "delete":
+            return True
+        return self.action == "update" and self.record.purpose in FOREIGN_WHEN_UPDATED
+
     def to_dict(self) -> dict[str, object]:
         return {
             "action": self.action,
+            "foreign": self.touches_foreign,
             "name": self.record.name,
             "type": self.record.type,
             "purpose": self.record.purpose,

@@ -1,0 +1,162 @@
+"""The run's plan: every change per tenant, a checksum, the pin and the safety rails.
+
+``onboard.yml`` first runs every stage in check mode (reads only) and hands the stage results
+here. The plan is built from exactly those results, so it is what the apply then does: a
+``--check`` run stops after the plan; an apply run checks the pin and the rails, then applies
+only the tenants that have something to do. See docs/gitops.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SECRET_WORDS = ("key", "token", "secret", "password")
+KNOWN_AFTER_APPLY = "(known after apply)"
+
+
+def mask(value: Any) -> Any:
+    """Defence in depth: stage results never hold secrets, but a plan must not either."""
+    if isinstance(value, dict):
+        return {k: "***" if _is_secret(k) and v not in (None, KNOWN_AFTER_APPLY) else mask(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def _is_secret(name: Any) -> bool:
+    lowered = str(name).lower()
+    return any(word in lowered for word in SECRET_WORDS) and not lowered.endswith("_sha256")
+
+
+def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
+    """The changes one tenant's stage results announce, in stage order."""
+    changes: list[dict[str, Any]] = []
+    domain = stages.get("domain") or {}
+    if domain.get("changed"):
+        name = (domain.get("domain") or {}).get("name")
+        changes.append({"object": "sendcloud_domain", "id": name, "action": "create",
+                        "before": None, "after": {"name": name}})
+    for change in (stages.get("dns") or {}).get("changes") or []:
+        changes.append({"object": "dns_record",
+                        "id": f"{change['type']} {change.get('name') or KNOWN_AFTER_APPLY}",
+                        "action": change["action"], "foreign": bool(change.get("foreign")),
+                        "before": change.get("before"), "after": change.get("after")})
+    for user in (stages.get("api_users") or {}).get("api_users") or []:
+        if user["action"] != "unchanged":
+            changes.append({"object": "api_user", "id": user["name"], "action": user["action"],
+                            "before": user.get("before"), "after": user.get("after")})
+    binding = stages.get("binding") or {}
+    if binding.get("changed"):
+        diff = binding.get("diff") or {}
+        changes.append({"object": "binding", "id": tenant, "action": binding.get("action"),
+                        "before": diff.get("before") or None, "after": diff.get("after")})
+    return mask(changes)
+
+
+def counts_of(changes: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"create": 0, "recreate": 0, "update": 0, "delete": 0}
+    for change in changes:
+        counts[change["action"]] = counts.get(change["action"], 0) + 1
+    return counts
+
+
+@dataclass
+class Plan:
+    mode: str
+    tenants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, mode: str, stage_results: dict[str, dict[str, Any]],
+              failed: dict[str, str]) -> Plan:
+        plan = cls(mode, failed=dict(sorted(failed.items())))
+        for tenant in sorted(stage_results):
+            changes = tenant_changes(tenant, stage_results[tenant])
+            plan.tenants[tenant] = {"changes": changes, "counts": counts_of(changes)}
+        return plan
+
+    @property
+    def changed_tenants(self) -> list[str]:
+        return [t for t, entry in self.tenants.items() if entry["changes"]]
+
+    def checksum(self) -> str:
+        canonical = json.dumps({"tenants": self.tenants, "failed": sorted(self.failed)},
+                               sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def safety_trips(self, max_changed_tenants: int) -> list[str]:
+        """What makes this plan need -e force=true."""
+        trips = []
+        if len(self.changed_tenants) > max_changed_tenants:
+            trips.append(f"{len(self.changed_tenants)} tenants would change, more than "
+                         f"max_changed_tenants={max_changed_tenants}")
+        for tenant, entry in self.tenants.items():
+            for change in entry["changes"]:
+                if change["object"] != "dns_record":
+                    continue
+                if change.get("foreign"):
+                    trips.append(f"{tenant}: would {change['action']} {change['id']}, a record "
+                                 "this project did not create")
+                elif change["action"] == "delete":
+                    trips.append(f"{tenant}: would delete {change['id']}, a record it owns")
+        return trips
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "checksum": self.checksum(),
+                "changed_tenants": self.changed_tenants, "failed": self.failed,
+                "tenants": self.tenants}
+
+
+def render_markdown(document: dict[str, Any], title: str) -> str:
+    lines = [f"# {title}", "", f"checksum: `{document.get('checksum', '')}`", "",
+             "| tenant | create | recreate | update | delete |", "|---|---|---|---|---|"]
+    for tenant, entry in document["tenants"].items():
+        counts = entry["counts"]
+        lines.append(f"| {tenant} | {counts.get('create', 0)} | {counts.get('recreate', 0)} | "
+                     f"{counts.get('update', 0)} | {counts.get('delete', 0)} |")
+    for tenant, message in document.get("failed", {}).items():
+        lines.append(f"| {tenant} | failed: {message[:120]} | | | |")
+    for trip in document.get("requires_force", []):
+        lines.append(f"\n> requires `-e force=true`: {trip}")
+    for tenant, entry in document["tenants"].items():
+        if not entry["changes"]:
+            continue
+        lines += ["", f"## {tenant}", "", "| object | id | action | before | after |",
+                  "|---|---|---|---|---|"]
+        for change in entry["changes"]:
+            lines.append(f"| {change['object']} | {change['id']} | {change['action']} | "
+                         f"{_short(change.get('before'))} | {_short(change.get('after'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return ""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).replace("|", "\\|")
+    return f"`{text if len(text) <= 160 else text[:157] + '...'}`"
+
+
+def run_directory(root: Path, mode: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    directory = root / f"{stamp}-{mode}"
+    directory.mkdir(parents=True, exist_ok=True)
+    latest = root / f"latest-{mode}"
+    temp_link = root / f".latest-{mode}.{os.getpid()}"
+    os.symlink(directory.name, temp_link)
+    os.replace(temp_link, latest)
+    return directory
+
+
+def write_text(path: Path, text: str) -> None:
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(temp_name, path)
