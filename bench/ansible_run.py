@@ -1,5 +1,8 @@
 """Run ansible-playbook once, timed: wall time, peak RSS, CPU, stages from the bench callback.
 
+CPU: user + system seconds of the whole tree; other_cpu_s is what the rest of the machine
+(the sandbox or BIND, and any other load) used meanwhile, from /proc/stat: a contention gauge.
+
 Peak RSS: os.wait4() on the ansible-playbook process returns its rusage including every
 descendant it waited for; ru_maxrss is then the largest single process of the tree (the
 controller's main process: workers are forks of it and module processes are much smaller).
@@ -31,6 +34,7 @@ class RunResult:
     wall_s: float
     rss_mb: float
     cpu_s: float
+    other_cpu_s: float
     hosts: int
     changed_hosts: int
     failed_hosts: int
@@ -94,6 +98,13 @@ def task_times(timings: dict[str, Any]) -> list[dict[str, Any]]:
             for t in timings.get("tasks", [])]
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def run(name: str, playbook: Path, inventory: Path, workdir: Path,
         extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> RunResult:
     workdir.mkdir(parents=True, exist_ok=True)
@@ -102,13 +113,16 @@ def run(name: str, playbook: Path, inventory: Path, workdir: Path,
     env = base_env(workdir, {"BENCH_TIMINGS_FILE": str(timings_file), **(extra_env or {})})
     command = [str(BIN / "ansible-playbook"), str(playbook), "-i", str(inventory),
                "-e", f"mailops_report_dir={workdir / 'reports'}", *args]
+    busy_before = machine_busy_s()
     started = time.monotonic()
     with log_file.open("w") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)
         _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.monotonic() - started
+    machine_cpu = machine_busy_s() - busy_before
     process.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
     output = log_file.read_text()
     recap = RECAP.findall(output)
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
@@ -117,7 +131,8 @@ def run(name: str, playbook: Path, inventory: Path, workdir: Path,
         returncode=process.returncode,
         wall_s=round(wall, 2),
         rss_mb=round(usage.ru_maxrss / 1024, 1),
-        cpu_s=round(usage.ru_utime + usage.ru_stime, 1),
+        cpu_s=round(cpu, 1),
+        other_cpu_s=round(max(machine_cpu - cpu, 0.0), 1),
         hosts=len(recap),
         changed_hosts=sum(1 for row in recap if int(row[2]) > 0),
         failed_hosts=sum(1 for row in recap if int(row[4]) > 0 or int(row[3]) > 0),

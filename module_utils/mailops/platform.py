@@ -80,8 +80,8 @@ class PlatformClient:
         self, tenant_id: str, binding: DesiredBinding, revision: int | None
     ) -> dict[str, Any]:
         headers = self._headers()
-        if revision is not None:
-            headers["If-Match"] = str(revision)
+        # conditional even on create (0 = no binding yet): two runs never both write it
+        headers["If-Match"] = str(revision or 0)
         try:
             result = self.http.request(
                 "PUT",
@@ -102,8 +102,13 @@ class PlatformClient:
                 action="PUT binding",
                 idempotent=True,
                 json_body=binding.request_body(),
-                headers=self._headers(),
+                headers={**self._headers(), "If-Match": str((current or {}).get("revision") or 0)},
             )
+        if result.status == 412:
+            # another run wrote it since we read it: done if it now holds what we want
+            current = self.get_binding(tenant_id)
+            if current and view_of(current) == binding.public_view():
+                return current
         self._raise_for(result.status, result.body, tenant_id, "write")
         return result.body
 

@@ -22,7 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible.module_utils.mailops.errors import ConflictError, ValidationError, WaitTimeoutError
+from ansible.module_utils.mailops.errors import (
+    ConflictError,
+    MailopsError,
+    ValidationError,
+    WaitTimeoutError,
+)
 from ansible.module_utils.mailops.http import AmbiguousWriteError
 from ansible.module_utils.mailops.sendcloud.client import SendCloudClient
 
@@ -41,6 +46,7 @@ RECORD_KEYS = {
     "cname": ("tracking", "CNAME"),
 }
 MAX_DOMAINS = 5            # per account (code 41012)
+DOMAIN_EXISTS = "41015"    # domain/add: the name is taken (by this account or another)
 DEFAULT_MX_PRIORITY = 10  # SendCloud's DNS guides: mx.sendcloud.org, priority 10
 UNKNOWN = None  # a value SendCloud only generates when the domain is created
 
@@ -181,14 +187,26 @@ class DomainService:
                 {p: False for p in purposes},
             )
         try:
-            created = self.client.add_domain(name)
+            return self._add(name)
         except AmbiguousWriteError:
             # the add may have committed before the connection broke: read before retrying
             current = self.read(name)
             if current:
                 current.created = True
                 return current
+            return self._add(name)
+
+    def _add(self, name: str) -> DomainState:
+        try:
             created = self.client.add_domain(name)
+        except MailopsError as error:
+            if error.code != DOMAIN_EXISTS:
+                raise
+            # another run added it meanwhile (or it is another account's): read, don't fail
+            current = self.read(name)
+            if current is None:
+                raise
+            return current
         return self._state(created, created=True)
 
     def wait_verified(

@@ -1,0 +1,138 @@
+"""`make bench` / `python -m bench.run`: every figure of issue 9 in one invocation.
+
+Scenarios, each against fresh state, all on this machine in this run:
+  project first run and no-op rerun, N generated tenants, private sandbox, injected latency;
+  the naive baseline (bench/baseline/onboard.yml), same tenants, fresh sandbox;
+  the floor: one empty task per tenant per stage (bench/playbooks/floor.yml);
+  the DNS stage alone against one BIND9 with N zones: dns_record_set vs community.general.nsupdate;
+  the project's first run at a larger scale, for linearity and RSS.
+Results: bench/results/latest.json and latest.md (see docs/bench.md).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench import ansible_run, bind, config, report, sandbox_env, tenants
+
+REPO = config.REPO
+ONBOARD = REPO / "onboard.yml"
+NAIVE = REPO / "bench/baseline/onboard.yml"
+PLAYBOOKS = REPO / "bench/playbooks"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run_record(result: ansible_run.RunResult, count: int,
+               api: dict[str, Any] | None = None) -> dict[str, Any]:
+    record = asdict(result)
+    record["ok"] = result.ok
+    record["tenants"] = count
+    record["wall_s_per_tenant"] = round(result.wall_s / count, 3)
+    if api is not None:
+        record["api"] = api
+        record["reads_per_tenant"] = round(api["reads"] / count, 2)
+        record["writes_per_tenant"] = round(api["writes"] / count, 2)
+    status = "ok" if result.ok else f"FAILED (rc {result.returncode})"
+    log(f"{result.name}: {result.wall_s:.1f} s, {result.rss_mb} MB, {status}")
+    if not result.ok:
+        print(result.output_tail, file=sys.stderr)
+    return record
+
+
+def onboarding(name: str, playbook: Path, root: Path, count: int, params: config.Params,
+               passes: tuple[str, ...] = ("first", "noop")) -> dict[str, dict[str, Any]]:
+    """Runs ``playbook`` once per pass against a fresh sandbox seeded with ``count`` tenants."""
+    inventory = tenants.write_inventory(root / "inventory", count)
+    handle = sandbox_env.start(root / "sandbox", count, params.latency_ms)
+    records: dict[str, dict[str, Any]] = {}
+    try:
+        env = {**handle.env, "ANSIBLE_FORKS": str(params.forks)}
+        for label in passes:
+            since = sandbox_env.last_request_id(handle)
+            result = ansible_run.run(f"{name}_{label}", playbook, inventory / "hosts.yml",
+                                     root / "work", extra_env=env)
+            records[f"{name}_{label}"] = run_record(result, count,
+                                                    sandbox_env.api_calls(handle, since))
+    finally:
+        handle.stop()
+    return records
+
+
+def floor(root: Path, count: int, params: config.Params) -> dict[str, dict[str, Any]]:
+    inventory = tenants.write_inventory(root / "inventory", count)
+    result = ansible_run.run("floor_ansible", PLAYBOOKS / "floor.yml", inventory / "hosts.yml",
+                             root / "work", extra_env={"ANSIBLE_FORKS": str(params.forks)})
+    return {"floor_ansible": run_record(result, count)}
+
+
+def dns_stage(root: Path, count: int, params: config.Params) -> dict[str, dict[str, Any]]:
+    """dns_record_set vs nsupdate, each against its own fresh BIND9 with ``count`` zones."""
+    if not bind.available():
+        log("BIND9 (named) missing: DNS stage skipped (make system-packages installs it)")
+        return {}
+    collections = config.ensure_bench_venv()
+    inventory = tenants.write_inventory(root / "inventory", count)
+    zones = [tenants.zone_of(i) for i in range(count)]
+    env = {"ANSIBLE_FORKS": str(params.forks), "ANSIBLE_COLLECTIONS_PATH": str(collections)}
+    records: dict[str, dict[str, Any]] = {}
+    for name in ("dns_project", "dns_nsupdate"):
+        with bind.running(root / f"bind-{name}", zones) as server:
+            extra_vars = root / f"{name}.vars.json"
+            extra_vars.write_text(json.dumps(server.extra_vars()))
+            for label in ("first", "rerun"):
+                result = ansible_run.run(f"{name}_{label}", PLAYBOOKS / f"{name}.yml",
+                                         inventory / "hosts.yml", root / "work", extra_env=env,
+                                         args=("-e", f"@{extra_vars}"))
+                records[f"{name}_{label}"] = run_record(result, count)
+    return records
+
+
+def scenarios(root: Path, params: config.Params) -> dict[str, dict[str, Any]]:
+    n = params.tenants
+    runs: dict[str, dict[str, Any]] = {}
+    log(f"{n} tenants, {params.latency_ms} ms latency, forks {params.forks}; work dir {root}")
+    if "project" not in params.skip:
+        runs |= onboarding("project", ONBOARD, root / "project", n, params)
+    if "naive" not in params.skip:
+        runs |= onboarding("naive", NAIVE, root / "naive", n, params)
+    if "floor" not in params.skip:
+        runs |= floor(root / "floor", n, params)
+    if "dns" not in params.skip:
+        runs |= dns_stage(root / "dns", n, params)
+    if "scale" not in params.skip and params.scale_tenants > 0:
+        scale = onboarding("scale", ONBOARD, root / "scale", params.scale_tenants, params,
+                           passes=("first",))
+        runs |= {"project_scale_first": scale["scale_first"]}
+    return runs
+
+
+def main() -> int:
+    params = config.Params.from_env()
+    results: dict[str, Any] = {"parameters": params.as_dict(), "machine": config.machine()}
+    root = Path(tempfile.mkdtemp(prefix="mailops-bench-"))
+    started = time.monotonic()
+    try:
+        results["runs"] = scenarios(root, params)
+    finally:
+        if not params.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    results["bench_wall_s"] = round(time.monotonic() - started, 1)
+    report.complete(results)
+    paths = report.write(results, REPO / "bench/results")
+    print(paths["md"].read_text())
+    log(f"written: {', '.join(str(p.relative_to(REPO)) for p in paths.values())}")
+    return 0 if all(run["ok"] for run in results["runs"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+#!/usr/bin/python
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mailops_audit
+short_description: Write the drift and health audit of every tenant (JSON and Markdown)
+description:
+  - Assembles, per tenant, what differs between the inventory and the live services from the
+    check-mode results of the onboarding stages (a planned change is drift), what each
+    nameserver serves, whether the stored keys authenticate, verification and quota.
+  - Writes C(audit.json) and C(audit.md) to O(audit_dir). The audit is a run artifact, so the
+    task reports C(changed=false).
+options:
+  audit_dir: {description: Directory for audit.json and audit.md., type: path, required: true}
+  stage_results: {description: "Per tenant: preflight, domain, dns, api_users, binding, propagation, keys.", type: dict, required: true}
+  failed: {description: Tenants whose audit failed, with a message., type: dict, default: {}}
+author: mailops
+"""
+
+EXAMPLES = r"""
+- name: Write the audit
+  mailops_audit:
+    audit_dir: "{{ mailops_report_dir }}/audit"
+    stage_results: "{{ results_by_tenant }}"
+  run_once: true
+"""
+
+RETURN = r"""
+drifted_tenants: {description: Tenants with drift., returned: always, type: list, elements: str}
+tenants: {description: Findings per tenant., returned: always, type: dict}
+"""
+
+from pathlib import Path
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.mailops import audit
+from ansible.module_utils.mailops.gitops_plan import write_text
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=dict(
+        audit_dir={"type": "path", "required": True},
+        stage_results={"type": "dict", "required": True},
+        failed={"type": "dict", "default": {}},
+    ), supports_check_mode=True)
+    findings = audit.build(module.params["stage_results"], module.params["failed"])
+    directory = Path(module.params["audit_dir"])
+    directory.mkdir(parents=True, exist_ok=True)
+    write_text(directory / "audit.json", audit.render_json(findings))
+    write_text(directory / "audit.md", audit.render_markdown(findings))
+    module.exit_json(changed=False, **findings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The drift and health audit: what differs between the inventory and the live services.
+
+Built from the check-mode results of the onboarding stages (a planned change is drift) plus
+two read-only probes: what every nameserver serves, and whether the stored keys authenticate.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ansible.module_utils.mailops.gitops_plan import tenant_changes
+
+
+def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
+    drift = [f"{c['object']} {c['id']}: would {c['action']}" for c in tenant_changes(tenant, stages)]
+    for record in (stages.get("dns") or {}).get("records") or []:
+        if record.get("action") == "kept":
+            drift.append(f"{record['type']} {record['name']}: {record.get('reason')}")
+    domain = (stages.get("domain") or {}).get("domain") or {}
+    failing_items = [item for item, ok in (domain.get("items") or {}).items() if not ok]
+    if failing_items:
+        drift.append(f"SendCloud does not verify: {', '.join(failing_items)}")
+    propagation = stages.get("propagation") or {}
+    for server in propagation.get("nameservers") or []:
+        for record in server.get("records") or []:
+            if not record.get("ok"):
+                drift.append(f"{server.get('nameserver')} does not serve {record.get('type')} "
+                             f"{record.get('name')} as wanted (serves {record.get('served')})")
+    for user in (stages.get("keys") or {}).get("api_users") or []:
+        if not user.get("authenticated"):
+            drift.append(f"the stored key of {user['name']} does not authenticate ({user.get('reason')})")
+    account = (stages.get("preflight") or {}).get("account") or {}
+    return {"drift": drift, "verified": bool(domain.get("verified")),
+            "quota": account.get("quota"), "quota_used": account.get("quota_used"),
+            "quota_remaining": account.get("quota_remaining"), "reputation": account.get("reputation")}
+
+
+def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> dict[str, Any]:
+    tenants = {tenant: tenant_findings(tenant, stages) for tenant, stages in sorted(stage_results.items())}
+    for tenant, message in failed.items():
+        tenants[tenant] = {"drift": [f"audit failed: {message}"], "verified": False}
+    drifted = sorted(t for t, findings in tenants.items() if findings["drift"])
+    return {"drifted_tenants": drifted, "tenants": tenants}
+
+
+def render_markdown(audit: dict[str, Any]) -> str:
+    lines = ["# Drift and health audit", "",
+             f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted.", "",
+             "| tenant | drift | verified | quota left | reputation |", "|---|---|---|---|---|"]
+    for tenant, findings in audit["tenants"].items():
+        lines.append(f"| {tenant} | {len(findings['drift'])} | {'yes' if findings['verified'] else 'NO'} | "
+                     f"{findings.get('quota_remaining')} | {findings.get('reputation')} |")
+    for tenant, findings in audit["tenants"].items():
+        if findings["drift"]:
+            lines += ["", f"## {tenant}", ""] + [f"- {item}" for item in findings["drift"]]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(audit: dict[str, Any]) -> str:
+    return json.dumps(audit, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"

@@ -1,0 +1,188 @@
+"""A run killed at any point (SIGKILL of the whole process group) is finished by one rerun.
+
+Kill points are made deterministic with the sandbox, never with sleeps:
+
+- at a stage boundary, the next stage's first write is held (a ``timeout`` fault with a long
+  hold, nothing committed) and the run is killed when the hold shows in the request log;
+- inside a write, the write commits and its reply is dropped (``commit_then_drop``) while the
+  component answers slowly (latency), so the module is still busy re-reading when the log shows
+  the commit and the run is killed there: between the API's commit and the module's return.
+
+The rerun must converge: nothing twice, no key lost, no journal left pending, no orphan record,
+no unmanaged record changed. CI runs a few kill points; ``MAILOPS_RELIABILITY_LONG=1``
+(``make reliability``) runs them all. The credential file's atomic write is proven apart: a
+child process loops ``CredentialStore.add_key`` and is SIGKILLed at random moments.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.helpers import reliability as rel
+from tests.helpers.playbook import REPO
+from tests.helpers.sandbox_fixture import start_sandbox
+
+HOLD = 60.0  # a held request outlives the kill
+SLOW_MS = 400  # the re-read after a dropped reply waits this long: time to see the commit
+
+
+@dataclass
+class KillPoint:
+    name: str
+    tenant: str
+    rules: list[dict[str, Any]]          # faults for the first run
+    kill_when: dict[str, Any]            # request-log filters: kill when this row shows
+    latency: str | None = None           # component answered slowly
+    arm_after: dict[str, Any] | None = None  # set the faults only once this row shows
+    nth: int = 1                         # the nth matching row of kill_when / arm_after
+    ci: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def hold(component: str, action: str = "*") -> dict[str, Any]:
+    return {"component": component, "action": action, "kind": "timeout", "hold_s": HOLD,
+            "count": 1}
+
+
+def drop(component: str, action: str) -> dict[str, Any]:
+    return {"component": component, "action": action, "kind": "commit_then_drop", "count": 1}
+
+
+HELD = {"fault": "timeout"}
+DROPPED = {"fault": "commit_then_drop"}
+POINTS = [
+    # stage boundaries: killed before the next stage's first write reached the API
+    KillPoint("boundary: start|preflight", "acme", [hold("sendcloud")],
+              dict(HELD, component="sendcloud")),
+    KillPoint("boundary: preflight|sending_domain", "acme", [hold("sendcloud", "domain/add")],
+              dict(HELD, component="sendcloud")),
+    KillPoint("boundary: domain|dns records", "acme", [hold("dnspod", "CreateRecord")],
+              dict(HELD, component="dnspod")),
+    KillPoint("boundary: sending_domain|api_users", "acme", [hold("sendcloud", "apiuser/add")],
+              dict(HELD, component="sendcloud"), ci=True),
+    KillPoint("boundary: api_users|platform_binding", "acme", [hold("platform")],
+              dict(HELD, component="platform"),
+              arm_after={"component": "sendcloud", "action": "apiuser/add", "status": 200}, nth=2),
+    KillPoint("boundary: platform_binding|report", "acme", [],
+              {"component": "platform", "action": "PUT binding", "status": 200}),
+    # inside a write: committed at the API, the module has not returned
+    KillPoint("inside: domain/add", "acme", [drop("sendcloud", "domain/add")],
+              dict(DROPPED, component="sendcloud"), latency="sendcloud"),
+    KillPoint("inside: CreateRecord", "acme", [drop("dnspod", "CreateRecord")],
+              dict(DROPPED, component="dnspod"), latency="dnspod", ci=True),
+    KillPoint("inside: ModifyRecord (SPF merge)", "globex", [drop("dnspod", "ModifyRecord")],
+              dict(DROPPED, component="dnspod"), latency="dnspod"),
+    KillPoint("inside: apiuser/add (batch)", "acme", [drop("sendcloud", "apiuser/add")],
+              dict(DROPPED, component="sendcloud"), latency="sendcloud", ci=True),
+    KillPoint("inside: apiuser/add (trigger)", "acme", [drop("sendcloud", "apiuser/add")],
+              dict(DROPPED, component="sendcloud"), latency="sendcloud",
+              arm_after={"component": "sendcloud", "action": "apiuser/add", "status": 200}),
+    KillPoint("inside: PUT binding", "acme", [drop("platform", "*binding")],
+              dict(DROPPED, component="platform"), latency="platform"),
+]
+
+
+def _point_params() -> list:
+    chosen = [p for p in POINTS if p.ci or rel.long_series()]
+    return [pytest.param(p, id=p.name, marks=[] if p.ci else [pytest.mark.slow]) for p in chosen]
+
+
+@pytest.fixture(scope="module")
+def crash_sandbox(tmp_path_factory):
+    handle = start_sandbox(tmp_path_factory.mktemp("crash-sandbox"), exit_after=1200)
+    yield handle
+    handle.stop()
+
+
+def _wait_nth(sandbox, process, filters: dict[str, Any], nth: int) -> bool:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if len(sandbox.requests(**filters)) >= nth:
+            return True
+        if process.poll() is not None:
+            return False
+        time.sleep(0.01)
+    raise AssertionError(f"no request {filters} within 180s")
+
+
+@pytest.mark.parametrize("point", _point_params())
+def test_a_run_killed_here_is_finished_by_one_rerun(point, crash_sandbox, tmp_path):
+    sandbox = crash_sandbox
+    sandbox.reset()
+    before = rel.zone_dumps(sandbox)
+    if point.latency:
+        sandbox.set_latency(SLOW_MS, component=point.latency)
+    if point.arm_after is None:
+        sandbox.set_faults(point.rules)
+    workdir = tmp_path / "work"
+    process = rel.start_playbook(sandbox, workdir, "-l", point.tenant)
+    try:
+        if point.arm_after is not None:
+            assert _wait_nth(sandbox, process, point.arm_after, point.nth), "run ended first"
+            sandbox.set_faults(point.rules)
+        killed = _wait_nth(sandbox, process, point.kill_when,
+                           1 if point.arm_after else point.nth)
+    finally:
+        rel.kill_group(process)
+    sandbox.clear_faults()
+    sandbox.clear_latency()
+    assert killed, f"the run ended before the kill point:\n{process.stdout}"
+
+    runs = rel.converge(sandbox, workdir, "-l", point.tenant, max_reruns=0)
+    figures = rel.check_converged(sandbox, workdir, before, only=[point.tenant])
+    rel.record("crash-" + "".join(c if c.isalnum() else "_" for c in point.name), {
+        "kind": "crash", "point": point.name, "killed": killed, "runs": len(runs),
+        "figures": figures.counts()})
+    figures.assert_ok()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[3])
+    import tests.conftest  # noqa: F401  (module_utils as ansible.module_utils)
+    from ansible.module_utils.mailops.credentials import CredentialStore
+    store = CredentialStore(sys.argv[1], b"crash-test-password", "sandbox")
+    start = int(sys.argv[2])
+    print("ready", flush=True)
+    for n in range(start, start + 10_000):
+        store.add_key("acme", f"user{n:05d}", "k" * 32 + str(n), email_type="batch",
+                      domain="news.acme.example", filler="x" * 2000)
+        print(n, flush=True)
+""")
+
+
+def test_a_credential_file_killed_mid_write_is_the_old_or_the_new_one(tmp_path):
+    """SIGKILL a process looping add_key at random moments: the file always decrypts and holds
+    every key whose add_key returned."""
+    from ansible.module_utils.mailops.credentials import CredentialStore
+
+    path = tmp_path / "credentials" / "acme.vault.yml"
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    store = CredentialStore(str(path), b"crash-test-password", "sandbox")
+    rng = random.Random(8)
+    acknowledged: set[str] = set()
+    start = 0
+    for _ in range(8):
+        child = subprocess.Popen([sys.executable, str(script), str(path), str(start), str(REPO)],
+                                 stdout=subprocess.PIPE, text=True, cwd=REPO)
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0.02, 0.4))
+        os.kill(child.pid, signal.SIGKILL)
+        out, _ = child.communicate()
+        acknowledged |= {f"user{int(n):05d}" for n in out.split()}
+        keys = store.keys()   # decrypts, or raises on a half-written file
+        assert acknowledged <= set(keys)
+        start += 10_000
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert acknowledged

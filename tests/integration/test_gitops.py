@@ -1,0 +1,73 @@
+"""GitOps: plans a pipeline can pin, safety rails, and the drift audit — real playbook runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers.playbook import run_playbook
+
+pytestmark = pytest.mark.slow
+
+
+def writes(sandbox) -> list[dict]:
+    return [r for r in sandbox.requests() if r["kind"] == "write"]
+
+
+@pytest.fixture
+def fresh(sandbox, tmp_path):
+    sandbox.reset()
+    sandbox.clear_requests()
+    return tmp_path
+
+
+def test_apply_refuses_a_plan_other_than_the_reviewed_one_before_any_write(sandbox, fresh):
+    refused = run_playbook(sandbox, fresh, "-e", "expected_plan_checksum=0000reviewed")
+    assert refused.returncode != 0
+    assert "the plan changed since it was reviewed" in refused.output
+    assert writes(sandbox) == []
+
+
+def test_apply_goes_ahead_when_the_pinned_checksum_matches(sandbox, fresh):
+    planned = run_playbook(sandbox, fresh, "--check")
+    checksum = (fresh / "plans" / "latest-check" / "checksum").read_text().strip()
+    applied = run_playbook(sandbox, fresh, "-e", f"expected_plan_checksum={checksum}")
+    assert planned.returncode == 0 and applied.returncode == 0, applied.output[-2000:]
+    assert len(writes(sandbox)) > 0
+
+
+def test_more_changed_tenants_than_the_threshold_needs_force(sandbox, fresh):
+    refused = run_playbook(sandbox, fresh, "-e", "max_changed_tenants=1")
+    assert refused.returncode != 0
+    assert "refusing to apply without -e force=true: 3 tenants would change" in refused.output
+    assert writes(sandbox) == []
+    forced = run_playbook(sandbox, fresh, "-e", "max_changed_tenants=1", "-e", "force=true")
+    assert forced.returncode == 0, forced.output[-2000:]
+
+
+def test_check_mode_reports_what_would_need_force_without_failing(sandbox, fresh):
+    planned = run_playbook(sandbox, fresh, "--check", "-e", "max_changed_tenants=1")
+    assert planned.returncode == 0
+    plan = json.loads((fresh / "plans" / "latest-check" / "plan.json").read_text())
+    assert plan["requires_force"] == ["3 tenants would change, more than max_changed_tenants=1"]
+
+
+def test_audit_passes_after_onboarding_and_fails_on_a_record_changed_behind_its_back(sandbox, fresh):
+    assert run_playbook(sandbox, fresh).returncode == 0
+    clean = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
+    assert clean.returncode == 0, clean.output[-2000:]
+    records = sandbox.dnspod_call("acme.example", "DescribeRecordList",
+                                  {"Domain": "acme.example", "Subdomain": "_dmarc.news",
+                                   "SubDomain": "_dmarc.news"})["RecordList"]
+    dmarc = records[0]
+    sandbox.dnspod_call("acme.example", "ModifyRecord", {
+        "Domain": "acme.example", "RecordId": dmarc["RecordId"], "SubDomain": "_dmarc.news",
+        "RecordType": "TXT", "RecordLine": "默认", "Value": "v=DMARC1; p=reject", "TTL": 600})
+    sandbox.clear_requests()
+    drifted = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
+    assert drifted.returncode != 0
+    assert writes(sandbox) == []
+    audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
+    assert audit["drifted_tenants"] == ["acme"]
+    assert any("_dmarc.news.acme.example" in item for item in audit["tenants"]["acme"]["drift"])
