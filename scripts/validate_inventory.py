@@ -1,0 +1,101 @@
+"""Validate an inventory against the inventory contract in seconds, before any run.
+
+    python -m scripts.validate_inventory inventories/sandbox [more inventories]
+
+Reads the inventory with ``ansible-inventory --list`` (so vaulted values need the vault ids a
+plan run would use), then checks every host of the group ``tenants``: required names present,
+choices valid, the sending domain, addresses and API-user names valid (the same rules as the
+preflight role), and the provider's own settings present. Values that are still Jinja
+templates are checked for presence only. Exit 1 with one line per problem.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import ansible.module_utils
+
+REPO = Path(__file__).resolve().parent.parent
+ansible.module_utils.__path__.append(str(REPO / "module_utils"))
+
+from ansible.module_utils.mailops import preflight  # noqa: E402
+
+REQUIRED = ("sending_domain", "sendcloud_api_user", "sendcloud_api_key", "sender_address",
+            "reply_to_address", "platform_api_url", "platform_api_token")
+CHOICES = {"sendcloud_edition": ("domestic", "overseas"),
+           "dns_provider": ("dnspod", "rfc2136", "manual"),
+           "dns_on_conflict": ("keep_and_fail", "keep_and_warn", "replace"),
+           "sendcloud_verify_layout": ("auto", "domestic_v1", "domestic", "overseas")}
+PROVIDER_REQUIRED = {"dnspod": ("dnspod_secret_id", "dnspod_secret_key"),
+                     "rfc2136": ("rfc2136_server", "rfc2136_key_name", "rfc2136_key_secret"),
+                     "manual": ()}
+
+
+def is_template(value: Any) -> bool:
+    return isinstance(value, str) and "{{" in value
+
+
+def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
+    findings = preflight.Findings(tenant)
+    for name in REQUIRED:
+        if variables.get(name) in (None, ""):
+            findings.error(name, "is missing", f"set {name} for this tenant (see README, inventory contract)")
+    for name, allowed in CHOICES.items():
+        value = variables.get(name)
+        if value is not None and not is_template(value) and value not in allowed:
+            findings.error(name, f"is '{value}'", f"use one of {', '.join(allowed)}")
+    provider = variables.get("dns_provider", "dnspod")
+    for name in PROVIDER_REQUIRED.get(provider, ()):
+        if variables.get(name) in (None, ""):
+            findings.error(name, f"is missing (dns_provider is {provider})", f"set {name}")
+    domain = variables.get("sending_domain")
+    if isinstance(domain, str) and not is_template(domain):
+        domain = preflight.normalise_domain(domain, findings)
+        preflight.check_domain(domain, findings)
+        for field, must_match in (("sender_address", True), ("reply_to_address", False)):
+            address = variables.get(field)
+            if isinstance(address, str) and not is_template(address):
+                preflight.check_address(field, address, domain, findings, must_match, True)
+    names = variables.get("sendcloud_api_users")
+    if isinstance(names, dict) and not any(is_template(v) for v in names.values()):
+        preflight.check_api_user_names(names, findings)
+    return findings.errors
+
+
+def inventory_hosts(inventory: str) -> dict[str, dict[str, Any]]:
+    listed = subprocess.run([str(Path(sys.executable).parent / "ansible-inventory"), "-i", inventory,
+                             "--list"], capture_output=True, text=True, cwd=REPO)
+    if listed.returncode != 0:
+        raise SystemExit(f"{inventory}: ansible-inventory failed: {listed.stderr.strip()}")
+    document = json.loads(listed.stdout)
+    hostvars = document.get("_meta", {}).get("hostvars", {})
+    tenants = document.get("tenants", {}).get("hosts", [])
+    if not tenants:
+        raise SystemExit(f"{inventory}: no hosts in the group 'tenants'")
+    return {tenant: hostvars.get(tenant, {}) for tenant in tenants}
+
+
+def main(inventories: list[str]) -> int:
+    problems: list[str] = []
+    for inventory in inventories or ["inventories/sandbox"]:
+        hosts = inventory_hosts(inventory)
+        domains: dict[str, str] = {}
+        for tenant, variables in sorted(hosts.items()):
+            problems += [f"{inventory}: {p}" for p in check_tenant(tenant, variables)]
+            domain = str(variables.get("sending_domain", "")).lower().rstrip(".")
+            if domain and domain in domains:
+                problems.append(f"{inventory}: tenant {tenant}: sending_domain: {domain} is also "
+                                f"used by tenant {domains[domain]}. Fix: one sending domain per tenant")
+            domains[domain] = tenant
+        print(f"{inventory}: {len(hosts)} tenants checked")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
