@@ -118,7 +118,12 @@ def run(name: str, playbook: Path, inventory: Path, workdir: Path,
     with log_file.open("w") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(process.pid, 0)
+        try:
+            _pid, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # interrupted bench: do not leave the playbook running
+            process.terminate()
+            process.wait()
+            raise
     wall = time.monotonic() - started
     machine_cpu = machine_busy_s() - busy_before
     process.returncode = os.waitstatus_to_exitcode(status)

@@ -19,6 +19,14 @@ options:
     description: Tenant id, used in messages and in the manual change request file name.
     type: str
     default: ""
+  state:
+    description:
+      - C(present) upserts the records. C(absent) stops serving them (a retired sending domain,
+        see rebind.yml) - records with exactly that data are deleted, SendCloud's include is taken
+        out of a merged SPF record, and every other record at those names stays.
+    type: str
+    choices: [present, absent]
+    default: present
   zone:
     description:
       - The DNS zone holding the records. When omitted it is found by the provider (DNSPod domain

@@ -20,6 +20,14 @@ options:
   api_key: {description: Its API_KEY., type: str, required: true}
   timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
   domain: {description: The sending domain., type: str, required: true}
+  state:
+    description:
+      - C(present) ensures the domain; C(query) only reads it (its records and verify status);
+        C(absent) deletes it where the edition allows (overseas C(domain/delete)); the domestic
+        edition has no delete, so there the domain is kept and a warning says so.
+    type: str
+    choices: [present, absent, query]
+    default: present
   click_tracking:
     description: Whether click tracking is enabled, which makes the tracking CNAME required where the edition has one.
     type: bool
@@ -90,6 +98,7 @@ from ansible.module_utils.mailops.sendcloud.domain import DomainService
 ARGUMENT_SPEC = dict(
     SENDCLOUD_ARGS,
     domain={"type": "str", "required": True},
+    state={"type": "str", "default": "present", "choices": ["present", "absent", "query"]},
     click_tracking={"type": "bool", "default": False},
     verify_layout={"type": "str", "default": "auto",
                    "choices": ["auto", "domestic_v1", "domestic", "overseas"]},
@@ -100,11 +109,30 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def absent_or_query(module: AnsibleModule, service: DomainService, name: str) -> dict:
+    state = service.read(name)
+    if state is None:
+        return {"changed": False, "domain": {"name": name, "exists": False}, "records": []}
+    result = {"changed": False, "domain": state.to_result(), "records": state.records}
+    if module.params["state"] == "query":
+        return result
+    if service.client.account.edition != "overseas":
+        result["warnings"] = [f"{name} is kept at SendCloud: the domestic edition has no domain/delete "
+                              "(its DNS records can still be removed)"]
+        return result
+    if not module.check_mode:
+        service.client.delete_domain(name)
+    result.update(changed=True, diff={"before": {"domain": name}, "after": {}})
+    return result
+
+
 def ensure(module: AnsibleModule) -> dict:
     params = module.params
     name = params["domain"].strip().rstrip(".").lower()
     service = DomainService(sendcloud_client(params), params["click_tracking"],
                             params["verify_layout"])
+    if params["state"] != "present":
+        return absent_or_query(module, service, name)
     state = service.ensure(name, module.check_mode)
     after = {"domain": name, "records": state.records}
     result = {"changed": state.created, "domain": state.to_result(), "records": state.records,

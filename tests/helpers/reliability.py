@@ -83,7 +83,7 @@ def playbook_env(sandbox: Any, workdir: Path) -> dict[str, str]:
 
 
 def start_playbook(sandbox: Any, workdir: Path, *args: str) -> subprocess.Popen:
-    """ansible-playbook onboard.yml in its own process group (so a SIGKILL takes its forks too)."""
+    """ansible-playbook onboard.yml in a session of its own, to be killed with kill_group."""
     workdir.mkdir(parents=True, exist_ok=True)
     command = [str(BIN / "ansible-playbook"), "onboard.yml",
                "-e", f"mailops_report_dir={workdir / 'reports'}", *args]
@@ -92,12 +92,43 @@ def start_playbook(sandbox: Any, workdir: Path, *args: str) -> subprocess.Popen:
                             start_new_session=True)
 
 
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _signal(pids: set[int], signum: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+
 def kill_group(process: subprocess.Popen) -> None:
-    """SIGKILL the playbook and every process it started (forks, module processes)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """SIGKILL the playbook and every process it started. Ansible's workers call setsid(), so
+    the process group alone would leave them (and the module they run) alive: the whole tree
+    is frozen with SIGSTOP first (nothing forks or writes meanwhile), then killed at once."""
+    stopped: set[int] = set()
+    while True:
+        tree = ({process.pid} | _descendants(process.pid)) - stopped
+        if not tree:
+            break
+        _signal(tree, signal.SIGSTOP)
+        stopped |= tree
+    _signal(stopped, signal.SIGKILL)
     process.communicate(timeout=30)
 
 

@@ -13,14 +13,11 @@ from ansible.module_utils.mailops.dns.records import (
     ExistingRecord,
     Record,
 )
-from ansible.module_utils.mailops.dns.spf import contains_desired, is_spf, merge_spf
+from ansible.module_utils.mailops.dns.spf import contains_desired, is_spf, merge_spf, remove_terms
 from ansible.module_utils.mailops.errors import ConflictError, ValidationError
 
 CONFLICT_POLICIES = ("keep_and_fail", "keep_and_warn", "replace")
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
-# An update at these names only happens when on_conflict=replace overwrites someone else's
-# record; SPF is merged (never replaced), DKIM, verify and MX updates are at SendCloud's own data.
-FOREIGN_WHEN_UPDATED = ("dmarc", "tracking")
 
 
 @dataclass(frozen=True)
@@ -32,6 +29,8 @@ class Change:
     after: Record | None
     reason: str
     record_id: str | None = None
+    # deletes or overwrites a record this project did not create (on_conflict=replace)
+    touches_foreign: bool = False
 
     @property
     def record(self) -> Record:
@@ -39,13 +38,6 @@ class Change:
         chosen = self.after if self.after is not None else self.before
         assert chosen is not None
         return chosen
-
-    @property
-    def touches_foreign(self) -> bool:
-        """Whether this change deletes or overwrites a record the project did not create."""
-        if self.action == "delete":
-            return True
-        return self.action == "update" and self.record.purpose in FOREIGN_WHEN_UPDATED
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -164,14 +156,17 @@ class _PlanBuilder:
         self.plan.changes.append(Change("create", None, desired, reason))
         self.plan.outcomes.append(Outcome(desired, "create", reason))
 
-    def update(self, desired: Record, entry: ExistingRecord, after: Record, reason: str) -> None:
+    def update(self, desired: Record, entry: ExistingRecord, after: Record, reason: str,
+               foreign: bool = False) -> None:
         self.claim(entry)
-        self.plan.changes.append(Change("update", entry.record, after, reason, entry.record_id))
+        self.plan.changes.append(
+            Change("update", entry.record, after, reason, entry.record_id, foreign))
         self.plan.outcomes.append(Outcome(desired, "update", reason))
 
-    def delete(self, entry: ExistingRecord, reason: str) -> None:
+    def delete(self, entry: ExistingRecord, reason: str, foreign: bool = True) -> None:
         self.claim(entry)
-        self.plan.changes.append(Change("delete", entry.record, None, reason, entry.record_id))
+        self.plan.changes.append(
+            Change("delete", entry.record, None, reason, entry.record_id, foreign))
 
     def kept(self, desired: Record, reason: str) -> None:
         self.plan.outcomes.append(Outcome(desired, "kept", reason))
@@ -295,7 +290,8 @@ def _plan_dmarc(builder: _PlanBuilder, desired: Record) -> None:
         for entry in existing_dmarc:
             builder.claim(entry)
         return
-    builder.update(desired, existing_dmarc[0], desired, "replace the different DMARC record")
+    builder.update(desired, existing_dmarc[0], desired, "replace the different DMARC record",
+                   foreign=True)
     for extra in existing_dmarc[1:]:
         builder.delete(extra, "replace: a second DMARC record would disable DMARC")
 
@@ -368,7 +364,7 @@ def _plan_tracking(builder: _PlanBuilder, desired: Record) -> None:
     for entry in other_data:
         builder.delete(entry, "replace: a CNAME cannot coexist with other data")
     if cnames:
-        builder.update(desired, cnames[0], desired, "different CNAME target")
+        builder.update(desired, cnames[0], desired, "different CNAME target", foreign=True)
     else:
         builder.create(desired, "no CNAME at the name")
 
@@ -403,5 +399,33 @@ def plan_changes(
             _plan_dmarc(builder, record)
         else:
             _plan_verify(builder, record)
+    builder.plan.changes.sort(key=lambda change: ACTION_ORDER[change.action])
+    return builder.plan
+
+
+def plan_removal(desired: list[Record], existing: list[ExistingRecord]) -> RecordPlan:
+    """The plan that stops serving the records SendCloud asked for (a retired sending domain).
+
+    Only records with exactly our data are deleted; an SPF record we merged into keeps its
+    other mechanisms (our include is taken out); everything else at those names stays.
+    """
+    builder = _PlanBuilder(existing, "keep_and_fail")
+    for record in desired:
+        if record.name is None or record.value is None:
+            continue
+        if record.purpose == "spf":
+            for entry in builder.at(record.name, "TXT"):
+                if is_spf(entry.record.value) and contains_desired(entry.record.value or "", record.value):
+                    remaining = remove_terms(entry.record.value or "", record.value)
+                    if remaining is None:
+                        builder.delete(entry, "SendCloud's SPF record of a retired domain", foreign=False)
+                    else:
+                        after = replace(entry.record, value=remaining, purpose="spf")
+                        builder.update(record, entry, after, "SendCloud's include taken out of the SPF record")
+            continue
+        for entry in builder.at(record.name, record.type):
+            if entry.record.same_data(record):
+                builder.delete(entry, f"{record.purpose} record of a retired sending domain",
+                               foreign=False)
     builder.plan.changes.sort(key=lambda change: ACTION_ORDER[change.action])
     return builder.plan

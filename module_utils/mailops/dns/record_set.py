@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.module_utils.mailops.dns.plan import CONFLICT_POLICIES, RecordPlan, plan_changes
+from ansible.module_utils.mailops.dns.plan import (
+    CONFLICT_POLICIES,
+    RecordPlan,
+    plan_changes,
+    plan_removal,
+)
 from ansible.module_utils.mailops.dns.propagation import (
     DEFAULT_MAX_INTERVAL,
     DEFAULT_TIMEOUT,
@@ -39,6 +44,7 @@ RECORD_OPTIONS: dict[str, dict[str, Any]] = {
 
 RECORD_SET_ARGS: dict[str, dict[str, Any]] = {
     "tenant": {"type": "str", "default": ""},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
     "zone": {"type": "str"},
     "records": {"type": "list", "elements": "dict", "required": True, "options": RECORD_OPTIONS},
     "ttl": {"type": "int", "default": 600},
@@ -175,9 +181,12 @@ def run_record_set(
     records = desired_records(params, zone)
     names = {record.name for record in records if record.name is not None}
     existing = chosen.list_records(zone, names)
-    plan = plan_changes(records, existing, params["on_conflict"])
     warnings: list[str] = []
-    if plan.changed:
+    if params.get("state") == "absent":
+        plan = plan_removal(records, existing)
+    else:
+        plan = plan_changes(records, existing, params["on_conflict"])
+    if plan.changed and params.get("state") != "absent":
         # TTLs are not compared, so the zone's TTL floor is only read when something is written
         records, warnings = clamp_ttls(records, chosen.min_ttl(zone), where)
         plan = plan_changes(records, existing, params["on_conflict"])

@@ -83,3 +83,14 @@ def merge_spf(existing: str, desired: str, where: str = "") -> str:
             "record, or use a sending sub-domain without an SPF record",
         )
     return merged
+
+
+def remove_terms(existing: str, desired: str) -> str | None:
+    """``existing`` without the mechanisms of ``desired`` (SendCloud's include): the SPF record
+    to keep when a sending domain is retired, or None when nothing but ``all`` would remain."""
+    ours = {_comparable(term) for term in spf_terms(desired) if _mechanism_name(term) != "all"}
+    kept = [term for term in spf_terms(existing) if _comparable(term) not in ours]
+    if all(_mechanism_name(term) in ("all", "redirect") for term in kept) and not any(
+            _mechanism_name(term) == "redirect" for term in kept):
+        return None
+    return " ".join(["v=spf1", *kept])

@@ -1,0 +1,134 @@
+#!/usr/bin/python
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rebind_guard
+short_description: Decide whether a tenant's rebind may run now, and where it stands
+description:
+  - Reads the tenant's binding at the platform and the rebind audit log to say where the rebind
+    stands - C(switch) (still bound to the old domain), C(retire) (switched, the old domain not
+    yet retired; a crashed run resumes here) or C(done).
+  - Refuses an apply without a change ticket matching O(ticket_pattern), or outside the change
+    window (default Friday 23:00 to Saturday 06:00 Asia/Shanghai) unless O(emergency) is set
+    with a reason. In check mode it only reports, so the plan can be shown at any time.
+  - Read-only.
+options:
+  tenant_id: {description: The tenant., type: str, required: true}
+  sending_domain: {description: The new sending domain (the inventory's)., type: str, required: true}
+  change_ticket: {description: The approved change's id., type: str}
+  ticket_pattern: {description: Regular expression a ticket id must match., type: str, default: "^[A-Z][A-Z0-9]*-[0-9]+$"}
+  window:
+    description: The weekly change window.
+    type: dict
+    default: {}
+    suboptions:
+      start_day: {description: Weekday the window opens., type: str, default: friday}
+      start: {description: Time it opens (HH:MM)., type: str, default: "23:00"}
+      end_day: {description: Weekday it closes., type: str, default: saturday}
+      end: {description: Time it closes (HH:MM)., type: str, default: "06:00"}
+      timezone: {description: IANA time zone of the window., type: str, default: Asia/Shanghai}
+  emergency: {description: Allow a run outside the window (recorded in the audit log)., type: bool, default: false}
+  emergency_reason: {description: Why; required with emergency., type: str}
+  now: {description: "The current time, ISO 8601 with offset (for rehearsals and tests); default the clock.", type: str}
+  audit_log: {description: The rebind audit log (JSON lines)., type: path, required: true}
+  api_url: {description: Platform API base URL., type: str, required: true}
+  token: {description: Platform bearer token., type: str, required: true}
+  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+author: mailops
+"""
+
+EXAMPLES = r"""
+- name: Check the change window and the ticket
+  rebind_guard:
+    tenant_id: acme
+    sending_domain: mail2.acme.example
+    change_ticket: "{{ change_ticket | default(omit) }}"
+    audit_log: "{{ inventory_dir }}/rebind-audit.jsonl"
+    api_url: "{{ platform_api_url }}"
+    token: "{{ platform_api_token }}"
+  register: rebind
+"""
+
+RETURN = r"""
+phase: {description: switch, retire or done., returned: always, type: str}
+old_domain: {description: The domain being left (null when done)., returned: always, type: str}
+new_domain: {description: The domain being moved to., returned: always, type: str}
+in_window: {description: Whether now is inside the change window., returned: always, type: bool}
+window: {description: The window, in words., returned: always, type: str}
+binding: {description: The current binding (keys as fingerprints)., returned: always, type: dict}
+"""
+
+from pathlib import Path
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.mailops import rebind
+from ansible.module_utils.mailops.errors import ValidationError
+from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.module_glue import run
+from ansible.module_utils.mailops.platform import PlatformClient, view_of
+
+WINDOW_OPTIONS = {
+    "start_day": {"type": "str", "default": "friday"},
+    "start": {"type": "str", "default": "23:00"},
+    "end_day": {"type": "str", "default": "saturday"},
+    "end": {"type": "str", "default": "06:00"},
+    "timezone": {"type": "str", "default": "Asia/Shanghai"},
+}
+ARGUMENT_SPEC = dict(
+    tenant_id={"type": "str", "required": True},
+    sending_domain={"type": "str", "required": True},
+    change_ticket={"type": "str"},
+    ticket_pattern={"type": "str", "default": "^[A-Z][A-Z0-9]*-[0-9]+$"},
+    window={"type": "dict", "default": {}, "options": WINDOW_OPTIONS},
+    emergency={"type": "bool", "default": False},
+    emergency_reason={"type": "str"},
+    now={"type": "str"},
+    audit_log={"type": "path", "required": True},
+    api_url={"type": "str", "required": True},
+    token={"type": "str", "required": True, "no_log": True},
+    timeout={"type": "float", "default": 15.0},
+)
+
+
+def guard(module: AnsibleModule) -> dict:
+    params = module.params
+    window = rebind.ChangeWindow(**params["window"])
+    now = rebind.parse_now(params["now"])
+    in_window = window.contains(now)
+    warnings = []
+    try:
+        rebind.check_ticket(params["change_ticket"], params["ticket_pattern"])
+    except ValidationError as error:
+        if not module.check_mode:
+            raise
+        warnings.append(f"the apply will need a valid ticket: {error.message}")
+    if not in_window and not module.check_mode:
+        if not params["emergency"]:
+            raise ValidationError(
+                f"it is {now.isoformat(timespec='minutes')}, outside the change window "
+                f"({window.describe()}); the next one opens {window.next_opening(now).isoformat(timespec='minutes')}",
+                hint="run inside the window, or for an emergency add -e rebind_emergency=true "
+                     "-e rebind_emergency_reason='...' (recorded in the audit log)")
+        if not params["emergency_reason"]:
+            raise ValidationError("an emergency rebind outside the window needs a reason",
+                                  hint="add -e rebind_emergency_reason='...'")
+    client = PlatformClient(params["api_url"], params["token"],
+                            HttpClient("marketing platform", timeout=params["timeout"]))
+    current = client.get_binding(params["tenant_id"])
+    new_domain = params["sending_domain"].strip().rstrip(".").lower()
+    entries = rebind.journal_entries(Path(params["audit_log"]), params["tenant_id"])
+    phase, old_domain = rebind.phase_of(current.get("sending_domain") if current else None,
+                                        new_domain, entries)
+    return {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
+            "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
+            "emergency": params["emergency"] and not in_window,
+            "binding": view_of(current) if current else None, "warnings": warnings}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module, lambda: guard(module))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+#!/usr/bin/python
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rebind_journal
+short_description: Write a rebind's backup file and append its audit-log entries
+description:
+  - With O(backup), writes the tenant's state before the rebind to a new timestamped JSON file
+    under O(backup_dir) (secrets masked; keys never appear, only their fingerprints).
+  - Appends O(entry) to the JSON-lines audit log O(audit_log) with the time added, fsynced.
+  - Records are run artifacts, not managed state, so the task reports C(changed=false). In
+    check mode nothing is written.
+options:
+  audit_log: {description: The rebind audit log., type: path, required: true}
+  entry: {description: "The audit entry: tenant, ticket, operator, old_domain, new_domain, outcome, ...", type: dict, required: true}
+  backup_dir: {description: Directory of backups (with backup)., type: path}
+  backup: {description: The state to back up., type: dict}
+author: mailops
+"""
+
+EXAMPLES = r"""
+- name: Record the start of the rebind
+  rebind_journal:
+    audit_log: "{{ rebind_audit_log }}"
+    entry: {tenant: acme, ticket: CHG-1, old_domain: news.acme.example, new_domain: mail2.acme.example, outcome: started}
+"""
+
+RETURN = r"""
+backup_file: {description: The backup written., returned: with backup, type: str}
+"""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.mailops import rebind
+from ansible.module_utils.mailops.gitops_plan import write_text
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=dict(
+        audit_log={"type": "path", "required": True},
+        entry={"type": "dict", "required": True},
+        backup_dir={"type": "path"},
+        backup={"type": "dict"},
+    ), supports_check_mode=True, required_together=[("backup", "backup_dir")])
+    params = module.params
+    stamp = datetime.now(UTC)
+    result = {"changed": False}
+    if module.check_mode:
+        module.exit_json(**result)
+    if params["backup"] is not None:
+        tenant = params["entry"].get("tenant", "tenant")
+        path = Path(params["backup_dir"]) / tenant / f"{stamp.strftime('%Y%m%dT%H%M%S%fZ')}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, json.dumps(rebind.mask(params["backup"]), indent=2, sort_keys=True,
+                                    ensure_ascii=False, default=str) + "\n")
+        result["backup_file"] = str(path)
+    entry = dict(params["entry"], time=stamp.isoformat(timespec="seconds"))
+    if result.get("backup_file"):
+        entry["backup_file"] = result["backup_file"]
+    rebind.append_entry(Path(params["audit_log"]), entry)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

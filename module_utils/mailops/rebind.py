@@ -1,0 +1,144 @@
+"""Change-managed rebind (seed step 11): the change window, the ticket, where a rebind stands,
+the backup and the audit log. The playbook (playbooks/rebind.yml) does the work in this order:
+new domain fully up, API users re-pointed, binding switched in one write, old domain retired.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ansible.module_utils.mailops.errors import ValidationError
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SECRET_WORDS = ("key", "token", "secret", "password")
+
+
+@dataclass(frozen=True)
+class ChangeWindow:
+    start_day: str = "friday"
+    start: str = "23:00"
+    end_day: str = "saturday"
+    end: str = "06:00"
+    timezone: str = "Asia/Shanghai"
+
+    def describe(self) -> str:
+        return (f"{self.start_day.capitalize()} {self.start} to {self.end_day.capitalize()} "
+                f"{self.end} {self.timezone}")
+
+    def contains(self, moment: datetime) -> bool:
+        """Whether ``moment`` (timezone-aware) falls in the weekly window, in its own zone."""
+        zone = _zone(self.timezone)
+        local = moment.astimezone(zone)
+        minute_of_week = _minute_of_week(DAYS.index(local.strftime("%A").lower()),
+                                         local.hour * 60 + local.minute)
+        start = _minute_of_week(_day(self.start_day), _minutes(self.start))
+        end = _minute_of_week(_day(self.end_day), _minutes(self.end))
+        if start <= end:
+            return start <= minute_of_week < end
+        return minute_of_week >= start or minute_of_week < end   # wraps past Sunday midnight
+
+    def next_opening(self, moment: datetime) -> datetime:
+        local = moment.astimezone(_zone(self.timezone)).replace(second=0, microsecond=0)
+        for minutes in range(0, 7 * 24 * 60 + 1, 1):
+            candidate = local + timedelta(minutes=minutes)
+            if self.contains(candidate):
+                return candidate
+        return local
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"rebind_window.timezone '{name}' is not a known time zone",
+                              hint="use an IANA name such as Asia/Shanghai") from None
+
+
+def _day(name: str) -> int:
+    if name.lower() not in DAYS:
+        raise ValidationError(f"rebind_window day '{name}' is not a weekday name",
+                              hint="use monday ... sunday")
+    return DAYS.index(name.lower())
+
+
+def _minutes(hhmm: str) -> int:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", hhmm.strip())
+    if not match or int(match.group(1)) > 24 or int(match.group(2)) > 59:
+        raise ValidationError(f"rebind_window time '{hhmm}' is not HH:MM", hint="write e.g. 23:00")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def _minute_of_week(day: int, minute: int) -> int:
+    return day * 24 * 60 + minute
+
+
+def check_ticket(ticket: str | None, pattern: str) -> None:
+    if not ticket:
+        raise ValidationError("a rebind needs a change ticket",
+                              hint="run with -e change_ticket=CHG-1234 (the approved change)")
+    if not re.fullmatch(pattern, ticket):
+        raise ValidationError(f"change_ticket '{ticket}' does not match {pattern}",
+                              hint="give the change ticket id as your change process writes it, "
+                                   "or set rebind_ticket_pattern")
+
+
+def parse_now(text: str | None) -> datetime:
+    if not text:
+        return datetime.now().astimezone()
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValidationError(f"rebind_now '{text}' has no time zone",
+                              hint="write it like 2026-11-27T23:30:00+08:00")
+    return moment
+
+
+def journal_entries(path: Path, tenant: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            if entry.get("tenant") == tenant:
+                entries.append(entry)
+    return entries
+
+
+def phase_of(bound_domain: str | None, new_domain: str, entries: list[dict[str, Any]]) -> tuple[str, str | None]:
+    """Where a rebind stands: ("switch", old) before the binding moved, ("retire", old) after it
+    moved but before the old domain was retired, ("done", None) when nothing is left to do."""
+    if bound_domain is None:
+        raise ValidationError("the tenant is not bound to any domain yet, so there is nothing to rebind",
+                              hint="onboard it with onboard.yml")
+    if bound_domain != new_domain:
+        return "switch", bound_domain
+    open_rebinds = [e for e in entries if e.get("new_domain") == new_domain]
+    if open_rebinds and open_rebinds[-1].get("outcome") not in ("completed", "failed-before-switch"):
+        return "retire", open_rebinds[-1].get("old_domain")
+    return "done", None
+
+
+def mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "***" if any(w in str(k).lower() for w in SECRET_WORDS)
+                and not str(k).lower().endswith("_sha256") else mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
+def append_entry(path: Path, entry: dict[str, Any]) -> None:
+    """One JSON line per event, appended and fsynced: the log survives a crash of the run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(mask(entry), sort_keys=True, ensure_ascii=False) + "\n"
+    with open(path, "a") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
