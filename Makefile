@@ -56,6 +56,13 @@ test: venv system-packages lint
 	pytest -q -n 2 tests
 	molecule test
 
+reliability: venv
+	rm -rf reports/reliability
+	MAILOPS_RELIABILITY_SEEDS=20 MAILOPS_RELIABILITY_LONG=1 MAILOPS_RELIABILITY_OUT=$(CURDIR)/reports/reliability \
+	  pytest -q -n 2 tests/integration/test_reliability.py tests/integration/test_crash.py \
+	  tests/integration/test_concurrency.py; status=$$?; \
+	  $(PY) -m tests.helpers.reliability reports/reliability docs/reliability.md; exit $$status
+
 bench: venv system-packages
 	$(PY) -m bench.run
 

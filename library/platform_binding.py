@@ -124,6 +124,19 @@ def ensure(module: AnsibleModule) -> dict:
             f"{desired.sending_domain}",
             hint=f"changing a bound domain is a change-managed rebind: run "
                  f"'ansible-playbook rebind.yml -l {tenant_id} -e change_ticket=ID' in the change window")
+    if before and not params["allow_domain_change"]:
+        renamed = {role: (user["name"], after["api_users"][role]["name"])
+                   for role, user in before["api_users"].items()
+                   if role in after["api_users"] and user["name"] != after["api_users"][role]["name"]}
+        if renamed:
+            raise ConflictError(
+                f"tenant {tenant_id} is bound with API users "
+                + ", ".join(f"{role} {old}" for role, (old, _new) in renamed.items())
+                + "; the inventory names "
+                + ", ".join(f"{role} {new}" for role, (_old, new) in renamed.items())
+                + ". Renaming the platform's API users breaks sending",
+                hint="keep sendcloud_api_users as bound; a deliberate change of API users goes "
+                     "through rebind.yml in the change window")
     action = "unchanged" if before == after else ("create" if current is None else "update")
     binding = before
     if action != "unchanged" and not module.check_mode:

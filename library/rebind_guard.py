@@ -108,10 +108,10 @@ def guard(module: AnsibleModule) -> dict:
                 f"it is {now.isoformat(timespec='minutes')}, outside the change window "
                 f"({window.describe()}); the next one opens {window.next_opening(now).isoformat(timespec='minutes')}",
                 hint="run inside the window, or for an emergency add -e rebind_emergency=true "
-                     "-e rebind_emergency_reason='...' (recorded in the audit log)")
+                     "-e \"rebind_emergency_reason='the reason'\" (recorded in the audit log)")
         if not params["emergency_reason"]:
             raise ValidationError("an emergency rebind outside the window needs a reason",
-                                  hint="add -e rebind_emergency_reason='...'")
+                                  hint="add -e \"rebind_emergency_reason='the reason'\"")
     client = PlatformClient(params["api_url"], params["token"],
                             HttpClient("marketing platform", timeout=params["timeout"]))
     current = client.get_binding(params["tenant_id"])

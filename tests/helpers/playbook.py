@@ -31,8 +31,8 @@ class PlaybookRun:
         return json.loads((self.workdir / "plans" / f"latest-{mode}" / "plan.json").read_text())
 
 
-def run_playbook(sandbox: Any, workdir: Path, *args: str, playbook: str = "onboard.yml",
-                 extra_env: dict[str, str] | None = None, timeout: float = 600) -> PlaybookRun:
+def playbook_env(sandbox: Any, workdir: Path) -> dict[str, str]:
+    """The environment of a run against ``sandbox`` with its own dirs under ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(sandbox.env)
@@ -43,10 +43,17 @@ def run_playbook(sandbox: Any, workdir: Path, *args: str, playbook: str = "onboa
         "MAILOPS_PLAN_DIR": str(workdir / "plans"),
         "NO_PROXY": "127.0.0.1,localhost",
         "ANSIBLE_NOCOLOR": "1",
+        "MAILOPS_REPORT_DIR": str(workdir / "reports"),
+        "PYTHON_BIN": sys.executable,
     })
+    return env
+
+
+def run_playbook(sandbox: Any, workdir: Path, *args: str, playbook: str = "onboard.yml",
+                 extra_env: dict[str, str] | None = None, timeout: float = 600) -> PlaybookRun:
+    env = playbook_env(sandbox, workdir)
     env.update(extra_env or {})
-    command = [str(BIN / "ansible-playbook"), playbook,
-               "-e", f"mailops_report_dir={workdir / 'reports'}", *args]
+    command = [str(BIN / "ansible-playbook"), playbook, *args]
     completed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
                                timeout=timeout)
     return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, workdir)

@@ -132,16 +132,21 @@ def kill_group(process: subprocess.Popen) -> None:
     process.communicate(timeout=30)
 
 
-def wait_for_request(sandbox: Any, process: subprocess.Popen, timeout: float = 120,
-                     **filters: Any) -> dict[str, Any] | None:
-    """Poll the request log until a row matching ``filters`` appears (None if the run ended)."""
+def rows(sandbox: Any, **filters: Any) -> list[dict[str, Any]]:
+    """The request log's rows matching ``filters`` (``status`` too, which the log can't filter)."""
+    status = filters.pop("status", None)
+    return [r for r in sandbox.requests(**filters) if status is None or r["status"] == status]
+
+
+def wait_for_rows(sandbox: Any, process: subprocess.Popen, filters: dict[str, Any],
+                  nth: int = 1, timeout: float = 180) -> bool:
+    """Poll the request log until ``nth`` rows match; False if the run ended first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        rows = sandbox.requests(**filters)
-        if rows:
-            return rows[0]
+        if len(rows(sandbox, **filters)) >= nth:
+            return True
         if process.poll() is not None:
-            return None
+            return False
         time.sleep(0.01)
     raise AssertionError(f"no request {filters} within {timeout}s")
 
@@ -383,6 +388,11 @@ def render(results: list[dict[str, Any]]) -> str:
             lines.append(f"| {r['point']} | {'yes' if r['killed'] else 'run ended first'} "
                          f"| {r['runs']} | {c['duplicates']} | {c['keys_lost']} "
                          f"| {c['unmanaged_changed']} | {c['orphan_api_users']} |")
+    for r in (r for r in results if r["kind"] == "bind"):
+        lines += ["", f"BIND over RFC 2136 (tests/integration/test_rfc2136_bind.py's server): "
+                  f"{r['zones']} zones dumped whole by AXFR before and after "
+                  f"({r['records_before']} records), unmanaged records changed: "
+                  f"{r['unmanaged_changed']}."]
     if concurrent:
         lines += ["", "### Concurrent runs", ""]
         lines += [f"- {r['name']}: {r['summary']}" for r in sorted(concurrent, key=lambda r: r["name"])]

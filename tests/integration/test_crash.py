@@ -104,17 +104,6 @@ def crash_sandbox(tmp_path_factory):
     handle.stop()
 
 
-def _wait_nth(sandbox, process, filters: dict[str, Any], nth: int) -> bool:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if len(sandbox.requests(**filters)) >= nth:
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.01)
-    raise AssertionError(f"no request {filters} within 180s")
-
-
 @pytest.mark.parametrize("point", _point_params())
 def test_a_run_killed_here_is_finished_by_one_rerun(point, crash_sandbox, tmp_path):
     sandbox = crash_sandbox
@@ -128,9 +117,9 @@ def test_a_run_killed_here_is_finished_by_one_rerun(point, crash_sandbox, tmp_pa
     process = rel.start_playbook(sandbox, workdir, "-l", point.tenant)
     try:
         if point.arm_after is not None:
-            assert _wait_nth(sandbox, process, point.arm_after, point.nth), "run ended first"
+            assert rel.wait_for_rows(sandbox, process, point.arm_after, point.nth), "run ended first"
             sandbox.set_faults(point.rules)
-        killed = _wait_nth(sandbox, process, point.kill_when,
+        killed = rel.wait_for_rows(sandbox, process, point.kill_when,
                            1 if point.arm_after else point.nth)
     finally:
         rel.kill_group(process)

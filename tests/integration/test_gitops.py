@@ -71,3 +71,21 @@ def test_audit_passes_after_onboarding_and_fails_on_a_record_changed_behind_its_
     audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
     assert audit["drifted_tenants"] == ["acme"]
     assert any("_dmarc.news.acme.example" in item for item in audit["tenants"]["acme"]["drift"])
+
+
+def test_the_pipeline_scripts_plan_then_apply_the_reviewed_plan(sandbox, fresh):
+    import subprocess
+
+    from tests.helpers.playbook import REPO, playbook_env
+
+    env = playbook_env(sandbox, fresh)
+    planned = subprocess.run([str(REPO / "scripts/gitops-plan")], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert planned.returncode == 0, planned.stdout[-2000:] + planned.stderr[-2000:]
+    assert writes(sandbox) == []
+    checksum = (fresh / "plans" / "latest-check" / "checksum").read_text().strip()
+    assert f"checksum: {checksum}" in planned.stdout
+    applied = subprocess.run([str(REPO / "scripts/gitops-apply"), checksum], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert applied.returncode == 0, applied.stdout[-2000:]
+    assert len(writes(sandbox)) > 0

@@ -45,3 +45,67 @@ def test_onboarding_under_faults_converges_without_duplicates_or_lost_keys(seed,
         "requests": requests_made, "figures": figures.counts()})
     figures.assert_ok()
     assert sum(faults.values()) > 0
+
+
+def test_bounded_retries_name_the_api_the_action_and_the_last_error(sandbox):
+    """Every attempt fails: capped, jittered backoff, then a message naming API, action, error."""
+    from ansible.module_utils.mailops.errors import TransientError
+    from ansible.module_utils.mailops.http import HttpClient, RetryPolicy
+    from ansible.module_utils.mailops.platform import PlatformClient
+    from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
+
+    slept: list[float] = []
+    policy = RetryPolicy(sleep=slept.append)
+    account = Account.build("domestic", "acme_admin", "-", f"{sandbox.sendcloud_url}/apiv2")
+    sendcloud = SendCloudClient(account, HttpClient("SendCloud", timeout=5, retry=policy))
+    platform = PlatformClient(f"{sandbox.platform_url}/api", "-",
+                              HttpClient("marketing platform", timeout=5, retry=policy))
+    sandbox.set_faults([{"component": "sendcloud", "kind": "http_500"},
+                        {"component": "platform", "kind": "reset"}])
+    try:
+        with pytest.raises(TransientError) as sendcloud_error:
+            sendcloud.list_domains()
+        with pytest.raises(TransientError) as platform_error:
+            platform.get_binding("acme")
+    finally:
+        sandbox.clear_faults()
+    assert "SendCloud domain/list: gave up after 5 attempts; last error: HTTP 500" in str(
+        sendcloud_error.value)
+    assert ("marketing platform GET binding: gave up after 5 attempts; last error: "
+            "connection reset") in str(platform_error.value)
+    assert len(slept) == 8                        # 4 pauses per call, none after the last try
+    assert all(0 <= s <= policy.max_delay for s in slept) and len(set(slept)) == 8
+
+
+@pytest.mark.bind
+def test_onboarding_records_over_rfc2136_change_no_unmanaged_record(bind_server):
+    """The BIND zones, dumped whole by AXFR before and after: only our records changed."""
+    from ansible.module_utils.mailops.dns.record_set import run_record_set
+
+    from tests.integration.test_rfc2136_bind import module_params, seed
+
+    domain = "reliability.example.test"
+    seed(bind_server, "example.test",
+         (domain, "TXT", '"v=spf1 include:_spf.example.test -all"'),
+         (domain, "TXT", '"google-site-verification=keep"'),
+         (domain, "A", "192.0.2.30"),
+         (f"_dmarc.{domain}", "TXT", '"not-a-dmarc-record"'),
+         (f"www.{domain}", "CNAME", "example.test."))
+    before = {zone: bind_server.axfr(zone) for zone in bind_server.zones}
+    params = module_params(bind_server, domain)
+    first = run_record_set(params, check_mode=False)
+    second = run_record_set(params, check_mode=False)
+    after = {zone: bind_server.axfr(zone) for zone in bind_server.zones}
+
+    assert first["changed"] and not second["changed"]
+    removed = {line for zone in before for line in before[zone] - after[zone]}
+    added = {line for zone in after for line in after[zone] - before[zone]}
+    assert len(removed) == 1 and "v=spf1 include:_spf.example.test -all" in removed.pop()
+    assert len(added) == 4   # the merged SPF, DKIM, DMARC and MX, nothing else
+    unmanaged_changed = [line for line in added
+                         if not line.startswith((f"{domain}. ", f"s1._domainkey.{domain}. ",
+                                                 f"_dmarc.{domain}. "))]
+    assert unmanaged_changed == []
+    rel.record("dns-bind", {"kind": "bind", "zones": len(before),
+                            "records_before": sum(map(len, before.values())),
+                            "unmanaged_changed": len(unmanaged_changed)})

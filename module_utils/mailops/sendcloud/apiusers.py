@@ -202,9 +202,9 @@ class ApiUserService:
 
 def _recovery_hint(name: str, path: Any) -> str:
     return (
-        f"the run will not reset the key (that would break every binding using it). Recover "
-        f"by hand: if you have the key, add it under api_users.{name}.key with "
-        f"'ansible-vault edit {path}'; otherwise reset the key of {name} in the SendCloud "
-        f"console (the old key keeps working for 15 minutes), store the new one the same way, "
-        f"and run again"
+        f"the run will not reset the key (that would break every binding using it). Recover by "
+        f"hand: reset the key of {name} in the SendCloud console (the old key keeps working for "
+        f"15 minutes), then store it with 'ansible-playbook playbooks/import_key.yml -l TENANT "
+        f"-e api_user={name}', which checks that it authenticates before writing it to {path}; "
+        f"then run again"
     )

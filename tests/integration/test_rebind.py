@@ -1,0 +1,132 @@
+"""rebind.yml on the sandbox: guards, zero sending gap, resumability, audit — real playbook runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from tests.helpers.playbook import run_playbook
+
+pytestmark = pytest.mark.slow
+IN_WINDOW = "rebind_now=2026-11-27T23:30:00+08:00"
+OUTSIDE_WINDOW = "rebind_now=2026-11-26T10:00:00+08:00"
+
+
+def rebind(sandbox, workdir, tenant: str, new_domain: str, sender: str, *extra: str):
+    return run_playbook(sandbox, workdir, "-l", tenant, "-e", f"sending_domain={new_domain}",
+                        "-e", f"sender_address={sender}@{new_domain}", *extra,
+                        playbook="rebind.yml",
+                        extra_env={"MAILOPS_AUDIT_LOG": str(workdir / "audit.jsonl"),
+                                   "MAILOPS_BACKUP_DIR": str(workdir / "backups")})
+
+
+def binding_history(sandbox, tenant: str) -> dict:
+    token = sandbox.seed["platform"]["tokens"][tenant]
+    return requests.get(f"{sandbox.platform_url}/api/v1/tenants/{tenant}/binding/history",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+
+
+def served(sandbox, zone: str, host: str, rtype: str) -> list[str]:
+    result = sandbox.dnspod_call(zone, "DescribeRecordList", {"Domain": zone, "Limit": 3000})
+    return [r["Value"] for r in result["RecordList"] if r["Name"] == host and r["Type"] == rtype]
+
+
+def writes(sandbox) -> list[dict]:
+    return [r for r in sandbox.requests() if r["kind"] == "write"]
+
+
+def audit(workdir) -> list[dict]:
+    return [json.loads(line) for line in (workdir / "audit.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def onboarded(sandbox, tmp_path):
+    sandbox.reset()
+    assert run_playbook(sandbox, tmp_path).returncode == 0
+    sandbox.clear_requests()
+    return tmp_path
+
+
+def test_a_domestic_rebind_switches_with_zero_gap_and_retires_the_old_records(sandbox, onboarded):
+    done = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                  "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    assert done.returncode == 0, done.output[-3000:]
+    history = binding_history(sandbox, "acme")
+    assert history["sending_gap_seconds"] == 0
+    assert [h["sending_domain"] for h in history["history"]] == ["news.acme.example", "mail2.acme.example"]
+    assert served(sandbox, "acme.example", "news", "MX") == []
+    assert served(sandbox, "acme.example", "mail2", "MX") == ["mx.sendcloud.org."]
+    assert served(sandbox, "acme.example", "@", "TXT") == ["google-site-verification=acme-keep-me"]
+    outcomes = [(e["outcome"], e["ticket"]) for e in audit(onboarded)]
+    assert outcomes == [("started", "CHG-42"), ("switched", "CHG-42"), ("completed", "CHG-42")]
+    backup = json.loads(next((onboarded / "backups" / "acme").iterdir()).read_text())
+    assert backup["sendcloud_domain"]["name"] == "news.acme.example"
+
+
+def test_the_api_users_keep_their_keys_across_the_rebind(sandbox, onboarded):
+    before = {r["action"] for r in writes(sandbox)}
+    rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+           "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    actions = [r["action"] for r in writes(sandbox)]
+    assert "apiuser/add" not in actions and actions.count("apiuser/update") == 2, (before, actions)
+
+
+def test_an_overseas_rebind_can_delete_the_old_domain(sandbox, onboarded):
+    done = rebind(sandbox, onboarded, "globex", "mail.globex.example", "hello",
+                  "-e", "change_ticket=CHG-7", "-e", IN_WINDOW, "-e", "rebind_retire_old=domain")
+    assert done.returncode == 0, done.output[-3000:]
+    listed = requests.post(f"{sandbox.sendcloud_url}/api/domain/list",
+                           data={"apiUser": "globex_admin", "apiKey": "037e88eb6bffb91d07eab1d5f44b08c0"},
+                           timeout=10).json()["info"]["dataList"]
+    assert [d["name"] for d in listed] == ["mail.globex.example"]
+    assert binding_history(sandbox, "globex")["sending_gap_seconds"] == 0
+
+
+def test_a_completed_rebind_run_again_writes_nothing(sandbox, onboarded):
+    args = ("-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    assert rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing", *args).returncode == 0
+    sandbox.clear_requests()
+    again = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing", *args)
+    assert again.returncode == 0 and writes(sandbox) == []
+
+
+def test_outside_the_window_the_rebind_is_refused_before_any_write(sandbox, onboarded):
+    refused = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                     "-e", "change_ticket=CHG-42", "-e", OUTSIDE_WINDOW)
+    assert refused.returncode != 0 and "outside the change window" in refused.output
+    assert writes(sandbox) == []
+
+
+def test_an_emergency_outside_the_window_runs_and_is_recorded(sandbox, onboarded):
+    done = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                  "-e", "change_ticket=CHG-42", "-e", OUTSIDE_WINDOW, "-e", "rebind_emergency=true",
+                  "-e", '{"rebind_emergency_reason": "old domain blacklisted"}')
+    assert done.returncode == 0, done.output[-3000:]
+    assert all(e["emergency"] and e["emergency_reason"] == "old domain blacklisted"
+               for e in audit(onboarded))
+
+
+def test_check_mode_plans_the_rebind_at_any_time_without_writing(sandbox, onboarded):
+    planned = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                     "-e", OUTSIDE_WINDOW, "--check", "--diff")
+    assert planned.returncode == 0, planned.output[-3000:]
+    assert writes(sandbox) == []
+
+
+@pytest.mark.parametrize("failing_action", ["apiuser/update", "PUT binding", "DeleteRecord"])
+def test_a_rebind_that_fails_at_a_step_resumes_and_converges(sandbox, onboarded, failing_action):
+    sandbox.set_faults([{"component": "*", "action": failing_action, "kind": "http_500", "count": 20}])
+    failed = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                    "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    sandbox.clear_faults()
+    assert failed.returncode != 0
+    assert audit(onboarded)[-1]["outcome"] == "failed"
+    resumed = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                     "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    assert resumed.returncode == 0, resumed.output[-3000:]
+    assert audit(onboarded)[-1]["outcome"] == "completed"
+    assert served(sandbox, "acme.example", "news", "MX") == []
+    assert binding_history(sandbox, "acme")["history"][-1]["sending_domain"] == "mail2.acme.example"
+    assert binding_history(sandbox, "acme")["sending_gap_seconds"] == 0

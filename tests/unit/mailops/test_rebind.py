@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from ansible.module_utils.mailops import rebind
+from ansible.module_utils.mailops.errors import ValidationError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WINDOW = rebind.ChangeWindow()
+
+
+@pytest.mark.parametrize(("local_time", "inside"), [
+    ("2026-11-27T22:59", False),   # Friday before 23:00
+    ("2026-11-27T23:00", True),    # Friday 23:00 opens
+    ("2026-11-28T03:00", True),    # Saturday night
+    ("2026-11-28T05:59", True),
+    ("2026-11-28T06:00", False),   # Saturday 06:00 closes
+    ("2026-11-25T23:30", False),   # a Wednesday night
+])
+def test_the_default_window_is_friday_23_to_saturday_06_shanghai(local_time, inside):
+    moment = datetime.fromisoformat(local_time).replace(tzinfo=SHANGHAI)
+    assert WINDOW.contains(moment) is inside
+
+
+def test_the_window_is_judged_in_its_own_time_zone():
+    utc_friday_1530 = datetime.fromisoformat("2026-11-27T15:30:00+00:00")   # 23:30 in Shanghai
+    assert WINDOW.contains(utc_friday_1530)
+
+
+def test_a_window_that_wraps_past_sunday_midnight():
+    window = rebind.ChangeWindow("sunday", "22:00", "monday", "02:00", "UTC")
+    assert window.contains(datetime.fromisoformat("2026-11-30T01:00:00+00:00"))
+    assert not window.contains(datetime.fromisoformat("2026-11-30T03:00:00+00:00"))
+
+
+@time_machine.travel(datetime(2026, 11, 27, 16, 0, tzinfo=ZoneInfo("UTC")), tick=False)
+def test_with_a_frozen_clock_now_is_read_from_the_clock():
+    assert WINDOW.contains(rebind.parse_now(None))          # 00:00 Saturday in Shanghai
+
+
+def test_next_opening_is_named():
+    thursday = datetime.fromisoformat("2026-11-26T12:00:00+08:00")
+    assert WINDOW.next_opening(thursday).isoformat().startswith("2026-11-27T23:00")
+
+
+@pytest.mark.parametrize("ticket", [None, "", "chg-1", "CHG 1", "1234"])
+def test_missing_or_malformed_tickets_are_refused(ticket):
+    with pytest.raises(ValidationError):
+        rebind.check_ticket(ticket, "^[A-Z][A-Z0-9]*-[0-9]+$")
+
+
+def test_a_well_formed_ticket_passes():
+    rebind.check_ticket("CHG-1234", "^[A-Z][A-Z0-9]*-[0-9]+$")
+
+
+def test_phase_before_the_switch_is_switch_from_the_bound_domain():
+    assert rebind.phase_of("old.example", "new.example", []) == ("switch", "old.example")
+
+
+def test_a_run_killed_after_the_switch_resumes_with_the_retirement():
+    entries = [{"new_domain": "new.example", "old_domain": "old.example", "outcome": "started"}]
+    assert rebind.phase_of("new.example", "new.example", entries) == ("retire", "old.example")
+
+
+def test_a_completed_rebind_is_done():
+    entries = [{"new_domain": "new.example", "old_domain": "old.example", "outcome": "completed"}]
+    assert rebind.phase_of("new.example", "new.example", entries) == ("done", None)
+
+
+def test_an_unbound_tenant_is_sent_to_onboarding():
+    with pytest.raises(ValidationError, match="onboard"):
+        rebind.phase_of(None, "new.example", [])
+
+
+def test_audit_entries_never_hold_secrets(tmp_path):
+    log = tmp_path / "audit.jsonl"
+    rebind.append_entry(log, {"tenant": "acme", "api_key": "SECRET", "outcome": "started"})
+    assert "SECRET" not in log.read_text()
+    assert rebind.journal_entries(log, "acme")[0]["outcome"] == "started"
