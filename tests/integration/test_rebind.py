@@ -33,6 +33,11 @@ def served(sandbox, zone: str, host: str, rtype: str) -> list[str]:
     return [r["Value"] for r in result["RecordList"] if r["Name"] == host and r["Type"] == rtype]
 
 
+def globex_key(sandbox) -> str:
+    return next(a["api_key"] for a in sandbox.seed["sendcloud"]["accounts"]
+                if a["api_user"] == "globex_admin")
+
+
 def writes(sandbox) -> list[dict]:
     return [r for r in sandbox.requests() if r["kind"] == "write"]
 
@@ -78,7 +83,7 @@ def test_an_overseas_rebind_can_delete_the_old_domain(sandbox, onboarded):
                   "-e", "change_ticket=CHG-7", "-e", IN_WINDOW, "-e", "rebind_retire_old=domain")
     assert done.returncode == 0, done.output[-3000:]
     listed = requests.post(f"{sandbox.sendcloud_url}/api/domain/list",
-                           data={"apiUser": "globex_admin", "apiKey": "037e88eb6bffb91d07eab1d5f44b08c0"},
+                           data={"apiUser": "globex_admin", "apiKey": globex_key(sandbox)},
                            timeout=10).json()["info"]["dataList"]
     assert [d["name"] for d in listed] == ["mail.globex.example"]
     assert binding_history(sandbox, "globex")["sending_gap_seconds"] == 0
