@@ -30,6 +30,10 @@ def write_inventory(directory: Path, seed: dict) -> Path:
     hosts = {}
     for case in CORPUS:
         tenant = dict(base_tenant(seed), **case.get("vars", {}))
+        for name, value in tenant.items():   # "@seed:<api_user>": that account's key from the seed
+            if isinstance(value, str) and value.startswith("@seed:"):
+                tenant[name] = next(a["api_key"] for a in seed["sendcloud"]["accounts"]
+                                    if a["api_user"] == value.removeprefix("@seed:"))
         for name in case.get("unset", []):
             tenant.pop(name, None)
         hosts[case["name"]] = tenant
