@@ -235,7 +235,9 @@ def markdown(results: dict[str, Any]) -> str:
             f": {s['rss_mb_1000']} MB.",
             "",
         ]
+    lines += [f"Note: {note}" for note in results.get("notes", [])]
     lines += [
+        "",
         "Notes: the naive baseline uses only ansible.builtin.uri/copy/file plus one filter plugin "
         "for DNSPod's TC3 signature (bench/baseline/filter_plugins/tc3.py), one module call per "
         "API call (loops over records and users). Peak RSS is ru_maxrss of the ansible-playbook "

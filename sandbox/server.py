@@ -394,10 +394,12 @@ def request_names(request: Request) -> tuple[str, ...]:
     """The names a fault rule's ``action`` glob is matched against.
 
     The DNSPod action header (``CreateRecord``), the path (``/apiv2/domain/add``) and the path
-    after its first segment (``domain/add``). The first non-empty one is the logged action.
+    after its first segment (``domain/add``), and the method with the path
+    (``PUT /api/v1/tenants/acme/binding``). The first non-empty one is the logged action.
     """
     tail = "/".join(request.path.strip("/").split("/")[1:])
-    names = (request.headers.get("x-tc-action", ""), request.path, tail)
+    names = (request.headers.get("x-tc-action", ""), request.path, tail,
+             f"{request.method} {request.path}")
     first = next((n for n in names if n), request.path)
     return (first, *names)
 

@@ -120,7 +120,7 @@ def test_check_mode_plans_the_rebind_at_any_time_without_writing(sandbox, onboar
     assert writes(sandbox) == []
 
 
-@pytest.mark.parametrize("failing_action", ["apiuser/update", "PUT binding", "DeleteRecord"])
+@pytest.mark.parametrize("failing_action", ["apiuser/update", "PUT */binding", "DeleteRecord"])
 def test_a_rebind_that_fails_at_a_step_resumes_and_converges(sandbox, onboarded, failing_action):
     sandbox.set_faults([{"component": "*", "action": failing_action, "kind": "http_500", "count": 20}])
     failed = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",

@@ -64,7 +64,8 @@ class Record:
 
 @dataclass(frozen=True)
 class ExistingRecord:
-    """A record as read from the provider, with the provider's id (None for RFC 2136/manual)."""
+    """A record as read from the provider, with the provider's id (DNSPod: RecordId; read by DNS
+    query, RFC 2136/manual: the rdata in presentation format as served)."""
 
     record: Record
     record_id: str | None = None

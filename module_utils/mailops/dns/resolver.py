@@ -128,20 +128,27 @@ def read_records(
                     f"{server.label} answered {dns.rcode.to_text(rcode)} for {name} {rdtype}",
                     hint="check that the server is authoritative for the zone and allows queries",
                 )
-            ttl_by_value = _ttls(response, name, rdtype)
-            for value, ttl in ttl_by_value:
-                found.append(ExistingRecord(_record_from_logical(name, rdtype, value, ttl)))
+            ttl_by_value = sorted(_ttls(response, name, rdtype))  # servers rotate RRsets
+            for value, ttl, served in ttl_by_value:
+                # record_id: the rdata exactly as served (TXT split as its owner split it), so
+                # an RFC 2136 delete names that rdata and not a re-split of the logical value
+                record = _record_from_logical(name, rdtype, value, ttl)
+                found.append(ExistingRecord(record, record_id=served))
     return found
 
 
-def _ttls(response: dns.message.Message, name: str, rdtype: str) -> list[tuple[str, int]]:
+def _ttls(
+    response: dns.message.Message, name: str, rdtype: str
+) -> list[tuple[str, int, str]]:
     wanted_name = dns.name.from_text(name)
     wanted_type = dns.rdatatype.from_text(rdtype)
-    pairs: list[tuple[str, int]] = []
+    found: list[tuple[str, int, str]] = []
     for rrset in response.answer:
         if rrset.name == wanted_name and rrset.rdtype == wanted_type:
-            pairs.extend((rdata_to_logical(rdtype, rdata), rrset.ttl) for rdata in rrset)
-    return pairs
+            found.extend(
+                (rdata_to_logical(rdtype, rdata), rrset.ttl, rdata.to_text()) for rdata in rrset
+            )
+    return found
 
 
 def _record_from_logical(name: str, rdtype: str, value: str, ttl: int) -> Record:

@@ -145,12 +145,24 @@ class ApiUserService:
         while f"{name[:24]}_orphan{number}" in taken_names:
             number += 1
         orphan_name = f"{name[:24]}_orphan{number}"
-        self.client.update_api_user({"name": name, "newName": orphan_name})
+        params = {"name": name, "newName": orphan_name}
+        try:
+            self.client.update_api_user(params)
+        except AmbiguousWriteError:
+            # the rename may have committed before the connection broke: read before retrying
+            if orphan_name not in {str(item.get("name")) for item in self.client.list_api_users()}:
+                self.client.update_api_user(params)
         taken_names.add(orphan_name)
 
     def _update(self, change: ApiUserChange) -> None:
         params = self._params(change.after)
-        self.client.update_api_user(params)
+        try:
+            self.client.update_api_user(params)
+        except AmbiguousWriteError:
+            # the update may have committed before the connection broke: read before retrying
+            current = [i for i in self.client.list_api_users() if i.get("name") == change.name]
+            if not current or self._describe(current[0]) != change.after:
+                self.client.update_api_user(params)
 
     @staticmethod
     def _params(desired: dict[str, Any]) -> dict[str, Any]:

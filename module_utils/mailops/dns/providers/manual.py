@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -66,6 +68,30 @@ def render_change_request(tenant: str, zone: str, changes: list[Change]) -> str:
     return "\n".join(lines)
 
 
+CSV_COLUMNS = ("action", "name", "type", "priority", "value", "ttl", "previous_value")
+
+
+def render_change_csv(zone: str, changes: list[Change]) -> str:
+    """The same changes as CSV (one row per change; TXT values unquoted and unsplit, as web
+    consoles want them; name relative to the zone, ``@`` for the apex)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for change in changes:
+        record = change.record
+        previous = change.before.value if change.action == "update" and change.before else ""
+        writer.writerow([
+            change.action,
+            relative_name(record.name, zone),
+            record.type,
+            record.priority if record.type == "MX" else "",
+            record.value or "",
+            record.ttl if record.ttl is not None else MANUAL_INFO.default_ttl,
+            previous or "",
+        ])
+    return out.getvalue()
+
+
 def write_atomically(path: str, content: str) -> None:
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
@@ -120,4 +146,5 @@ class ManualProvider(DNSProvider):
             return ApplyResult(writes=0)
         path = self.change_file(zone)
         write_atomically(path, render_change_request(self.tenant, zone, changes))
+        write_atomically(path[: -len(".md")] + ".csv", render_change_csv(zone, changes))
         return ApplyResult(status="pending_human", writes=0, change_file=path)

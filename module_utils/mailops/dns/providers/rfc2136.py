@@ -6,6 +6,7 @@ import dns.exception
 import dns.name
 import dns.query
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.CNAME
@@ -63,6 +64,14 @@ def to_rdata(record: Record) -> object:
     return dns.rdtypes.ANY.CNAME.CNAME(rdclass, dns.rdatatype.CNAME, target)
 
 
+def served_rdata(record: Record, served: str | None) -> object:
+    """The rdata to delete: as read from the server (``record_id``: its presentation text, e.g.
+    TXT strings split where the owner split them) when known, else built from the record."""
+    if served is None:
+        return to_rdata(record)
+    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(record.type), served)
+
+
 class Rfc2136Provider(DNSProvider):
     info = RFC2136_INFO
 
@@ -84,6 +93,7 @@ class Rfc2136Provider(DNSProvider):
         self.key_name = key_name
         self.key_algorithm = key_algorithm
         self.timeout = timeout
+        self.read: list[ExistingRecord] = []  # what list_records saw (RRset TTLs)
         try:
             self.keyring = dns.tsigkeyring.from_text(
                 {key_name: (ALGORITHMS[key_algorithm], key_secret)}
@@ -98,7 +108,24 @@ class Rfc2136Provider(DNSProvider):
         return find_zone_at(fqdn, [self.server])
 
     def list_records(self, zone: str, names: set[str]) -> list[ExistingRecord]:
-        return read_records(self.server, names)
+        self.read = read_records(self.server, names)
+        return self.read
+
+    def _kept_rrset_ttl(self, record: Record, changes: list[Change]) -> int | None:
+        """TTL of the RRset an add joins when records this update does not touch stay in it.
+
+        One RRset has one TTL (RFC 2181 §5.2): an add with another TTL makes the server re-time
+        the whole RRset, foreign records included. Joining with theirs leaves them unchanged.
+        """
+        leaving = [c.before for c in changes if c.before is not None and c.action != "create"]
+        staying = [
+            entry.record
+            for entry in self.read
+            if entry.record.name == record.name
+            and entry.record.type == record.type
+            and not any(entry.record.same_data(gone) for gone in leaving)
+        ]
+        return staying[0].ttl if staying and staying[0].ttl is not None else None
 
     def build_update(self, zone: str, changes: list[Change]) -> dns.update.UpdateMessage:
         """One UPDATE for the zone: exact-rdata deletes first, then adds."""
@@ -110,10 +137,15 @@ class Rfc2136Provider(DNSProvider):
         )
         for change in changes:
             if change.before is not None and change.action in ("delete", "update"):
-                update.delete(dns.name.from_text(change.before.name), to_rdata(change.before))
+                update.delete(
+                    dns.name.from_text(change.before.name),
+                    served_rdata(change.before, change.record_id),
+                )
         for change in changes:
             if change.after is not None and change.action in ("create", "update"):
-                ttl = change.after.ttl if change.after.ttl is not None else self.info.default_ttl
+                ttl = self._kept_rrset_ttl(change.after, changes)
+                if ttl is None:
+                    ttl = change.after.ttl if change.after.ttl is not None else self.info.default_ttl
                 update.add(dns.name.from_text(change.after.name), ttl, to_rdata(change.after))
         return update
 
