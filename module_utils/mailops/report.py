@@ -87,25 +87,39 @@ def _mark(value: Any) -> str:
     return "yes" if value else "NO"
 
 
-def compose(domain_result: dict[str, Any],
-            apiuser_result: dict[str, Any], binding_result: dict[str, Any],
-            account: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
+ACCOUNT_FIELDS = ("edition", "quota", "quota_used", "quota_remaining", "reputation")
+DOMAIN_FIELDS = ("name", "layout", "verify", "items", "verified")
+TRACKING_FIELDS = ("domain", "open", "click", "unsubscribe")
+
+
+def compose(domain_result: dict[str, Any], apiuser_result: dict[str, Any],
+            binding_result: dict[str, Any], account: dict[str, Any] | None,
+            warnings: list[str]) -> dict[str, Any]:
     """Assemble the report from what the stages returned; nothing is re-read."""
     domain = domain_result.get("domain") or {}
     items = domain.get("items") or {}
-    records = [dict(record, verified=items.get(record["purpose"]))
-               for record in domain_result.get("records", [])]
-    api_users = [{"role": u["role"], "name": u["name"], **{k: u["after"].get(k) for k in
-                  ("domain", "open", "click", "unsubscribe")}, "key_stored": u["action"] not in ("create", "recreate")
-                  or u.get("key_captured")} for u in apiuser_result.get("api_users", [])]
     binding = binding_result.get("binding") or {}
     bound = bool(binding) and binding.get("sending_domain") == domain.get("name")
-    status = "verified and bound" if domain.get("verified") and bound else "incomplete"
-    volatile = {"quota", "quota_used", "quota_remaining", "reputation"}
-    return {"status": status, "domain": {k: domain.get(k) for k in ("name", "layout", "verify", "items",
-                                                                        "verified")},
-            "records": records, "api_users": api_users,
-            "binding": {k: v for k, v in binding.items() if k != "api_users"}
-            | {"api_users": {r: u.get("name") for r, u in (binding.get("api_users") or {}).items()}},
-            "account": {k: v for k, v in (account or {}).items() if k in volatile | {"edition"}},
-            "warnings": warnings}
+    return {
+        "status": "verified and bound" if domain.get("verified") and bound else "incomplete",
+        "domain": {k: domain.get(k) for k in DOMAIN_FIELDS},
+        "records": [dict(record, verified=items.get(record["purpose"]))
+                    for record in domain_result.get("records", [])],
+        "api_users": [_api_user(user) for user in apiuser_result.get("api_users", [])],
+        "binding": _binding_without_fingerprints(binding),
+        "account": {k: v for k, v in (account or {}).items() if k in ACCOUNT_FIELDS},
+        "warnings": warnings,
+    }
+
+
+def _api_user(user: dict[str, Any]) -> dict[str, Any]:
+    key_stored = user["action"] not in ("create", "recreate") or bool(user.get("key_captured"))
+    return {"role": user["role"], "name": user["name"],
+            **{k: user["after"].get(k) for k in TRACKING_FIELDS}, "key_stored": key_stored}
+
+
+def _binding_without_fingerprints(binding: dict[str, Any]) -> dict[str, Any]:
+    public = {k: v for k, v in binding.items() if k != "api_users"}
+    public["api_users"] = {role: user.get("name")
+                           for role, user in (binding.get("api_users") or {}).items()}
+    return public

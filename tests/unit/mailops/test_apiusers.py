@@ -91,7 +91,7 @@ def test_an_existing_user_without_a_stored_key_stops_the_run_with_recovery_steps
     with pytest.raises(MailopsError) as caught:
         service(store).plan(NAMES, DOMAIN, TRACKING)
     assert "will not reset the key" in str(caught.value)
-    assert "ansible-vault edit" in str(caught.value)
+    assert "playbooks/import_key.yml" in str(caught.value)
 
 
 @responses.activate
