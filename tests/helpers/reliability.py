@@ -365,21 +365,29 @@ def render(results: list[dict[str, Any]]) -> str:
               "| duplicates | keys lost | unmanaged records changed | keyless orphans renamed |",
               "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in sorted(series, key=lambda r: r["seed"]):
-        f, c = r["faults"], r["figures"]
+        f, c = r["faults"], r.get("figures") or {}
+        if "figures" not in r:
+            lines.append(f"| {r['seed']} | {r['runs']} | more than {r['runs'] - 1} "
+                         f"(did not converge) | {r['requests']} | {f['http_500']} "
+                         f"| {f['timeout']} | {f['reset']} | {f['commit_then_drop']} | | | | |")
+            continue
         lines.append(f"| {r['seed']} | {r['runs']} | {r['runs'] - 1} | {r['requests']} "
                      f"| {f['http_500']} | {f['timeout']} | {f['reset']} | {f['commit_then_drop']} "
                      f"| {c['duplicates']} | {c['keys_lost']} | {c['unmanaged_changed']} "
                      f"| {c['orphan_api_users']} |")
+    converged = [r for r in series if "figures" in r]
     if series:
-        rerun_counts = Counter(r["runs"] - 1 for r in series)
+        rerun_counts = Counter(r["runs"] - 1 for r in converged)
         lines += ["", f"{len(series)} seeds, {sum(r['runs'] for r in series)} runs; reruns needed: "
                   + ", ".join(f"{n} on {k} seed(s)" for n, k in sorted(rerun_counts.items()))
+                  + f"; did not converge within {MAX_RERUNS} reruns: "
+                  + f"{len(series) - len(converged)} seed(s)"
                   + ". Faults fired: " + ", ".join(f"{k} {total[k]}" for k in FAULT_KINDS)
                   + f" ({sum(total.values())} of {sum(r['requests'] for r in series)} requests)."
                   + " Duplicates found: "
-                  + f"{sum(r['figures']['duplicates'] for r in series)}, keys lost: "
-                  + f"{sum(r['figures']['keys_lost'] for r in series)}, unmanaged records "
-                  + f"changed: {sum(r['figures']['unmanaged_changed'] for r in series)}."]
+                  + f"{sum(r['figures']['duplicates'] for r in converged)}, keys lost: "
+                  + f"{sum(r['figures']['keys_lost'] for r in converged)}, unmanaged records "
+                  + f"changed: {sum(r['figures']['unmanaged_changed'] for r in converged)}."]
     if crashes:
         lines += ["", "### Crashes (SIGKILL of the whole process tree, then one rerun)", "",
                   "| kill point | killed | reruns | duplicates | keys lost "

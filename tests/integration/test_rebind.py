@@ -68,6 +68,9 @@ def test_a_domestic_rebind_switches_with_zero_gap_and_retires_the_old_records(sa
     assert outcomes == [("started", "CHG-42"), ("switched", "CHG-42"), ("completed", "CHG-42")]
     backup = json.loads(next((onboarded / "backups" / "acme").iterdir()).read_text())
     assert backup["sendcloud_domain"]["name"] == "news.acme.example"
+    assert {r["type"] for r in backup["records_at_dns_provider"]} == {"TXT", "MX"}
+    assert sorted(u["name"] for u in backup["api_users"]) == ["acme_batch", "acme_trigger"]
+    assert all(u["domain"] == "news.acme.example" for u in backup["api_users"])
 
 
 def test_the_api_users_keep_their_keys_across_the_rebind(sandbox, onboarded):

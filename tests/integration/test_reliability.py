@@ -33,7 +33,14 @@ def test_onboarding_under_faults_converges_without_duplicates_or_lost_keys(seed,
         before = rel.zone_dumps(sandbox)
         sandbox.clear_requests()
         sandbox.set_faults(rel.fault_rules(), seed=seed)
-        runs = rel.converge(sandbox, tmp_path / "work")
+        try:
+            runs = rel.converge(sandbox, tmp_path / "work")
+        except AssertionError:
+            rel.record(f"faults-seed{seed:03d}", {
+                "kind": "faults", "seed": seed, "converged": False,
+                "runs": rel.MAX_RERUNS + 1, "faults": rel.faults_fired(sandbox),
+                "requests": len(sandbox.requests())})
+            raise
         faults = rel.faults_fired(sandbox)
         requests_made = len(sandbox.requests())
         sandbox.clear_faults()
