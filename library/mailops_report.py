@@ -26,7 +26,7 @@ EXAMPLES = r"""
 - name: Write the reports
   mailops_report:
     report_dir: "{{ mailops_report_dir }}"
-    tenants: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'mailops_report_inputs'))) }}"
+    tenants: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'report_inputs'))) }}"
   run_once: true
 """
 
