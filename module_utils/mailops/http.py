@@ -160,3 +160,22 @@ def _parse_body(response: requests.Response) -> Any:
             f"unexpected non-JSON response (HTTP {response.status_code}) from {response.url.split('?')[0]}",
             hint="check the API base URL in the inventory",
         ) from None
+
+
+def write_then_reread(write: Callable[[], Any], landed: Callable[[], bool],
+                      retry: RetryPolicy) -> Any:
+    """Send a write; when its outcome is unknown (the connection broke, or a 5xx), ask
+    ``landed()`` — a read — before sending it again, up to ``retry.attempts`` times with capped,
+    jittered backoff. Returns the write's result, or None when a re-read found it had landed."""
+    last_error: AmbiguousWriteError | None = None
+    for attempt in range(retry.attempts):
+        try:
+            return write()
+        except AmbiguousWriteError as error:
+            last_error = error
+            if landed():
+                return None
+            if attempt < retry.attempts - 1:
+                retry.sleep(retry.backoff(attempt))
+    assert last_error is not None
+    raise last_error

@@ -14,7 +14,7 @@ from typing import Any
 
 from ansible.module_utils.mailops.credentials import CredentialStore
 from ansible.module_utils.mailops.errors import ConflictError, MailopsError, ValidationError
-from ansible.module_utils.mailops.http import AmbiguousWriteError
+from ansible.module_utils.mailops.http import write_then_reread
 from ansible.module_utils.mailops.sendcloud.client import SendCloudClient
 
 EMAIL_TYPES = {"trigger": 0, "batch": 1}
@@ -120,13 +120,16 @@ class ApiUserService:
         params = self._params(change.after)
         params["emailType"] = EMAIL_TYPES[change.role]
         self.store.mark_pending(self.tenant_id, change.name)
-        try:
-            created = self.client.add_api_user(params)
-        except AmbiguousWriteError:
-            # the add may have committed before the connection broke: read before retrying
+
+        def landed_without_key() -> bool:
+            # a committed add whose reply was lost left a user whose key nobody saw: rename
+            # it away and create again, so the key is captured this time
             if any(item.get("name") == change.name for item in self.client.list_api_users()):
                 self._retire_orphan(change.name, taken_names)
-            created = self.client.add_api_user(params)
+            return False
+
+        created = write_then_reread(lambda: self.client.add_api_user(params), landed_without_key,
+                                    self.client.http.retry)
         key = created.get("nameKey")
         if not key:
             raise MailopsError(
@@ -146,23 +149,21 @@ class ApiUserService:
             number += 1
         orphan_name = f"{name[:24]}_orphan{number}"
         params = {"name": name, "newName": orphan_name}
-        try:
-            self.client.update_api_user(params)
-        except AmbiguousWriteError:
-            # the rename may have committed before the connection broke: read before retrying
-            if orphan_name not in {str(item.get("name")) for item in self.client.list_api_users()}:
-                self.client.update_api_user(params)
+        write_then_reread(
+            lambda: self.client.update_api_user(params),
+            lambda: orphan_name in {str(item.get("name")) for item in self.client.list_api_users()},
+            self.client.http.retry)
         taken_names.add(orphan_name)
 
     def _update(self, change: ApiUserChange) -> None:
         params = self._params(change.after)
-        try:
-            self.client.update_api_user(params)
-        except AmbiguousWriteError:
-            # the update may have committed before the connection broke: read before retrying
+
+        def landed() -> bool:
             current = [i for i in self.client.list_api_users() if i.get("name") == change.name]
-            if not current or self._describe(current[0]) != change.after:
-                self.client.update_api_user(params)
+            return bool(current) and self._describe(current[0]) == change.after
+
+        write_then_reread(lambda: self.client.update_api_user(params), landed,
+                          self.client.http.retry)
 
     @staticmethod
     def _params(desired: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from ansible.module_utils.mailops.errors import (
     ValidationError,
     WaitTimeoutError,
 )
-from ansible.module_utils.mailops.http import AmbiguousWriteError
+from ansible.module_utils.mailops.http import write_then_reread
 from ansible.module_utils.mailops.sendcloud.client import SendCloudClient
 
 LAYOUT_BITS = {
@@ -186,15 +186,18 @@ class DomainService:
                 planned_records(name, purposes),
                 {p: False for p in purposes},
             )
-        try:
-            return self._add(name)
-        except AmbiguousWriteError:
-            # the add may have committed before the connection broke: read before retrying
-            current = self.read(name)
-            if current:
-                current.created = True
-                return current
-            return self._add(name)
+        reread: list[DomainState] = []
+
+        def landed() -> bool:
+            state = self.read(name)
+            reread.extend([state] if state else [])
+            return state is not None
+
+        added = write_then_reread(lambda: self._add(name), landed, self.client.http.retry)
+        if added is None:   # the add committed but its reply was lost
+            added = reread[-1]
+            added.created = True
+        return added
 
     def _add(self, name: str) -> DomainState:
         try:

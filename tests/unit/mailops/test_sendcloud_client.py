@@ -102,3 +102,36 @@ def test_backoff_is_capped_and_jittered():
     delays = [policy.backoff(attempt) for attempt in range(12) for _ in range(20)]
     assert max(delays) <= 8.0
     assert len(set(delays)) > 100
+
+
+def test_an_unsure_write_is_re_read_before_each_new_attempt_and_gives_up_bounded():
+    from ansible.module_utils.mailops.http import AmbiguousWriteError, write_then_reread
+
+    calls: list[str] = []
+
+    def write():
+        calls.append("write")
+        raise AmbiguousWriteError("SendCloud domain/add: connection reset")
+
+    def landed():
+        calls.append("read")
+        return False
+
+    slept: list[float] = []
+    with pytest.raises(AmbiguousWriteError, match="domain/add"):
+        write_then_reread(write, landed, RetryPolicy(attempts=3, sleep=slept.append))
+    assert calls == ["write", "read"] * 3
+    assert len(slept) == 2 and all(0 <= s <= 8.0 for s in slept)
+
+
+def test_an_unsure_write_found_landed_is_not_sent_again():
+    from ansible.module_utils.mailops.http import AmbiguousWriteError, write_then_reread
+
+    attempts = []
+
+    def write():
+        attempts.append(1)
+        raise AmbiguousWriteError("lost reply")
+
+    assert write_then_reread(write, lambda: True, RetryPolicy(attempts=5, sleep=lambda _s: None)) is None
+    assert len(attempts) == 1
