@@ -82,12 +82,16 @@ def playbook_env(sandbox: Any, workdir: Path) -> dict[str, str]:
     return env
 
 
-def start_playbook(sandbox: Any, workdir: Path, *args: str) -> subprocess.Popen:
-    """ansible-playbook onboard.yml in a session of its own, to be killed with kill_group."""
+def start_playbook(sandbox: Any, workdir: Path, *args: str, playbook: str = "onboard.yml",
+                   extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """ansible-playbook (onboard.yml unless told) in a session of its own, to be killed with
+    kill_group; ``extra_env`` is added to its environment."""
     workdir.mkdir(parents=True, exist_ok=True)
-    command = [str(BIN / "ansible-playbook"), "onboard.yml",
+    command = [str(BIN / "ansible-playbook"), playbook,
                "-e", f"mailops_report_dir={workdir / 'reports'}", *args]
-    return subprocess.Popen(command, cwd=REPO, env=playbook_env(sandbox, workdir),
+    env = playbook_env(sandbox, workdir)
+    env.update(extra_env or {})
+    return subprocess.Popen(command, cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
 

@@ -22,3 +22,21 @@ def test_an_imported_key_is_stored_only_when_it_authenticates(sandbox, tmp_path)
     assert wrong.returncode != 0 and "does not authenticate" in wrong.output
     assert "not-the-key-0000" not in wrong.output
     assert credential_file.read_text() == before
+
+
+def test_preflight_stops_when_a_stored_key_no_longer_authenticates(sandbox, tmp_path):
+    from ansible.module_utils.mailops.credentials import CredentialStore
+
+    from tests.helpers.playbook import REPO
+
+    sandbox.reset()
+    assert run_playbook(sandbox, tmp_path, "-l", "acme").returncode == 0
+    store = CredentialStore(str(tmp_path / "credentials" / "acme.vault.yml"),
+                            (REPO / "inventories/sandbox/.vault_pass").read_bytes().strip(), "sandbox")
+    store.add_key("acme", "acme_batch", "a-key-reset-in-the-console")   # the stored key went stale
+    sandbox.clear_requests()
+    stopped = run_playbook(sandbox, tmp_path, "-l", "acme", "-e", "preflight_check_keys=true")
+    assert stopped.returncode != 0
+    assert "the stored key of acme_batch does not authenticate" in stopped.output
+    assert "import_key.yml" in stopped.output
+    assert [r for r in sandbox.requests() if r["kind"] == "write"] == []
