@@ -27,7 +27,7 @@ from typing import Any
 import requests
 import yaml
 
-from tests.helpers.playbook import BIN, REPO, PlaybookRun, run_playbook, tenants
+from tests.helpers.playbook import BIN, REPO, PlaybookRun, playbook_env, run_playbook, tenants
 
 VAULT_PASS = REPO / "inventories/sandbox/.vault_pass"
 FAULT_KINDS = ("http_500", "timeout", "reset", "commit_then_drop")
@@ -67,21 +67,6 @@ def fault_rules(rate: float = FAULT_RATE, hold_s: float = TIMEOUT_HOLD_S) -> lis
 
 
 # ---------------------------------------------------------------------------- running
-def playbook_env(sandbox: Any, workdir: Path) -> dict[str, str]:
-    """The environment run_playbook gives ansible-playbook (for runs started with Popen)."""
-    env = dict(os.environ)
-    env.update(sandbox.env)
-    env.update({
-        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "MAILOPS_CREDENTIALS_DIR": str(workdir / "credentials"),
-        "MAILOPS_PLAN_DIR": str(workdir / "plans"),
-        "NO_PROXY": "127.0.0.1,localhost",
-        "ANSIBLE_NOCOLOR": "1",
-    })
-    return env
-
-
 def start_playbook(sandbox: Any, workdir: Path, *args: str, playbook: str = "onboard.yml",
                    extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """ansible-playbook (onboard.yml unless told) in a session of its own, to be killed with
