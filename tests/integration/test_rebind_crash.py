@@ -45,19 +45,21 @@ class KillPoint:
     name: str
     rules: list[dict[str, Any]]
     kill_when: dict[str, Any]
+    bound_at_kill: str           # where the platform binding stood when the run was killed
+    audit_at_kill: str           # the audit log's last outcome then
     latency: str | None = None
     ci: bool = False
 
 
 POINTS = [
     KillPoint("inside: domain/add", [drop("sendcloud", "domain/add")],
-              dict(DROPPED, component="sendcloud"), latency="sendcloud"),
+              dict(DROPPED, component="sendcloud"), OLD, "started", latency="sendcloud"),
     KillPoint("at: apiuser/update", [hold("sendcloud", "apiuser/update")],
-              dict(HELD, component="sendcloud")),
+              dict(HELD, component="sendcloud"), OLD, "started"),
     KillPoint("at: PUT binding", [hold("platform", "PUT */binding")],
-              dict(HELD, component="platform"), ci=True),
+              dict(HELD, component="platform"), OLD, "started", ci=True),
     KillPoint("at: first DeleteRecord", [hold("dnspod", "DeleteRecord")],
-              dict(HELD, component="dnspod"), ci=True),
+              dict(HELD, component="dnspod"), NEW, "switched", ci=True),
 ]
 
 
@@ -156,7 +158,13 @@ def test_a_rebind_killed_here_is_finished_by_one_rerun(point, sandbox, onboarded
     sandbox.clear_faults()
     sandbox.clear_latency()
     assert killed, f"the run ended before the kill point:\n{output[-4000:]}"
-    assert audit(workdir)[-1]["outcome"] in ("started", "switched")
+    # the kill landed where it was meant to
+    assert binding_history(sandbox, TENANT)["history"][-1]["sending_domain"] == point.bound_at_kill
+    assert audit(workdir)[-1]["outcome"] == point.audit_at_kill, audit(workdir)
+    if point.name == "inside: domain/add":
+        assert [d["name"] for d in _domains(sandbox)].count(NEW) == 1, "domain/add not committed"
+    if point.bound_at_kill == NEW:
+        assert served(sandbox, ZONE, "news", "MX"), "old records already gone at the kill"
 
     rerun = rebind(sandbox, workdir, TENANT, NEW, SENDER, "-e", TICKET, "-e", IN_WINDOW)
     rel.assert_clean(rerun)
@@ -180,15 +188,19 @@ def changed_tasks(output: str) -> Counter:
     return found
 
 
-# which task sends which write (request-log action) in an apply
+# the tasks (by name prefix) that may send each write action in an apply
 WRITE_TASKS = {
-    "domain/add": "sending_domain",
-    "CreateRecord": "dns",
-    "ModifyRecord": "dns",
-    "DeleteRecord": "dns",
-    "apiuser/update": "api_users",
-    "PUT binding": "platform_binding",
+    "domain/add": ("sending_domain : Ensure the sending domain exists",),
+    "CreateRecord": ("sending_domain : Upsert",),
+    "ModifyRecord": ("sending_domain : Upsert", "Stop serving the old domain's records"),
+    "DeleteRecord": ("Stop serving the old domain's records",),
+    "apiuser/update": ("api_users : ",),
+    "PUT binding": ("platform_binding : ",),
 }
+
+
+def senders(action: str, tasks: set[str]) -> set[str]:
+    return {t for t in tasks if t.startswith(WRITE_TASKS.get(action, ("<unknown write>",)))}
 
 
 def test_the_check_mode_plan_is_what_the_apply_does(sandbox, onboarded):
@@ -196,8 +208,8 @@ def test_the_check_mode_plan_is_what_the_apply_does(sandbox, onboarded):
 
     The check run leaves no machine-readable plan (``--diff`` is prose), so the prediction is
     the set of tasks it reports ``changed: [acme]`` (parsed under each ``TASK [...]`` header);
-    the apply must report exactly the same tasks changed, apart from the audit-journal tasks
-    check mode cannot write. The writes the apply actually sent (request log, kind=write) must
+    the apply must report exactly the same tasks changed (the audit-journal tasks report ok, not
+    changed, in both). The writes the apply actually sent (request log, kind=write) must
     each come from a task the plan marked changed.
     """
     workdir, _keys, _old, _zone = onboarded
@@ -208,8 +220,11 @@ def test_the_check_mode_plan_is_what_the_apply_does(sandbox, onboarded):
     assert applied.returncode == 0, applied.output[-3000:]
 
     plan, done = changed_tasks(planned.output), changed_tasks(applied.output)
-    print("check changed:", dict(plan), "\napply changed:", dict(done))
     sent = Counter(r["action"] for r in sandbox.requests() if r["kind"] == "write")
-    print("apply writes:", dict(sent))
-    assert set(plan) == set(done), (plan, done)
-    assert sent
+    assert set(plan) == set(done), f"check predicted {dict(plan)}, apply changed {dict(done)}"
+    assert sent.keys() >= {"domain/add", "CreateRecord", "apiuser/update", "PUT binding"}, sent
+    # every write the apply sent was planned, and every planned change sent a write
+    unplanned = [action for action in sent if not senders(action, set(plan))]
+    assert not unplanned, f"writes {unplanned} not in the plan {sorted(plan)}"
+    explained = set().union(*(senders(action, set(plan)) for action in sent))
+    assert explained == set(plan), f"planned but nothing written: {set(plan) - explained}"
