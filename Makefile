@@ -60,7 +60,7 @@ reliability: venv
 	rm -rf reports/reliability
 	MAILOPS_RELIABILITY_SEEDS=20 MAILOPS_RELIABILITY_LONG=1 MAILOPS_RELIABILITY_OUT=$(CURDIR)/reports/reliability \
 	  pytest -q -n 2 tests/integration/test_reliability.py tests/integration/test_crash.py \
-	  tests/integration/test_concurrency.py; status=$$?; \
+	  tests/integration/test_concurrency.py tests/integration/test_rebind_crash.py; status=$$?; \
 	  $(PY) -m tests.helpers.reliability reports/reliability docs/reliability.md; exit $$status
 
 bench: venv system-packages
