@@ -94,7 +94,7 @@ nameservers:
   elements: dict
   contains:
     nameserver: {description: "host[:port] asked.", type: str}
-    ok: {description: Whether it serves every record., type: bool}
+    ok: {description: "Whether it serves every record.", type: bool}
     records:
       description: One entry per record (name, type, purpose, expected, served, ok, error).
       type: list

@@ -163,26 +163,26 @@ records:
   type: list
   elements: dict
   contains:
-    name: {description: FQDN., type: str}
-    type: {description: Record type., type: str}
+    name: {description: "FQDN.", type: str}
+    type: {description: "Record type.", type: str}
     value: {description: "Logical value, or '(known after apply)'.", type: str}
-    priority: {description: MX preference., type: int}
-    purpose: {description: spf, dkim, dmarc, mx, verify or tracking., type: str}
+    priority: {description: "MX preference.", type: int}
+    purpose: {description: "spf, dkim, dmarc, mx, verify or tracking.", type: str}
     action: {description: "create, update, unchanged or kept (a foreign record kept under keep_and_warn).", type: str}
-    reason: {description: Why., type: str}
+    reason: {description: "Why.", type: str}
 changes:
   description: The planned (check mode) or applied writes in order, including deletes of foreign records under I(on_conflict=replace).
   returned: always
   type: list
   elements: dict
   contains:
-    action: {description: create, update or delete., type: str}
-    name: {description: FQDN., type: str}
-    type: {description: Record type., type: str}
-    purpose: {description: Purpose of the record., type: str}
-    before: {description: The record before (null for create)., type: dict}
-    after: {description: The record after (null for delete)., type: dict}
-    reason: {description: Why., type: str}
+    action: {description: "create, update or delete.", type: str}
+    name: {description: "FQDN.", type: str}
+    type: {description: "Record type.", type: str}
+    purpose: {description: "Purpose of the record.", type: str}
+    before: {description: "The record before (null for create).", type: dict}
+    after: {description: "The record after (null for delete).", type: dict}
+    reason: {description: "Why.", type: str}
 counts:
   description: Number of creates, updates, deletes and unchanged records.
   returned: always

@@ -11,9 +11,9 @@ description:
   - Writes C(audit.json) and C(audit.md) to O(audit_dir). The audit is a run artifact, so the
     task reports C(changed=false).
 options:
-  audit_dir: {description: Directory for audit.json and audit.md., type: path, required: true}
+  audit_dir: {description: "Directory for audit.json and audit.md.", type: path, required: true}
   stage_results: {description: "Per tenant: preflight, domain, dns, api_users, binding, propagation, keys.", type: dict, required: true}
-  failed: {description: Tenants whose audit failed, with a message., type: dict, default: {}}
+  failed: {description: "Tenants whose audit failed, with a message.", type: dict, default: {}}
 author: mailops
 """
 
@@ -26,15 +26,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-drifted_tenants: {description: Tenants with drift., returned: always, type: list, elements: str}
-tenants: {description: Findings per tenant., returned: always, type: dict}
+drifted_tenants: {description: "Tenants with drift.", returned: always, type: list, elements: str}
+tenants: {description: "Findings per tenant.", returned: always, type: dict}
 """
 
 from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import audit
-from ansible.module_utils.mailops.gitops_plan import write_text
+from ansible.module_utils.mailops.artifacts import write_text
 
 
 def main() -> None:

@@ -10,23 +10,23 @@ description:
     (C(latest-check) or C(latest-apply) points at it), then refuses to go on when the checksum
     differs from O(expected_checksum), or when the plan needs O(force) and it is not given and
     this is not a check-mode run.
-  - With O(stage=applied), writes C(applied.json) and C(applied.md) beside the plan: the changes
+  - With O(stage=applied), writes C(applied.json) and C(applied.md) beside the plan - the changes
     the apply actually made, in the same shape.
   - Plans and their checksums never contain secrets. Writing them is a run artifact, not a change
     of managed state, so the task always reports C(changed=false).
 options:
-  plan_dir: {description: Root directory of plans., type: path, required: true}
-  stage: {description: plan or applied., type: str, choices: [plan, applied], default: plan}
-  mode: {description: check or apply (the run's mode)., type: str, choices: [check, apply], required: true}
+  plan_dir: {description: "Root directory of plans.", type: path, required: true}
+  stage: {description: "plan or applied.", type: str, choices: [plan, applied], default: plan}
+  mode: {description: "check or apply (the run's mode).", type: str, choices: [check, apply], required: true}
   stage_results:
     description: Per tenant, the registered results of the stages (keys domain, dns, api_users, binding).
     type: dict
     required: true
-  failed: {description: Tenants that failed before planning, with their error., type: dict, default: {}}
-  expected_checksum: {description: Refuse unless the plan's checksum equals this (the reviewed plan)., type: str}
-  max_changed_tenants: {description: More changed tenants than this needs force., type: int, default: 25}
-  force: {description: Allow what the safety rails refuse., type: bool, default: false}
-  run_dir: {description: The plan directory to add applied.json to (stage applied)., type: path}
+  failed: {description: "Tenants that failed before planning, with their error.", type: dict, default: {}}
+  expected_checksum: {description: "Refuse unless the plan's checksum equals this (the reviewed plan).", type: str}
+  max_changed_tenants: {description: "More changed tenants than this needs force.", type: int, default: 25}
+  force: {description: "Allow what the safety rails refuse.", type: bool, default: false}
+  run_dir: {description: "The plan directory to add applied.json to (stage applied).", type: path}
 author: mailops
 """
 
@@ -42,22 +42,18 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-checksum: {description: Checksum of the normalised plan., returned: stage plan, type: str}
-run_dir: {description: Directory the plan was written to., returned: always, type: str}
-changed_tenants: {description: Tenants with at least one change., returned: always, type: list, elements: str}
-requires_force: {description: What the safety rails found., returned: stage plan, type: list, elements: str}
+checksum: {description: "Checksum of the normalised plan.", returned: stage plan, type: str}
+run_dir: {description: "Directory the plan was written to.", returned: always, type: str}
+changed_tenants: {description: "Tenants with at least one change.", returned: always, type: list, elements: str}
+requires_force: {description: "What the safety rails found.", returned: stage plan, type: list, elements: str}
 """
 
 import json
 from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops.gitops_plan import (
-    Plan,
-    render_markdown,
-    run_directory,
-    write_text,
-)
+from ansible.module_utils.mailops.artifacts import write_text
+from ansible.module_utils.mailops.gitops_plan import Plan, render_markdown, run_directory
 
 ARGUMENT_SPEC = dict(
     plan_dir={"type": "path", "required": True},

@@ -10,32 +10,32 @@ description:
   - Refuses a sending domain that already receives mail (MX records not at SendCloud) unless
     O(allow_existing_mx); warns on a zone apex and on mailbox-like names (C(mail.), C(smtp.)).
   - Validates the API user names, the sender and reply-to addresses.
-  - Reads the SendCloud account (one C(userinfo/get)): credentials, KYC, quota, reputation.
+  - Reads the SendCloud account (one C(userinfo/get)) - credentials, KYC, quota, reputation.
   - Reports every problem at once; each names the tenant, the field, the problem and the fix.
   - Read-only; identical in check mode.
 options:
-  tenant_id: {description: Tenant id (for messages)., type: str, required: true}
-  sending_domain: {description: The sending domain from the inventory., type: str, required: true}
-  zone: {description: The DNS zone; found by SOA lookup when omitted., type: str}
-  nameservers: {description: Nameservers (host[:port]) to ask instead of the system resolver., type: list, elements: str, default: []}
-  allow_existing_mx: {description: Allow a sending domain that already has MX records not at SendCloud., type: bool, default: false}
-  sender_address: {description: Sender address., type: str, required: true}
-  reply_to_address: {description: Reply-To address., type: str, required: true}
+  tenant_id: {description: "Tenant id (for messages).", type: str, required: true}
+  sending_domain: {description: "The sending domain from the inventory.", type: str, required: true}
+  zone: {description: "The DNS zone; found by SOA lookup when omitted.", type: str}
+  nameservers: {description: "Nameservers (host[:port]) to ask instead of the system resolver.", type: list, elements: str, default: []}
+  allow_existing_mx: {description: "Allow a sending domain that already has MX records not at SendCloud.", type: bool, default: false}
+  sender_address: {description: "Sender address.", type: str, required: true}
+  reply_to_address: {description: "Reply-To address.", type: str, required: true}
   sender_domain_mismatch:
     description: What a sender address outside the sending domain causes.
     type: str
     choices: [warn, fail]
     default: fail
   api_user_names: {description: "API user names per role (batch, trigger).", type: dict, required: true}
-  require_kyc: {description: Fail when enterprise verification is incomplete., type: bool, default: false}
-  min_quota: {description: Warn when less of today's quota remains., type: int, default: 0}
-  min_balance: {description: Warn when the available balance is lower (domestic)., type: float}
-  check_account: {description: Read the SendCloud account., type: bool, default: true}
-  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: API base URL., type: str}
-  api_user: {description: API_USER for management calls., type: str, required: true}
-  api_key: {description: Its API_KEY., type: str, required: true}
-  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+  require_kyc: {description: "Fail when enterprise verification is incomplete.", type: bool, default: false}
+  min_quota: {description: "Warn when less of today's quota remains.", type: int, default: 0}
+  min_balance: {description: "Warn when the available balance is lower (domestic).", type: float}
+  check_account: {description: "Read the SendCloud account.", type: bool, default: true}
+  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
+  api_base: {description: "API base URL.", type: str}
+  api_user: {description: "API_USER for management calls.", type: str, required: true}
+  api_key: {description: "Its API_KEY.", type: str, required: true}
+  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
 author: mailops
 """
 
@@ -52,11 +52,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-sending_domain: {description: The normalised sending domain., returned: success, type: str}
-zone: {description: The zone that holds it., returned: success, type: str}
-account: {description: The account state (see sendcloud_account_info)., returned: when check_account, type: dict}
-notes: {description: Normalisations applied., returned: success, type: list, elements: str}
-problems: {description: Every problem found (on failure)., returned: failure, type: list, elements: str}
+sending_domain: {description: "The normalised sending domain.", returned: success, type: str}
+zone: {description: "The zone that holds it.", returned: success, type: str}
+account: {description: "The account state (see sendcloud_account_info).", returned: when check_account, type: dict}
+notes: {description: "Normalisations applied.", returned: success, type: list, elements: str}
+problems: {description: "Every problem found (on failure).", returned: failure, type: list, elements: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -9,12 +9,12 @@ description:
     status, the API users, the binding, quota and reputation) and writes
     C(<report_dir>/<tenant>.json) and C(.md), then C(index.json) and C(index.md) over every
     tenant report in the directory.
-  - One call for all tenants (run it with C(run_once)): a module run per tenant costs more
+  - One call for all tenants (run it with C(run_once)) - a module run per tenant costs more
     than the reports themselves.
   - Files are written only when their content changes; in check mode nothing is written.
     Reports never contain keys or tokens.
 options:
-  report_dir: {description: Directory of the reports., type: path, required: true}
+  report_dir: {description: "Directory of the reports.", type: path, required: true}
   tenants:
     description: "Per tenant: domain_result, apiuser_result, binding_result (registered results of the stages), account, warnings."
     type: dict
@@ -31,8 +31,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-paths: {description: Files written or up to date., returned: always, type: list, elements: str}
-statuses: {description: Status per tenant (verified and bound, or incomplete)., returned: always, type: dict}
+paths: {description: "Files written or up to date.", returned: always, type: list, elements: str}
+statuses: {description: "Status per tenant (verified and bound, or incomplete).", returned: always, type: dict}
 """
 
 import json

@@ -13,26 +13,26 @@ description:
     which only rebind.yml does.
   - The HTTP contract is documented in docs/binding-api.md.
 options:
-  tenant_id: {description: The tenant id at the platform., type: str, required: true}
+  tenant_id: {description: "The tenant id at the platform.", type: str, required: true}
   api_url: {description: "Base URL of the platform API (e.g. https://platform.example/api).", type: str, required: true}
-  token: {description: Bearer token for the platform API., type: str, required: true}
-  sending_domain: {description: The sending domain., type: str, required: true}
-  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
+  token: {description: "Bearer token for the platform API.", type: str, required: true}
+  sending_domain: {description: "The sending domain.", type: str, required: true}
+  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
   api_user_names:
     description: The API user names per role.
     type: dict
     required: true
     suboptions:
-      batch: {description: Batch API user., type: str, required: true}
-      trigger: {description: Trigger API user., type: str, required: true}
-  sender_address: {description: Sender (From) address., type: str, required: true}
-  sender_name: {description: Sender display name., type: str, default: ""}
-  reply_to_address: {description: Reply-To address., type: str, required: true}
-  credentials_file: {description: The tenant's vaulted credential file., type: path, required: true}
-  vault_password_file: {description: File holding its vault password., type: path, required: true}
-  vault_id: {description: Vault id label., type: str, default: default}
-  allow_domain_change: {description: Allow switching a bound tenant to another domain (rebind only)., type: bool, default: false}
-  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+      batch: {description: "Batch API user.", type: str, required: true}
+      trigger: {description: "Trigger API user.", type: str, required: true}
+  sender_address: {description: "Sender (From) address.", type: str, required: true}
+  sender_name: {description: "Sender display name.", type: str, default: ""}
+  reply_to_address: {description: "Reply-To address.", type: str, required: true}
+  credentials_file: {description: "The tenant's vaulted credential file.", type: path, required: true}
+  vault_password_file: {description: "File holding its vault password.", type: path, required: true}
+  vault_id: {description: "Vault id label.", type: str, default: default}
+  allow_domain_change: {description: "Allow switching a bound tenant to another domain (rebind only).", type: bool, default: false}
+  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
 author: mailops
 """
 

@@ -13,27 +13,27 @@ description:
     with a reason. In check mode it only reports, so the plan can be shown at any time.
   - Read-only.
 options:
-  tenant_id: {description: The tenant., type: str, required: true}
-  sending_domain: {description: The new sending domain (the inventory's)., type: str, required: true}
-  change_ticket: {description: The approved change's id., type: str}
-  ticket_pattern: {description: Regular expression a ticket id must match., type: str, default: "^[A-Z][A-Z0-9]*-[0-9]+$"}
+  tenant_id: {description: "The tenant.", type: str, required: true}
+  sending_domain: {description: "The new sending domain (the inventory's).", type: str, required: true}
+  change_ticket: {description: "The approved change's id.", type: str}
+  ticket_pattern: {description: "Regular expression a ticket id must match.", type: str, default: "^[A-Z][A-Z0-9]*-[0-9]+$"}
   window:
     description: The weekly change window.
     type: dict
     default: {}
     suboptions:
-      start_day: {description: Weekday the window opens., type: str, default: friday}
-      start: {description: Time it opens (HH:MM)., type: str, default: "23:00"}
-      end_day: {description: Weekday it closes., type: str, default: saturday}
-      end: {description: Time it closes (HH:MM)., type: str, default: "06:00"}
-      timezone: {description: IANA time zone of the window., type: str, default: Asia/Shanghai}
-  emergency: {description: Allow a run outside the window (recorded in the audit log)., type: bool, default: false}
-  emergency_reason: {description: Why; required with emergency., type: str}
+      start_day: {description: "Weekday the window opens.", type: str, default: friday}
+      start: {description: "Time it opens (HH:MM).", type: str, default: "23:00"}
+      end_day: {description: "Weekday it closes.", type: str, default: saturday}
+      end: {description: "Time it closes (HH:MM).", type: str, default: "06:00"}
+      timezone: {description: "IANA time zone of the window.", type: str, default: Asia/Shanghai}
+  emergency: {description: "Allow a run outside the window (recorded in the audit log).", type: bool, default: false}
+  emergency_reason: {description: "Why; required with emergency.", type: str}
   now: {description: "The current time, ISO 8601 with offset (for rehearsals and tests); default the clock.", type: str}
-  audit_log: {description: The rebind audit log (JSON lines)., type: path, required: true}
-  api_url: {description: Platform API base URL., type: str, required: true}
-  token: {description: Platform bearer token., type: str, required: true}
-  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+  audit_log: {description: "The rebind audit log (JSON lines).", type: path, required: true}
+  api_url: {description: "Platform API base URL.", type: str, required: true}
+  token: {description: "Platform bearer token.", type: str, required: true}
+  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
 author: mailops
 """
 
@@ -50,12 +50,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-phase: {description: switch, retire or done., returned: always, type: str}
-old_domain: {description: The domain being left (null when done)., returned: always, type: str}
-new_domain: {description: The domain being moved to., returned: always, type: str}
-in_window: {description: Whether now is inside the change window., returned: always, type: bool}
-window: {description: The window, in words., returned: always, type: str}
-binding: {description: The current binding (keys as fingerprints)., returned: always, type: dict}
+phase: {description: "switch, retire or done.", returned: always, type: str}
+old_domain: {description: "The domain being left (null when done).", returned: always, type: str}
+new_domain: {description: "The domain being moved to.", returned: always, type: str}
+in_window: {description: "Whether now is inside the change window.", returned: always, type: bool}
+window: {description: "The window, in words.", returned: always, type: str}
+binding: {description: "The current binding (keys as fingerprints).", returned: always, type: dict}
 """
 
 from pathlib import Path

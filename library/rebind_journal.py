@@ -11,10 +11,10 @@ description:
   - Records are run artifacts, not managed state, so the task reports C(changed=false). In
     check mode nothing is written.
 options:
-  audit_log: {description: The rebind audit log., type: path, required: true}
+  audit_log: {description: "The rebind audit log.", type: path, required: true}
   entry: {description: "The audit entry: tenant, ticket, operator, old_domain, new_domain, outcome, ...", type: dict, required: true}
-  backup_dir: {description: Directory of backups (with backup)., type: path}
-  backup: {description: The state to back up., type: dict}
+  backup_dir: {description: "Directory of backups (with backup).", type: path}
+  backup: {description: "The state to back up.", type: dict}
 author: mailops
 """
 
@@ -26,7 +26,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-backup_file: {description: The backup written., returned: with backup, type: str}
+backup_file: {description: "The backup written.", returned: with backup, type: str}
 """
 
 import json
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import rebind
-from ansible.module_utils.mailops.gitops_plan import write_text
+from ansible.module_utils.mailops.artifacts import mask, write_text
 
 
 def main() -> None:
@@ -53,8 +53,7 @@ def main() -> None:
     if params["backup"] is not None:
         tenant = params["entry"].get("tenant", "tenant")
         path = Path(params["backup_dir"]) / tenant / f"{stamp.strftime('%Y%m%dT%H%M%S%fZ')}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, json.dumps(rebind.mask(params["backup"]), indent=2, sort_keys=True,
+        write_text(path, json.dumps(mask(params["backup"]), indent=2, sort_keys=True,
                                     ensure_ascii=False, default=str) + "\n")
         result["backup_file"] = str(path)
     entry = dict(params["entry"], time=stamp.isoformat(timespec="seconds"))

@@ -47,16 +47,16 @@ account:
   returned: success
   type: dict
   contains:
-    authenticated: {description: Whether the credentials work., type: bool}
-    edition: {description: The edition asked., type: str}
+    authenticated: {description: "Whether the credentials work.", type: bool}
+    edition: {description: "The edition asked.", type: str}
     kyc: {description: "Website and business verification flags (domestic; null overseas).", type: dict}
-    balance: {description: Balance (domestic)., type: float}
-    available_balance: {description: Available balance (domestic, from avaliableBalance)., type: float}
-    remaining_mails: {description: Remaining mail package (overseas restNum)., type: float}
+    balance: {description: "Balance (domestic).", type: float}
+    available_balance: {description: "Available balance (domestic, from avaliableBalance).", type: float}
+    remaining_mails: {description: "Remaining mail package (overseas restNum).", type: float}
     quota: {description: "Today's quota; 0 when reputation is below 0.", type: int}
-    quota_used: {description: Quota used today., type: int}
-    quota_remaining: {description: Quota left today., type: int}
-    reputation: {description: Reputation score., type: float}
+    quota_used: {description: "Quota used today.", type: int}
+    quota_remaining: {description: "Quota left today.", type: int}
+    reputation: {description: "Reputation score.", type: float}
 """
 
 from ansible.module_utils.basic import AnsibleModule

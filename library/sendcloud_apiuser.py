@@ -15,36 +15,36 @@ description:
     credential file, and says how to recover.
   - Holds a per-tenant lock file beside the credential file while it runs.
 options:
-  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: API base URL., type: str}
-  api_user: {description: API_USER for management calls., type: str, required: true}
-  api_key: {description: Its API_KEY., type: str, required: true}
-  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
-  tenant_id: {description: The tenant (names the credential file and lock)., type: str, required: true}
-  domain: {description: The verified sending domain to bind the API users to., type: str, required: true}
+  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
+  api_base: {description: "API base URL.", type: str}
+  api_user: {description: "API_USER for management calls.", type: str, required: true}
+  api_key: {description: "Its API_KEY.", type: str, required: true}
+  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
+  tenant_id: {description: "The tenant (names the credential file and lock).", type: str, required: true}
+  domain: {description: "The verified sending domain to bind the API users to.", type: str, required: true}
   names:
     description: API user names per role.
     type: dict
     required: true
     suboptions:
-      batch: {description: Name of the batch (marketing) API user., type: str, required: true}
-      trigger: {description: Name of the trigger (notification) API user., type: str, required: true}
+      batch: {description: "Name of the batch (marketing) API user.", type: str, required: true}
+      trigger: {description: "Name of the trigger (notification) API user.", type: str, required: true}
   tracking:
     description: Tracking options for both API users.
     type: dict
     default: {}
     suboptions:
-      open: {description: Open tracking., type: bool, default: true}
-      click: {description: Click tracking., type: bool, default: false}
-      unsubscribe: {description: Unsubscribe link., type: bool, default: true}
-  credentials_file: {description: The tenant's vaulted credential file., type: path, required: true}
-  vault_password_file: {description: File holding the vault password for the credential file., type: path, required: true}
-  vault_id: {description: Vault id label written in the file header., type: str, default: default}
+      open: {description: "Open tracking.", type: bool, default: true}
+      click: {description: "Click tracking.", type: bool, default: false}
+      unsubscribe: {description: "Unsubscribe link.", type: bool, default: true}
+  credentials_file: {description: "The tenant's vaulted credential file.", type: path, required: true}
+  vault_password_file: {description: "File holding the vault password for the credential file.", type: path, required: true}
+  vault_id: {description: "Vault id label written in the file header.", type: str, default: default}
   allow_domain_change:
     description: Re-point existing API users bound to another domain (used by rebind.yml only).
     type: bool
     default: false
-  lock_timeout: {description: Seconds to wait for another run holding the tenant lock., type: float, default: 120}
+  lock_timeout: {description: "Seconds to wait for another run holding the tenant lock.", type: float, default: 120}
 author: mailops
 """
 
@@ -69,11 +69,11 @@ api_users:
   type: list
   elements: dict
   contains:
-    role: {description: batch or trigger., type: str}
-    name: {description: API user name., type: str}
+    role: {description: "batch or trigger.", type: str}
+    name: {description: "API user name.", type: str}
     action: {description: "create, recreate (an orphan of an interrupted create is renamed away and the user created again), update or unchanged.", type: str}
-    after: {description: The API user as it is (or will be) at SendCloud., type: dict}
-    key_captured: {description: Whether a new key was written to the credential file in this run., type: bool}
+    after: {description: "The API user as it is (or will be) at SendCloud.", type: dict}
+    key_captured: {description: "Whether a new key was written to the credential file in this run.", type: bool}
 credentials_file:
   description: Path of the credential file.
   returned: always

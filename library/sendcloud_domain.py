@@ -14,12 +14,12 @@ description:
   - In check mode a missing domain is reported as to be created; the values SendCloud generates
     on creation (DKIM selector and key, verify key) are returned as null, "known after apply".
 options:
-  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: API base URL; defaults to the edition's public endpoint., type: str}
-  api_user: {description: API_USER for management calls., type: str, required: true}
-  api_key: {description: Its API_KEY., type: str, required: true}
-  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
-  domain: {description: The sending domain., type: str, required: true}
+  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
+  api_base: {description: "API base URL; defaults to the edition's public endpoint.", type: str}
+  api_user: {description: "API_USER for management calls.", type: str, required: true}
+  api_key: {description: "Its API_KEY.", type: str, required: true}
+  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
+  domain: {description: "The sending domain.", type: str, required: true}
   state:
     description:
       - C(present) ensures the domain; C(query) only reads it (its records and verify status);
@@ -37,9 +37,9 @@ options:
     type: str
     choices: [auto, domestic_v1, domestic, overseas]
     default: auto
-  wait_verified: {description: Wait until every required item verifies., type: bool, default: false}
-  wait_timeout: {description: Seconds to wait for verification., type: float, default: 600}
-  wait_interval: {description: First poll interval in seconds (grows by 1.5x up to 30)., type: float, default: 5}
+  wait_verified: {description: "Wait until every required item verifies.", type: bool, default: false}
+  wait_timeout: {description: "Seconds to wait for verification.", type: float, default: 600}
+  wait_interval: {description: "First poll interval in seconds (grows by 1.5x up to 30).", type: float, default: 5}
   nameservers:
     description: Nameservers (C(host[:port])) to ask what DNS serves, for the failure report.
     type: list
@@ -72,12 +72,12 @@ domain:
   returned: always
   type: dict
   contains:
-    name: {description: Domain name., type: str}
-    exists: {description: Whether it exists (false only in check mode before creation)., type: bool}
-    layout: {description: The verify bit layout used to decode C(verify)., type: str}
-    verify: {description: The raw verify bitmask., type: int}
-    verified: {description: Every required item verified., type: bool}
-    items: {description: Verify status per purpose (spf, dkim, mx, dmarc, verify, tracking)., type: dict}
+    name: {description: "Domain name.", type: str}
+    exists: {description: "Whether it exists (false only in check mode before creation).", type: bool}
+    layout: {description: "The verify bit layout used to decode C(verify).", type: str}
+    verify: {description: "The raw verify bitmask.", type: int}
+    verified: {description: "Every required item verified.", type: bool}
+    items: {description: "Verify status per purpose (spf, dkim, mx, dmarc, verify, tracking).", type: dict}
 records:
   description: The DNS records SendCloud asks for; C(value) null means known after apply.
   returned: always

@@ -8,13 +8,13 @@ description:
   - For each named API user, reads its key from the vaulted credential file and calls
     C(userinfo/get) with it. Read-only; keys never appear in the result.
 options:
-  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: API base URL., type: str}
-  names: {description: API user names to check., type: list, elements: str, required: true}
-  credentials_file: {description: The tenant's vaulted credential file., type: path, required: true}
-  vault_password_file: {description: Its vault password file., type: path, required: true}
-  vault_id: {description: Vault id label., type: str, default: default}
-  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
+  api_base: {description: "API base URL.", type: str}
+  names: {description: "API user names to check.", type: list, elements: str, required: true}
+  credentials_file: {description: "The tenant's vaulted credential file.", type: path, required: true}
+  vault_password_file: {description: "Its vault password file.", type: path, required: true}
+  vault_id: {description: "Vault id label.", type: str, default: default}
+  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
 author: mailops
 """
 

@@ -12,15 +12,15 @@ description:
   - Calls C(userinfo/get) with the key first; only a key that authenticates is stored, atomically
     and encrypted, in the tenant's credential file. The key never appears in the result.
 options:
-  edition: {description: SendCloud edition., type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: API base URL., type: str}
-  tenant_id: {description: The tenant., type: str, required: true}
-  api_user: {description: The API user whose key is imported., type: str, required: true}
-  key: {description: The new key from the console., type: str, required: true}
-  credentials_file: {description: The tenant's vaulted credential file., type: path, required: true}
-  vault_password_file: {description: Its vault password file., type: path, required: true}
-  vault_id: {description: Vault id label., type: str, default: default}
-  timeout: {description: Seconds per HTTP request., type: float, default: 15.0}
+  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
+  api_base: {description: "API base URL.", type: str}
+  tenant_id: {description: "The tenant.", type: str, required: true}
+  api_user: {description: "The API user whose key is imported.", type: str, required: true}
+  key: {description: "The new key from the console.", type: str, required: true}
+  credentials_file: {description: "The tenant's vaulted credential file.", type: path, required: true}
+  vault_password_file: {description: "Its vault password file.", type: path, required: true}
+  vault_id: {description: "Vault id label.", type: str, default: default}
+  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
 author: mailops
 """
 
@@ -35,7 +35,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-api_user: {description: The API user whose key was stored., returned: always, type: str}
+api_user: {description: "The API user whose key was stored.", returned: always, type: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -11,29 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-SECRET_WORDS = ("key", "token", "secret", "password")
-KNOWN_AFTER_APPLY = "(known after apply)"
-
-
-def mask(value: Any) -> Any:
-    """Defence in depth: stage results never hold secrets, but a plan must not either."""
-    if isinstance(value, dict):
-        return {k: "***" if _is_secret(k) and v not in (None, KNOWN_AFTER_APPLY) else mask(v)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask(v) for v in value]
-    return value
-
-
-def _is_secret(name: Any) -> bool:
-    lowered = str(name).lower()
-    return any(word in lowered for word in SECRET_WORDS) and not lowered.endswith("_sha256")
+from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY, mask
 
 
 def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
@@ -153,10 +136,3 @@ def run_directory(root: Path, mode: str) -> Path:
     os.symlink(directory.name, temp_link)
     os.replace(temp_link, latest)
     return directory
-
-
-def write_text(path: Path, text: str) -> None:
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(temp_name, path)

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ansible.module_utils.mailops.artifacts import mask
 from ansible.module_utils.mailops.errors import ValidationError
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SECRET_WORDS = ("key", "token", "secret", "password")
 
 
 @dataclass(frozen=True)
@@ -120,18 +120,9 @@ def phase_of(bound_domain: str | None, new_domain: str, entries: list[dict[str, 
     if bound_domain != new_domain:
         return "switch", bound_domain
     open_rebinds = [e for e in entries if e.get("new_domain") == new_domain]
-    if open_rebinds and open_rebinds[-1].get("outcome") not in ("completed", "failed-before-switch"):
+    if open_rebinds and open_rebinds[-1].get("outcome") != "completed":
         return "retire", open_rebinds[-1].get("old_domain")
     return "done", None
-
-
-def mask(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: "***" if any(w in str(k).lower() for w in SECRET_WORDS)
-                and not str(k).lower().endswith("_sha256") else mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask(v) for v in value]
-    return value
 
 
 def append_entry(path: Path, entry: dict[str, Any]) -> None:

@@ -1,0 +1,22 @@
+"""Every module's documentation renders with ansible-doc (the module contract, design §3)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MODULES = sorted(p.stem for p in (REPO / "library").glob("*.py"))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_ansible_doc_renders_the_module(module):
+    rendered = subprocess.run([str(Path(sys.executable).parent / "ansible-doc"), "-M", "library", module],
+                              cwd=REPO, capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    assert rendered.returncode == 0, rendered.stderr
+    assert "OPTIONS" in rendered.stdout and "RETURN VALUES" in rendered.stdout
