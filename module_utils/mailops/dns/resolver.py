@@ -71,16 +71,20 @@ def query(
     timeout: float = DEFAULT_QUERY_TIMEOUT,
     tcp: bool = False,
 ) -> dns.message.Message:
-    """Ask ``server`` directly (RD off). UDP, retried over TCP when truncated."""
+    """Ask ``server`` directly (RD off). UDP, retried over TCP when truncated or when the UDP
+    answer never came (a lost datagram is retransmitted, as resolvers do, over TCP)."""
     request = dns.message.make_query(dns.name.from_text(name), rdtype)
     request.flags &= ~dns.flags.RD
     address = server.address or resolve_address(server.host)
     try:
         if tcp:
             return dns.query.tcp(request, address, timeout=timeout, port=server.port)
-        response, _ = dns.query.udp_with_fallback(
-            request, address, timeout=timeout, port=server.port
-        )
+        try:
+            response, _ = dns.query.udp_with_fallback(
+                request, address, timeout=timeout, port=server.port
+            )
+        except dns.exception.Timeout:
+            response = dns.query.tcp(request, address, timeout=timeout, port=server.port)
         return response
     except (dns.exception.DNSException, OSError) as exc:
         raise TransientError(
