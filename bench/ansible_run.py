@@ -84,17 +84,30 @@ def stage_key(task: dict[str, Any]) -> str:
     return prefix if sep else "other tasks"
 
 
+MODULE_STAGE_ROLES = {"preflight": "preflight", "sending_domain": "sending_domain",
+                      "api_users": "api_users", "binding": "platform_binding"}
+
+
 def stage_times(timings: dict[str, Any]) -> dict[str, float]:
-    """Seconds per stage (summed over plays: a role may run in a plan and an apply play)."""
+    """Wall seconds per stage (summed over plays: a role may run in a plan and an apply play).
+    A task that runs every stage in one module call (``module_stages``: the seconds its hosts
+    spent in each stage) has its wall time split in those proportions."""
     stages: dict[str, float] = {}
     for task in timings.get("tasks", []):
-        key = stage_key(task)
-        stages[key] = stages.get(key, 0.0) + (task["end"] - task["start"])
+        wall = task["end"] - task["start"]
+        inside = task.get("module_stages") or {}
+        total = sum(inside.values())
+        shares = ({MODULE_STAGE_ROLES.get(stage, stage): seconds / total
+                   for stage, seconds in inside.items()} if total > 0 else {stage_key(task): 1.0})
+        for key, share in shares.items():
+            stages[key] = stages.get(key, 0.0) + wall * share
     return {key: round(value, 2) for key, value in stages.items()}
 
 
 def task_times(timings: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"stage": stage_key(t), "task": t["task"], "seconds": round(t["end"] - t["start"], 2)}
+    return [{"stage": stage_key(t), "task": t["task"], "seconds": round(t["end"] - t["start"], 2),
+             **({"module_stage_seconds": {k: round(v, 2) for k, v in t["module_stages"].items()}}
+                if t.get("module_stages") else {})}
             for t in timings.get("tasks", [])]
 
 

@@ -139,7 +139,8 @@ RUN_ROWS = (
     ("dns_nsupdate_rerun", "DNS only, community.general.nsupdate, rerun"),
     ("project_scale_first", "Project at scale, first run"),
 )
-STAGES = ("preflight", "sending_domain", "api_users", "platform_binding", "report", "other tasks")
+STAGES = ("preflight", "sending_domain", "api_users", "platform_binding", "report", "tenant",
+          "other tasks")
 
 
 def _fmt(value: Any) -> str:
@@ -218,7 +219,9 @@ def markdown(results: dict[str, Any]) -> str:
         *_run_table(results["runs"]),
         *_floor_rows(results),
         "",
-        "Time per stage (bench_timer callback; a role that runs in several plays is summed):",
+        "Time per stage, wall seconds (bench_timer callback; a role that runs in several plays is "
+        "summed; the project runs every stage in one module call per tenant, whose wall time is "
+        "split by the seconds the tenants spent in each stage inside it):",
         "",
         *_stage_table(results["runs"]),
         "",

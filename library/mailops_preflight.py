@@ -56,80 +56,17 @@ sending_domain: {description: "The normalised sending domain.", returned: succes
 zone: {description: "The zone that holds it.", returned: success, type: str}
 account: {description: "The account state (see sendcloud_account_info).", returned: when check_account, type: dict}
 notes: {description: "Normalisations applied.", returned: success, type: list, elements: str}
-problems: {description: "Every problem found (on failure).", returned: failure, type: list, elements: str}
+error: {description: "On failure: the error, with C(problems), every problem found.", returned: failure, type: dict}
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops import preflight
-from ansible.module_utils.mailops.dns.propagation import query_served
-from ansible.module_utils.mailops.dns.records import Record
-from ansible.module_utils.mailops.dns.resolver import parse_nameserver
-from ansible.module_utils.mailops.dns.zone import find_zone
-from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, run, sendcloud_client
-from ansible.module_utils.mailops.sendcloud.account import account_info
-
-ARGUMENT_SPEC = dict(
-    SENDCLOUD_ARGS,
-    tenant_id={"type": "str", "required": True},
-    sending_domain={"type": "str", "required": True},
-    zone={"type": "str"},
-    nameservers={"type": "list", "elements": "str", "default": []},
-    allow_existing_mx={"type": "bool", "default": False},
-    sender_address={"type": "str", "required": True},
-    reply_to_address={"type": "str", "required": True},
-    sender_domain_mismatch={"type": "str", "default": "fail", "choices": ["warn", "fail"]},
-    api_user_names={"type": "dict", "required": True},
-    require_kyc={"type": "bool", "default": False},
-    min_quota={"type": "int", "default": 0},
-    min_balance={"type": "float"},
-    check_account={"type": "bool", "default": True},
-)
-
-
-def served_mx(domain: str, nameservers: list[str]) -> list[str]:
-    servers = [parse_nameserver(ns) for ns in nameservers]
-    if not servers:
-        import dns.resolver
-        try:
-            return [r.exchange.to_text(omit_final_dot=True)
-                    for r in dns.resolver.resolve(domain, "MX")]
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-            return []
-    values = query_served(servers[0], Record(domain, "MX", None), timeout=5.0)
-    return [value.split()[-1] for value in values]
-
-
-def check(module: AnsibleModule) -> dict:
-    params = module.params
-    findings = preflight.Findings(params["tenant_id"])
-    domain = preflight.normalise_domain(params["sending_domain"], findings)
-    preflight.check_domain(domain, findings)
-    preflight.check_api_user_names(params["api_user_names"], findings)
-    mismatch_fails = params["sender_domain_mismatch"] == "fail"
-    preflight.check_address("sender_address", params["sender_address"], domain, findings,
-                            must_match_domain=True, mismatch_is_error=mismatch_fails)
-    preflight.check_address("reply_to_address", params["reply_to_address"], domain, findings,
-                            must_match_domain=False, mismatch_is_error=False)
-    zone = None
-    if not findings.errors:
-        nameservers = params["nameservers"]
-        zone = params["zone"] or find_zone(domain, [parse_nameserver(n) for n in nameservers] or None)
-        preflight.check_existing_mail(domain, zone, served_mx(domain, nameservers),
-                                      params["allow_existing_mx"], findings)
-    account = None
-    if params["check_account"]:
-        account = account_info(sendcloud_client(params))
-        preflight.check_account(account, params, findings)
-    if findings.errors:
-        module.fail_json(msg=f"preflight found {len(findings.errors)} problem(s): "
-                         + " | ".join(findings.errors), problems=findings.errors)
-    return {"changed": False, "sending_domain": domain, "zone": zone, "account": account,
-            "notes": findings.notes, "warnings": findings.warnings}
+from ansible.module_utils.mailops.module_glue import run
+from ansible.module_utils.mailops.stages.preflight import PREFLIGHT_ARGS, run_preflight
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run(module, lambda: check(module))
+    module = AnsibleModule(argument_spec=PREFLIGHT_ARGS, supports_check_mode=True)
+    run(module, lambda: run_preflight(module.params))
 
 
 if __name__ == "__main__":

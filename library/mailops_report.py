@@ -16,7 +16,9 @@ description:
 options:
   report_dir: {description: "Directory of the reports.", type: path, required: true}
   tenants:
-    description: "Per tenant: domain_result, apiuser_result, binding_result (registered results of the stages), account, warnings."
+    description:
+      - Per tenant, what M(mailops_tenant) returned last in the run (the apply's result, or the
+        plan's for a tenant that was up to date) - its C(stages) and its preflight's C(account).
     type: dict
     required: true
 author: mailops
@@ -26,7 +28,7 @@ EXAMPLES = r"""
 - name: Write the reports
   mailops_report:
     report_dir: "{{ mailops_report_dir }}"
-    tenants: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'report_inputs'))) }}"
+    tenants: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'tenant_result'))) }}"
   run_once: true
 """
 
@@ -43,12 +45,13 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import report as reports
 
 
-def tenant_outputs(directory: Path, tenant: str, inputs: dict[str, Any]) -> tuple[dict[Path, str], dict]:
+def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tuple[dict[Path, str], dict]:
     json_path = directory / f"{tenant}.json"
     previous = json.loads(json_path.read_text()) if json_path.exists() else None
-    facts = reports.compose(inputs.get("domain_result") or {}, inputs.get("apiuser_result") or {},
-                            inputs.get("binding_result") or {}, inputs.get("account") or {},
-                            inputs.get("warnings") or [])
+    stages = result.get("stages") or {}
+    facts = reports.compose(stages.get("sending_domain") or {}, stages.get("api_users") or {},
+                            stages.get("binding") or {},
+                            (result.get("preflight") or {}).get("account") or {}, [])
     report = reports.tenant_report(tenant, facts, previous)
     return {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
             directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report
@@ -62,8 +65,8 @@ def main() -> None:
     directory = Path(module.params["report_dir"])
     outputs: dict[Path, str] = {}
     statuses = {}
-    for tenant, inputs in sorted(module.params["tenants"].items()):
-        files, report = tenant_outputs(directory, tenant, inputs)
+    for tenant, result in sorted(module.params["tenants"].items()):
+        files, report = tenant_outputs(directory, tenant, result)
         outputs.update(files)
         statuses[tenant] = report["status"]
     others = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))

@@ -81,52 +81,13 @@ credentials_file:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
-from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, run, sendcloud_client
-from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
-
-ARGUMENT_SPEC = dict(
-    SENDCLOUD_ARGS,
-    tenant_id={"type": "str", "required": True},
-    domain={"type": "str", "required": True},
-    names={"type": "dict", "required": True, "options": {
-        "batch": {"type": "str", "required": True},
-        "trigger": {"type": "str", "required": True}}},
-    tracking={"type": "dict", "default": {}, "options": {
-        "open": {"type": "bool", "default": True},
-        "click": {"type": "bool", "default": False},
-        "unsubscribe": {"type": "bool", "default": True}}},
-    credentials_file={"type": "path", "required": True},
-    vault_password_file={"type": "path", "required": True, "no_log": False},
-    vault_id={"type": "str", "default": "default"},
-    allow_domain_change={"type": "bool", "default": False},
-    lock_timeout={"type": "float", "default": 120},
-)
-
-
-def ensure(module: AnsibleModule) -> dict:
-    params = module.params
-    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
-                            params["vault_id"])
-    service = ApiUserService(sendcloud_client(params), store, params["tenant_id"])
-    domain = params["domain"].strip().rstrip(".").lower()
-    credentials_dir = str(store.path.parent)
-    with tenant_lock(credentials_dir, params["tenant_id"], params["lock_timeout"]):
-        plan = service.plan(params["names"], domain, params["tracking"] or {},
-                            params["allow_domain_change"])
-        if not module.check_mode:
-            service.apply(plan)
-    entries = [{"role": c.role, "name": c.name, "action": c.action, "before": c.before,
-                "after": c.after, "key_captured": c.key_captured} for c in plan.changes]
-    return {"changed": plan.changed, "api_users": entries, "credentials_file": str(store.path),
-            "diff": {"before": [c.before for c in plan.changes if c.before],
-                     "after": [dict(c.after, key="(known after apply)") if c.action in ("create", "recreate")
-                               else c.after for c in plan.changes]}}
+from ansible.module_utils.mailops.module_glue import run
+from ansible.module_utils.mailops.stages.api_users import API_USERS_ARGS, run_api_users
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run(module, lambda: ensure(module))
+    module = AnsibleModule(argument_spec=API_USERS_ARGS, supports_check_mode=True)
+    run(module, lambda: run_api_users(module.params, module.check_mode))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 Enabled by the bench with ANSIBLE_CALLBACK_PLUGINS=bench/callback_plugins and
 ANSIBLE_CALLBACKS_ENABLED=bench_timer; the output path comes from BENCH_TIMINGS_FILE.
 With the linear strategy a task ends when the next one starts (or the play ends).
+A task whose result carries ``timings`` (the project's mailops_tenant: seconds per stage inside
+the module) also gets those, summed over its hosts, so its wall time can be split by stage.
 """
 
 from __future__ import annotations
@@ -43,7 +45,16 @@ class CallbackModule(CallbackBase):
         now = time.monotonic()
         self._close_last(now)
         role = task._role.get_name() if task._role else ""
-        self.tasks.append({"task": task.get_name(), "role": role, "start": now, "end": None})
+        self.tasks.append({"task": task.get_name(), "role": role, "start": now, "end": None,
+                           "module_stages": {}})
+
+    def v2_runner_on_ok(self, result: Any) -> None:
+        timings = result._result.get("timings")
+        if not self.tasks or not isinstance(timings, dict):
+            return
+        sums = self.tasks[-1]["module_stages"]
+        for stage, seconds in timings.items():
+            sums[stage] = sums.get(stage, 0.0) + float(seconds)
 
     def v2_playbook_on_handler_task_start(self, task: Any) -> None:
         self.v2_playbook_on_task_start(task, False)

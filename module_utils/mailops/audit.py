@@ -14,10 +14,11 @@ from ansible.module_utils.mailops.gitops_plan import tenant_changes
 
 def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     drift = [f"{c['object']} {c['id']}: would {c['action']}" for c in tenant_changes(tenant, stages)]
-    for record in (stages.get("dns") or {}).get("records") or []:
+    sending_domain = stages.get("sending_domain") or {}
+    for record in (sending_domain.get("dns") or {}).get("records") or []:
         if record.get("action") == "kept":
             drift.append(f"{record['type']} {record['name']}: {record.get('reason')}")
-    domain = (stages.get("domain") or {}).get("domain") or {}
+    domain = sending_domain.get("domain") or {}
     failing_items = [item for item, ok in (domain.get("items") or {}).items() if not ok]
     if failing_items:
         drift.append(f"SendCloud does not verify: {', '.join(failing_items)}")

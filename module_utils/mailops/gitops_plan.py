@@ -1,7 +1,7 @@
 """The run's plan: every change per tenant, a checksum, the pin and the safety rails.
 
-``onboard.yml`` first runs every stage in check mode (reads only) and hands the stage results
-here. The plan is built from exactly those results, so it is what the apply then does: a
+``onboard.yml`` first plans every tenant (``mailops_tenant_plan``: every stage in check mode,
+reads only) and hands the stage results here. The plan is built from exactly those results, so it is what the apply then does: a
 ``--check`` run stops after the plan; an apply run checks the pin and the rails, then applies
 only the tenants that have something to do. See docs/gitops.md.
 """
@@ -22,12 +22,12 @@ from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY, mask
 def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
     """The changes one tenant's stage results announce, in stage order."""
     changes: list[dict[str, Any]] = []
-    domain = stages.get("domain") or {}
-    if domain.get("changed"):
-        name = (domain.get("domain") or {}).get("name")
+    sending_domain = stages.get("sending_domain") or {}
+    if sending_domain.get("domain_created"):
+        name = (sending_domain.get("domain") or {}).get("name")
         changes.append({"object": "sendcloud_domain", "id": name, "action": "create",
                         "before": None, "after": {"name": name}})
-    for change in (stages.get("dns") or {}).get("changes") or []:
+    for change in (sending_domain.get("dns") or {}).get("changes") or []:
         changes.append({"object": "dns_record",
                         "id": f"{change['type']} {change.get('name') or KNOWN_AFTER_APPLY}",
                         "action": change["action"], "foreign": bool(change.get("foreign")),

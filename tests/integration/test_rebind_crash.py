@@ -190,9 +190,9 @@ def changed_tasks(output: str) -> Counter:
 
 # the tasks (by name prefix) that may send each write action in an apply
 WRITE_TASKS = {
-    "domain/add": ("sending_domain : Ensure the sending domain exists",),
-    "CreateRecord": ("sending_domain : Upsert",),
-    "ModifyRecord": ("sending_domain : Upsert", "Stop serving the old domain's records"),
+    "domain/add": ("sending_domain : ",),
+    "CreateRecord": ("sending_domain : ",),
+    "ModifyRecord": ("sending_domain : ", "Stop serving the old domain's records"),
     "DeleteRecord": ("Stop serving the old domain's records",),
     "apiuser/update": ("api_users : ",),
     "PUT binding": ("platform_binding : ",),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import dns.exception
 import dns.rcode
 import dns.resolver
+from ansible.module_utils.mailops.dns.nameserver import DEFAULT_MAX_INTERVAL, DEFAULT_TIMEOUT
 from ansible.module_utils.mailops.dns.records import Record
 from ansible.module_utils.mailops.dns.resolver import (
     DEFAULT_QUERY_TIMEOUT,
@@ -24,8 +25,6 @@ from ansible.module_utils.mailops.errors import (
     WaitTimeoutError,
 )
 
-DEFAULT_TIMEOUT = 300.0
-DEFAULT_MAX_INTERVAL = 10.0
 MIN_QUERY_TIMEOUT = 0.5
 
 QueryFunction = Callable[[Nameserver, Record, float], list[str]]

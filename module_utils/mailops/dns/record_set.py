@@ -1,20 +1,24 @@
-"""The bodies of the ``dns_record_set`` and ``dns_propagation`` modules (plain Python)."""
+"""The bodies of the ``dns_record_set`` and ``dns_propagation`` modules (plain Python).
+
+The query code (dnspython) is imported only where a nameserver is asked: a DNSPod tenant
+whose zone is known and whose records are up to date never needs it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ansible.module_utils.mailops.dns.nameserver import (
+    DEFAULT_MAX_INTERVAL,
+    DEFAULT_TIMEOUT,
+    Nameserver,
+    parse_nameserver,
+)
 from ansible.module_utils.mailops.dns.plan import (
     CONFLICT_POLICIES,
     RecordPlan,
     plan_changes,
     plan_removal,
-)
-from ansible.module_utils.mailops.dns.propagation import (
-    DEFAULT_MAX_INTERVAL,
-    DEFAULT_TIMEOUT,
-    discover_nameservers,
-    wait_for_records,
 )
 from ansible.module_utils.mailops.dns.providers import PROVIDER_NAMES, create_provider
 from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider
@@ -25,8 +29,6 @@ from ansible.module_utils.mailops.dns.records import (
     record_from_dict,
     relative_name,
 )
-from ansible.module_utils.mailops.dns.resolver import Nameserver, parse_nameserver
-from ansible.module_utils.mailops.dns.zone import find_zone
 from ansible.module_utils.mailops.errors import ValidationError
 
 RECORD_OPTIONS: dict[str, dict[str, Any]] = {
@@ -129,6 +131,7 @@ def resolve_zone(params: dict[str, Any], provider: DNSProvider) -> str:
     zone = provider.find_zone(fqdn)
     if zone:
         return zone
+    from ansible.module_utils.mailops.dns.zone import find_zone
     nameservers = [parse_nameserver(text) for text in params.get("nameservers") or []]
     return find_zone(fqdn, nameservers or None)
 
@@ -201,6 +204,8 @@ def run_record_set(
 def propagation_nameservers(params: dict[str, Any], records: list[Record]) -> list[Nameserver]:
     if params.get("nameservers"):
         return [parse_nameserver(text) for text in params["nameservers"]]
+    from ansible.module_utils.mailops.dns.propagation import discover_nameservers
+    from ansible.module_utils.mailops.dns.zone import find_zone
     zone = params.get("zone") or find_zone(
         min((r.name for r in records), key=lambda n: n.count("."))
     )
@@ -209,6 +214,7 @@ def propagation_nameservers(params: dict[str, Any], records: list[Record]) -> li
 
 def run_propagation(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Wait for the records on every nameserver; check mode asks once and never fails."""
+    from ansible.module_utils.mailops.dns.propagation import wait_for_records
     zone = params.get("zone")
     records = [record_from_dict(entry, zone, 0) for entry in params["records"]]
     warnings: list[str] = []

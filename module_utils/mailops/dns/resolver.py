@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-from dataclasses import dataclass
-
 import dns.exception
 import dns.flags
 import dns.message
@@ -13,55 +10,15 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
+from ansible.module_utils.mailops.dns.nameserver import (  # noqa: F401 (re-exported)
+    DEFAULT_QUERY_TIMEOUT,
+    Nameserver,
+    parse_nameserver,
+    resolve_address,
+)
 from ansible.module_utils.mailops.dns.records import ExistingRecord, Record, make_record
 from ansible.module_utils.mailops.dns.txt import join_txt
-from ansible.module_utils.mailops.errors import TransientError, ValidationError
-
-DEFAULT_QUERY_TIMEOUT = 5.0
-
-
-@dataclass(frozen=True)
-class Nameserver:
-    host: str
-    port: int = 53
-    address: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"{self.host}:{self.port}" if self.port != 53 else self.host
-
-
-def parse_nameserver(text: str) -> Nameserver:
-    """``"1.2.3.4"``, ``"1.2.3.4:5353"``, ``"[::1]:53"`` or ``"ns1.example.com"``."""
-    spec = text.strip()
-    host, port = spec, 53
-    if spec.startswith("["):
-        host, _, rest = spec[1:].partition("]")
-        if rest.startswith(":"):
-            port = int(rest[1:])
-    elif spec.count(":") == 1:
-        host, port_text = spec.split(":")
-        if not port_text.isdigit():
-            raise ValidationError(f"nameserver {text!r} has a bad port", hint="write host[:port]")
-        port = int(port_text)
-    return Nameserver(host=host, port=port, address=resolve_address(host))
-
-
-def resolve_address(host: str) -> str:
-    """IP address of a nameserver host (an IP is returned as is)."""
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-        return host
-    except OSError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
-    except OSError as exc:
-        raise TransientError(
-            f"cannot resolve nameserver {host}: {exc}",
-            hint="check the nameserver name or give its IP address",
-        ) from exc
-    return str(infos[0][4][0])
+from ansible.module_utils.mailops.errors import TransientError
 
 
 def query(

@@ -1,0 +1,119 @@
+#!/usr/bin/python
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mailops_sending_domain
+short_description: The whole sending-domain stage of one tenant in one call
+description:
+  - Ensures the domain at SendCloud (as M(sendcloud_domain)), upserts the records it asks for
+    at the tenant's DNS provider (as M(dns_record_set)), waits until every authoritative
+    nameserver serves them (as M(dns_propagation)) when records changed or the domain is not
+    verified yet, then waits until SendCloud verifies every required item.
+  - One module run per tenant instead of four; the parts are the same code as those modules.
+  - In check mode nothing is written and nothing is waited for; C(changed) and the diff say
+    what apply would create or change.
+options:
+  sendcloud:
+    description: The tenant's SendCloud account, as in M(sendcloud_domain).
+    type: dict
+    required: true
+    suboptions:
+      edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
+      api_base: {description: "API base URL; defaults to the edition's public endpoint.", type: str}
+      api_user: {description: "API_USER for management calls.", type: str, required: true}
+      api_key: {description: "Its API_KEY.", type: str, required: true}
+      timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
+  domain:
+    description: The sending domain at SendCloud.
+    type: dict
+    required: true
+    suboptions:
+      name: {description: "The sending domain.", type: str, required: true}
+      click_tracking: {description: "Click tracking on, which makes the tracking CNAME required where the edition has one.", type: bool, default: false}
+      verify_layout: {description: "The verify bit layout; C(auto) infers it.", type: str, choices: [auto, domestic_v1, domestic, overseas], default: auto}
+      verify_timeout: {description: "Seconds to wait for SendCloud's verification.", type: float, default: 900}
+      verify_interval: {description: "First verification poll interval in seconds (grows by 1.5x up to 30).", type: float, default: 10}
+  dns:
+    description:
+      - The tenant's DNS provider; every option of M(dns_record_set) except C(records)
+        and C(state), plus the propagation timeout.
+    type: dict
+    required: true
+    suboptions:
+      tenant: {description: "Tenant id (manual change files, messages).", type: str, default: ""}
+      zone: {description: "The zone; found by the provider or an SOA lookup when omitted.", type: str}
+      ttl: {description: "TTL of created records.", type: int, default: 600}
+      provider: {description: "DNS provider.", type: str, required: true, choices: [dnspod, rfc2136, manual]}
+      on_conflict: {description: "What a foreign record in the way causes (see M(dns_record_set)).", type: str, default: keep_and_fail, choices: [keep_and_fail, keep_and_warn, replace]}
+      nameservers: {description: "Nameservers (C(host[:port])) to ask instead of the zone's NS.", type: list, elements: str, default: []}
+      dnspod_secret_id: {description: "DNSPod SecretId.", type: str}
+      dnspod_secret_key: {description: "DNSPod SecretKey.", type: str}
+      dnspod_api_endpoint: {description: "DNSPod API endpoint host.", type: str, default: dnspod.tencentcloudapi.com}
+      dnspod_api_scheme: {description: "Scheme of the DNSPod endpoint.", type: str, default: https, choices: [https, http]}
+      rfc2136_server: {description: "RFC 2136 primary server.", type: str}
+      rfc2136_port: {description: "Its port.", type: int, default: 53}
+      rfc2136_key_name: {description: "TSIG key name.", type: str}
+      rfc2136_key_secret: {description: "TSIG secret (base64).", type: str}
+      rfc2136_key_algorithm: {description: "TSIG algorithm.", type: str, default: hmac-sha256}
+      manual_change_dir: {description: "Where the manual provider writes change requests.", type: str}
+      propagation_timeout: {description: "Seconds to wait until every nameserver serves the records.", type: float, default: 600}
+  wait:
+    description: Wait for propagation and verification (never in check mode).
+    type: bool
+    default: true
+author: mailops
+"""
+
+EXAMPLES = r"""
+- name: Bring the sending domain up and verified
+  mailops_sending_domain:
+    sendcloud: {api_user: "{{ sendcloud_api_user }}", api_key: "{{ sendcloud_api_key }}"}
+    domain: {name: news.acme.example}
+    dns:
+      provider: dnspod
+      zone: acme.example
+      dnspod_secret_id: "{{ dnspod_secret_id }}"
+      dnspod_secret_key: "{{ dnspod_secret_key }}"
+  register: sending_domain_result
+"""
+
+RETURN = r"""
+domain:
+  description: The domain's state at SendCloud (after verification when waited for); as M(sendcloud_domain) returns it.
+  returned: always
+  type: dict
+domain_created: {description: "Whether the domain was (or would be) created.", returned: always, type: bool}
+records:
+  description: The DNS records SendCloud asks for; C(value) null means known after apply.
+  returned: always
+  type: list
+  elements: dict
+dns:
+  description: What M(dns_record_set) returns for those records (zone, records, changes, counts, status).
+  returned: always
+  type: dict
+propagation:
+  description: What M(dns_propagation) returns, when the wait ran; else null.
+  returned: always
+  type: dict
+verification:
+  description: C(polls), when the verification wait ran; else null.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.mailops.module_glue import run  # noqa: E402
+from ansible.module_utils.mailops.stages.sending_domain import (  # noqa: E402
+    SENDING_DOMAIN_ARGS,
+    run_sending_domain,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=SENDING_DOMAIN_ARGS, supports_check_mode=True)
+    run(module, lambda: run_sending_domain(module.params, module.check_mode))
+
+
+if __name__ == "__main__":
+    main()

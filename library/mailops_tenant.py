@@ -1,0 +1,119 @@
+#!/usr/bin/python
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mailops_tenant
+short_description: Onboard one tenant in one call; in check mode, its plan
+description:
+  - Runs the onboarding stages of one tenant in order, each with the code of its own module -
+    the preflight checks (M(mailops_preflight)); the sending domain at SendCloud, its records at
+    the DNS provider, the propagation and verification waits (M(mailops_sending_domain)); the
+    batch and trigger API users with their keys captured once (M(sendcloud_apiuser)); the
+    platform binding (M(platform_binding)) - and returns each stage's result.
+  - One module execution per tenant instead of one per stage; C(onboard.yml) runs it twice, in
+    check mode for the plan, then for the tenants that have something to do.
+  - In check mode nothing is written or waited for; C(changed) and the diff (one entry per
+    changed object, stage by stage) are what the apply will do. An up-to-date tenant costs one
+    call each of C(userinfo/get), C(domain/list), the zone listing, C(apiuser/list) and the
+    binding C(GET).
+  - Fails before anything is written on every preflight problem at once; a failing stage's
+    error names the stage.
+options:
+  sendcloud:
+    description: The tenant's SendCloud account, for every stage.
+    type: dict
+    required: true
+    suboptions:
+      edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
+      api_base: {description: "API base URL; defaults to the edition's public endpoint.", type: str}
+      api_user: {description: "API_USER for management calls.", type: str, required: true}
+      api_key: {description: "Its API_KEY.", type: str, required: true}
+      timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
+  preflight:
+    description: The options of M(mailops_preflight) other than the SendCloud account.
+    type: dict
+    required: true
+  preflight_done:
+    description:
+      - The C(preflight) this module returned in check mode earlier in the same run (the plan);
+        given, the preflight checks are not repeated.
+    type: dict
+  check_keys:
+    description:
+      - With the preflight, check that every stored API key still authenticates (one
+        C(userinfo/get) per key, as M(sendcloud_key_check)); fail, naming the key, when refused.
+    type: bool
+    default: false
+  domain:
+    description: The C(domain) option of M(mailops_sending_domain); its C(name) is replaced by preflight's normalised sending domain.
+    type: dict
+    required: true
+  dns:
+    description: The C(dns) option of M(mailops_sending_domain); an empty C(zone) is filled from preflight.
+    type: dict
+    required: true
+  api_users:
+    description: The options of M(sendcloud_apiuser) other than the SendCloud account; C(domain) is replaced by preflight's.
+    type: dict
+    required: true
+  binding:
+    description: The options of M(platform_binding); C(sending_domain) is replaced by preflight's.
+    type: dict
+    required: true
+  wait:
+    description: Wait for DNS propagation and SendCloud's verification (never in check mode).
+    type: bool
+    default: true
+author: mailops
+"""
+
+EXAMPLES = r"""
+- name: Onboard this tenant (in check mode, plan it)
+  mailops_tenant:
+    sendcloud: {api_user: "{{ sendcloud_api_user }}", api_key: "{{ sendcloud_api_key }}"}
+    preflight: {tenant_id: acme, sending_domain: news.acme.example, sender_address: marketing@news.acme.example,
+                reply_to_address: service@acme.example, api_user_names: {batch: acme_batch, trigger: acme_trigger}}
+    domain: {name: news.acme.example}
+    dns: {provider: dnspod, dnspod_secret_id: "{{ dnspod_secret_id }}", dnspod_secret_key: "{{ dnspod_secret_key }}"}
+    api_users: {tenant_id: acme, domain: news.acme.example, names: {batch: acme_batch, trigger: acme_trigger},
+                credentials_file: credentials/acme.vault.yml, vault_password_file: .vault_pass}
+    binding: {tenant_id: acme, api_url: "https://platform.example/api", token: "{{ platform_api_token }}",
+              sending_domain: news.acme.example, api_user_names: {batch: acme_batch, trigger: acme_trigger},
+              sender_address: marketing@news.acme.example, reply_to_address: service@acme.example,
+              credentials_file: credentials/acme.vault.yml, vault_password_file: .vault_pass}
+  register: tenant_result
+"""
+
+RETURN = r"""
+preflight:
+  description: What M(mailops_preflight) returns (normalised sending_domain, zone, account, notes).
+  returned: success
+  type: dict
+stages:
+  description:
+    - Per stage (C(sending_domain), C(api_users), C(binding)), what its own module returns,
+      without the diff.
+  returned: success
+  type: dict
+timings:
+  description: Seconds spent in each stage (C(preflight), C(sending_domain), C(api_users), C(binding)).
+  returned: success
+  type: dict
+needs_apply:
+  description: Something is (or would be) written, or the domain is not verified yet.
+  returned: success
+  type: bool
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.mailops.module_glue import run  # noqa: E402
+from ansible.module_utils.mailops.stages.tenant import TENANT_ARGS, converge_tenant  # noqa: E402
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=TENANT_ARGS, supports_check_mode=True)
+    run(module, lambda: converge_tenant(module.params, module.check_mode))
+
+
+if __name__ == "__main__":
+    main()

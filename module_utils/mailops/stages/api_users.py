@@ -1,0 +1,52 @@
+"""The API-user stage: the tenant's batch and trigger API users, their keys captured once into
+the vaulted credential file (the body of the ``sendcloud_apiuser`` module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
+from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
+
+NAMES_OPTION = {"type": "dict", "required": True, "options": {
+    "batch": {"type": "str", "required": True},
+    "trigger": {"type": "str", "required": True}}}
+
+API_USERS_OPTIONS: dict[str, dict[str, Any]] = {
+    "tenant_id": {"type": "str", "required": True},
+    "domain": {"type": "str", "required": True},
+    "names": NAMES_OPTION,
+    "tracking": {"type": "dict", "default": {}, "options": {
+        "open": {"type": "bool", "default": True},
+        "click": {"type": "bool", "default": False},
+        "unsubscribe": {"type": "bool", "default": True}}},
+    "credentials_file": {"type": "path", "required": True},
+    "vault_password_file": {"type": "path", "required": True, "no_log": False},
+    "vault_id": {"type": "str", "default": "default"},
+    "allow_domain_change": {"type": "bool", "default": False},
+    "lock_timeout": {"type": "float", "default": 120},
+}
+
+API_USERS_ARGS: dict[str, dict[str, Any]] = dict(SENDCLOUD_ARGS, **API_USERS_OPTIONS)
+
+
+def run_api_users(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """``params``: the SendCloud connection options and ``API_USERS_OPTIONS``."""
+    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
+                            params["vault_id"])
+    service = ApiUserService(sendcloud_client(params), store, params["tenant_id"])
+    domain = params["domain"].strip().rstrip(".").lower()
+    with tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]):
+        plan = service.plan(params["names"], domain, params["tracking"] or {},
+                            params["allow_domain_change"])
+        if not check_mode:
+            service.apply(plan)
+    entries = [{"role": c.role, "name": c.name, "action": c.action, "before": c.before,
+                "after": c.after, "key_captured": c.key_captured} for c in plan.changes]
+    return {"changed": plan.changed, "api_users": entries, "credentials_file": str(store.path),
+            "diff": {"before": [c.before for c in plan.changes if c.before],
+                     "after": [dict(c.after, key="(known after apply)") if c.action in ("create", "recreate")
+                               else c.after for c in plan.changes],
+                     "before_header": f"API users of {params['tenant_id']}",
+                     "after_header": f"API users of {params['tenant_id']}"}}

@@ -1,0 +1,94 @@
+"""The binding stage: the domain, API users and addresses bound into the marketing platform
+(the body of the ``platform_binding`` module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.module_utils.mailops.credentials import CredentialStore, read_password
+from ansible.module_utils.mailops.errors import ConflictError, MailopsError
+from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.platform import DesiredBinding, PlatformClient, view_of
+from ansible.module_utils.mailops.stages.api_users import NAMES_OPTION
+
+BINDING_ARGS: dict[str, dict[str, Any]] = {
+    "tenant_id": {"type": "str", "required": True},
+    "api_url": {"type": "str", "required": True},
+    "token": {"type": "str", "required": True, "no_log": True},
+    "sending_domain": {"type": "str", "required": True},
+    "edition": {"type": "str", "default": "domestic", "choices": ["domestic", "overseas"]},
+    "api_user_names": NAMES_OPTION,
+    "sender_address": {"type": "str", "required": True},
+    "sender_name": {"type": "str", "default": ""},
+    "reply_to_address": {"type": "str", "required": True},
+    "credentials_file": {"type": "path", "required": True},
+    "vault_password_file": {"type": "path", "required": True, "no_log": False},
+    "vault_id": {"type": "str", "default": "default"},
+    "allow_domain_change": {"type": "bool", "default": False},
+    "timeout": {"type": "float", "default": 15.0},
+}
+
+
+def desired_binding(params: dict[str, Any], keys: dict[str, str], check_mode: bool) -> DesiredBinding:
+    api_users = {}
+    for role, name in params["api_user_names"].items():
+        key = keys.get(name)
+        if key is None and not check_mode:
+            raise MailopsError(f"the key of API user {name} is not in {params['credentials_file']}",
+                               hint="run the API-user stage (sendcloud_apiuser) first")
+        api_users[role] = {"name": name, "key": key}
+    return DesiredBinding(params["sending_domain"].strip().rstrip(".").lower(), params["edition"],
+                          api_users, params["sender_address"], params["sender_name"],
+                          params["reply_to_address"])
+
+
+def refuse_unmanaged_switch(tenant_id: str, before: dict[str, Any] | None, after: dict[str, Any],
+                            previous_domain: str | None, desired: DesiredBinding) -> None:
+    """A different domain or renamed API users is a rebind, never a side effect of onboarding."""
+    if previous_domain and previous_domain != desired.sending_domain:
+        raise ConflictError(
+            f"tenant {tenant_id} is bound to {previous_domain}; the inventory asks for "
+            f"{desired.sending_domain}",
+            hint=f"changing a bound domain is a change-managed rebind: run "
+                 f"'ansible-playbook rebind.yml -l {tenant_id} -e change_ticket=ID' in the change window")
+    if not before:
+        return
+    renamed = {role: (user["name"], after["api_users"][role]["name"])
+               for role, user in before["api_users"].items()
+               if role in after["api_users"] and user["name"] != after["api_users"][role]["name"]}
+    if renamed:
+        raise ConflictError(
+            f"tenant {tenant_id} is bound with API users "
+            + ", ".join(f"{role} {old}" for role, (old, _new) in renamed.items())
+            + "; the inventory names "
+            + ", ".join(f"{role} {new}" for role, (_old, new) in renamed.items())
+            + ". Renaming the platform's API users breaks sending",
+            hint="keep sendcloud_api_users as bound; a deliberate change of API users goes "
+                 "through rebind.yml in the change window")
+
+
+def run_binding(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
+                            params["vault_id"])
+    desired = desired_binding(params, store.keys(), check_mode)
+    client = PlatformClient(params["api_url"], params["token"],
+                            HttpClient("marketing platform", timeout=params["timeout"]))
+    tenant_id = params["tenant_id"]
+    current = client.get_binding(tenant_id)
+    before = view_of(current) if current else None
+    after = desired.public_view()
+    previous_domain = current.get("sending_domain") if current else None
+    if not params["allow_domain_change"]:
+        refuse_unmanaged_switch(tenant_id, before, after, previous_domain, desired)
+    action = "unchanged" if before == after else ("create" if current is None else "update")
+    binding = before
+    if action != "unchanged" and not check_mode:
+        written = client.put_binding(tenant_id, desired, current.get("revision") if current else None)
+        binding = view_of(written)
+    elif action != "unchanged":
+        binding = after
+    return {"changed": action != "unchanged", "action": action, "binding": binding,
+            "previous_domain": previous_domain,
+            "diff": {"before": before or {}, "after": after,
+                     "before_header": f"platform binding of {tenant_id}",
+                     "after_header": f"platform binding of {tenant_id}"}}

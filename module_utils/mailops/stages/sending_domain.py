@@ -1,0 +1,99 @@
+"""The sending-domain stage: the domain at SendCloud, the records it asks for at the tenant's DNS
+provider, the wait until every authoritative nameserver serves them, and SendCloud's verification.
+
+Each part is also a module of its own (``sendcloud_domain``, ``dns_record_set``,
+``dns_propagation``); ``run_sending_domain`` chains them so that a tenant costs one module run
+for the whole stage: on Ansible, each module run costs more than the API calls it makes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.module_utils.mailops.dns.nameserver import DEFAULT_MAX_INTERVAL
+from ansible.module_utils.mailops.dns.record_set import (
+    RECORD_SET_ARGS,
+    run_propagation,
+    run_record_set,
+)
+from ansible.module_utils.mailops.errors import WaitTimeoutError
+from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
+from ansible.module_utils.mailops.sendcloud.domain import DomainService, DomainState
+
+LAYOUTS = ["auto", "domestic_v1", "domestic", "overseas"]
+
+DOMAIN_OPTIONS: dict[str, dict[str, Any]] = {
+    "name": {"type": "str", "required": True},
+    "click_tracking": {"type": "bool", "default": False},
+    "verify_layout": {"type": "str", "default": "auto", "choices": LAYOUTS},
+    "verify_timeout": {"type": "float", "default": 900},
+    "verify_interval": {"type": "float", "default": 10},
+}
+
+DNS_OPTIONS: dict[str, dict[str, Any]] = {
+    **{name: spec for name, spec in RECORD_SET_ARGS.items() if name not in ("records", "state")},
+    "propagation_timeout": {"type": "float", "default": 600},
+}
+
+SENDING_DOMAIN_ARGS: dict[str, dict[str, Any]] = {
+    "sendcloud": {"type": "dict", "required": True, "options": SENDCLOUD_ARGS},
+    "domain": {"type": "dict", "required": True, "options": DOMAIN_OPTIONS},
+    "dns": {"type": "dict", "required": True, "options": DNS_OPTIONS},
+    "wait": {"type": "bool", "default": True},
+}
+
+
+def normalise_domain(name: str) -> str:
+    return name.strip().rstrip(".").lower()
+
+
+def domain_diff(state: DomainState) -> dict[str, Any]:
+    after = {"domain": state.name, "records": state.records}
+    return {"before": {} if state.created else after, "after": after,
+            "before_header": f"SendCloud domain {state.name}",
+            "after_header": f"SendCloud domain {state.name}"}
+
+
+def wait_verified(service: DomainService, name: str, domain: dict[str, Any],
+                  nameservers: list[str]) -> tuple[DomainState, int]:
+    try:
+        return service.wait_verified(name, domain["verify_timeout"], domain["verify_interval"])
+    except WaitTimeoutError as error:
+        from ansible.module_utils.mailops.sendcloud.diagnose import explain_unverified
+        last = service.read(name)
+        raise WaitTimeoutError(error.message + ". " + explain_unverified(last, nameservers)) from None
+
+
+def run_sending_domain(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Ensure the domain and its records; unless ``check_mode`` or ``wait`` is false, wait for
+    propagation (when records changed or the domain is unverified) and for verification."""
+    domain, dns = params["domain"], params["dns"]
+    name = normalise_domain(domain["name"])
+    service = DomainService(sendcloud_client(params["sendcloud"]), domain["click_tracking"],
+                            domain["verify_layout"])
+    state = service.ensure(name, check_mode)
+    records = run_record_set(dict(dns, records=state.records, state="present"), check_mode)
+    dns_diff = records.pop("diff")
+    warnings = records.pop("warnings")
+    result: dict[str, Any] = {
+        "changed": state.created or records["changed"], "domain_created": state.created,
+        "domain": state.to_result(), "records": state.records, "dns": records,
+        "propagation": None, "verification": None,
+    }
+    diffs = [domain_diff(state)] if state.created else []
+    if records["changed"]:
+        diffs.append(dns_diff)
+    waits = params["wait"] and not check_mode
+    if waits and (records["changed"] or not state.verified):
+        propagation = run_propagation(
+            {"records": state.records, "zone": records["zone"], "nameservers": dns["nameservers"],
+             "timeout": dns["propagation_timeout"], "interval": DEFAULT_MAX_INTERVAL}, False)
+        warnings += propagation.pop("warnings")
+        result["propagation"] = propagation
+    if waits and not state.verified:
+        state, polls = wait_verified(service, name, domain, dns["nameservers"])
+        result.update(domain=state.to_result(), records=state.records,
+                      verification={"polls": polls})
+    result["diff"] = diffs
+    result["warnings"] = warnings
+    return result

@@ -1,0 +1,126 @@
+"""One tenant's whole onboarding in one call: preflight, the sending domain with its DNS records,
+propagation and verification, the API users with their keys, the platform binding.
+
+Each stage is the code of its own module (``mailops_preflight``, ``mailops_sending_domain``,
+``sendcloud_apiuser``, ``platform_binding``); chaining them here costs a tenant one Ansible
+module execution instead of one per stage, and on Ansible an execution costs more than the API
+calls it makes (docs/bench.md). In check mode this is the plan, by construction what the apply
+does: the same functions with ``check_mode=True``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ansible.module_utils.mailops.credentials import CredentialStore, read_password
+from ansible.module_utils.mailops.errors import AuthError, MailopsError
+from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS
+from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
+from ansible.module_utils.mailops.sendcloud.keys import check_keys
+from ansible.module_utils.mailops.stages.api_users import API_USERS_OPTIONS, run_api_users
+from ansible.module_utils.mailops.stages.binding import BINDING_ARGS, run_binding
+from ansible.module_utils.mailops.stages.preflight import (
+    PREFLIGHT_OPTIONS,
+    check_mail_before_writing,
+    run_preflight,
+)
+from ansible.module_utils.mailops.stages.sending_domain import (
+    DNS_OPTIONS,
+    DOMAIN_OPTIONS,
+    run_sending_domain,
+)
+
+TENANT_ARGS: dict[str, dict[str, Any]] = {
+    "sendcloud": {"type": "dict", "required": True, "options": SENDCLOUD_ARGS},
+    "preflight": {"type": "dict", "required": True, "options": PREFLIGHT_OPTIONS},
+    "preflight_done": {"type": "dict"},
+    "check_keys": {"type": "bool", "default": False},
+    "domain": {"type": "dict", "required": True, "options": DOMAIN_OPTIONS},
+    "dns": {"type": "dict", "required": True, "options": DNS_OPTIONS},
+    "api_users": {"type": "dict", "required": True, "options": API_USERS_OPTIONS},
+    "binding": {"type": "dict", "required": True, "options": BINDING_ARGS},
+    "wait": {"type": "bool", "default": True},
+}
+
+STAGES = ("sending_domain", "api_users", "binding")
+
+
+def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any]) -> None:
+    """Stored keys that SendCloud refuses: a key reset in the console, to be imported by hand."""
+    store = CredentialStore(api_users["credentials_file"],
+                            read_password(api_users["vault_password_file"]), api_users["vault_id"])
+    account = Account.build(sendcloud["edition"], "-", "-", sendcloud.get("api_base"))
+    http = HttpClient("SendCloud", timeout=sendcloud["timeout"])
+    results = check_keys(account, list(api_users["names"].values()), store.keys(),
+                         lambda acc: SendCloudClient(acc, http))
+    failing = [r for r in results if not r["authenticated"] and r["reason"] != "no key stored"]
+    if failing:
+        raise AuthError(
+            f"tenant {api_users['tenant_id']}: the stored key of "
+            f"{', '.join(r['name'] for r in failing)} does not authenticate "
+            f"({', '.join(r['reason'] for r in failing)})",
+            hint="if the key was reset in the SendCloud console, import the new one with "
+                 "playbooks/import_key.yml; the run never resets keys itself")
+
+
+def in_stage(stage: str, work: Callable[[], Any], timings: dict[str, float]) -> Any:
+    """Runs one stage, timed (``timings``: seconds per stage); its error says which stage failed."""
+    started = time.monotonic()
+    try:
+        return work()
+    except MailopsError as error:
+        error.message = f"{stage} stage: {error.message}"
+        error.args = (error.format(),)
+        raise
+    finally:
+        timings[stage] = round(time.monotonic() - started, 3)
+
+
+def preflight_of(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """The plan of this run already checked the tenant (``preflight_done``): not again. A plan
+    (check mode) asks DNS whether the domain receives mail only once it knows it would write."""
+    if params["preflight_done"]:
+        return params["preflight_done"]
+    preflight = run_preflight({**params["sendcloud"], **params["preflight"]},
+                              check_mail=not check_mode)
+    preflight.pop("changed")
+    if params["check_keys"]:
+        refuse_failing_keys(params["sendcloud"], params["api_users"])
+    return preflight
+
+
+def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    sendcloud = params["sendcloud"]
+    timings: dict[str, float] = {}
+    preflight = dict(in_stage("preflight", lambda: preflight_of(params, check_mode), timings))
+    warnings = list(preflight.pop("warnings", []))
+    domain_name = preflight["sending_domain"]
+    results: dict[str, dict[str, Any]] = {}
+    results["sending_domain"] = in_stage("sending_domain", lambda: run_sending_domain(
+        {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
+         "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"]),
+         "wait": params["wait"]}, check_mode), timings)
+    results["api_users"] = in_stage("api_users", lambda: run_api_users(
+        {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode), timings)
+    results["binding"] = in_stage("binding", lambda: run_binding(
+        {**params["binding"], "sending_domain": domain_name}, check_mode), timings)
+    diffs: list[dict[str, Any]] = []
+    for stage in STAGES:
+        result = results[stage]
+        warnings += result.pop("warnings", [])
+        diff = result.pop("diff")
+        if result["changed"]:
+            diffs += diff if isinstance(diff, list) else [diff]
+    changed = any(results[stage]["changed"] for stage in STAGES)
+    verified = bool(results["sending_domain"]["domain"].get("verified"))
+    needs_apply = changed or not verified
+    if needs_apply and not preflight["mail_checked"]:
+        mail_started = time.monotonic()
+        warnings += check_mail_before_writing(params["preflight"], preflight)
+        preflight["mail_checked"] = True
+        timings["preflight"] += round(time.monotonic() - mail_started, 3)
+    return {"changed": changed, "needs_apply": needs_apply, "preflight": preflight,
+            "stages": results, "timings": timings, "diff": diffs, "warnings": warnings}
