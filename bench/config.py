@@ -42,7 +42,7 @@ class Params:
         return cls(
             tenants=_env_int("BENCH_TENANTS", 100),
             latency_ms=_env_int("BENCH_LATENCY_MS", 50),
-            scale_tenants=_env_int("BENCH_SCALE_TENANTS", 200),
+            scale_tenants=_env_int("BENCH_SCALE_TENANTS", 1000),
             forks=_env_int("BENCH_FORKS", configured_forks()),
             skip=frozenset(s.strip() for s in skip.split(",") if s.strip()),
             keep=os.environ.get("BENCH_KEEP", "") not in ("", "0"),

@@ -446,9 +446,10 @@ class DnspodEmulator:
         )
         return [record_from_row(row) for row in rows]
 
-    def hosted_zones(self) -> list[Zone]:
-        """Every zone the emulator holds (for the authoritative DNS server)."""
-        return [zone_from_row(row) for row in self._store().query("SELECT * FROM dnspod_zones")]
+    def hosted_zone(self, name: str) -> Zone | None:
+        """The zone called ``name`` (lower case, no trailing dot), if the emulator holds it."""
+        rows = self._store().query("SELECT * FROM dnspod_zones WHERE name = ?", (name,))
+        return zone_from_row(rows[0]) if rows else None
 
     # ----------------------------------------------------------------------------- read actions
     def describe_domain(

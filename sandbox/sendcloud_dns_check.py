@@ -77,11 +77,13 @@ class RouteMap:
 
     def server_for(self, qname: str) -> Server:
         name = normalize_name(qname)
-        matches = [r for r in self.routes if name == r.zone or name.endswith("." + r.zone)]
-        if not matches:
-            return self.default_server
-        best = max(matches, key=lambda r: len(r.zone))
-        return (best.host, best.port)
+        by_zone = {route.zone: route for route in self.routes}
+        labels = name.split(".")
+        for start in range(len(labels)):   # the longest enclosing zone first, as DNS delegates
+            route = by_zone.get(".".join(labels[start:]))
+            if route is not None:
+                return (route.host, route.port)
+        return self.default_server
 
 
 def normalize_name(name: str) -> str:
