@@ -56,6 +56,7 @@ sending_domain: {description: "The normalised sending domain.", returned: succes
 zone: {description: "The zone that holds it.", returned: success, type: str}
 account: {description: "The account state (see sendcloud_account_info).", returned: when check_account, type: dict}
 notes: {description: "Normalisations applied.", returned: success, type: list, elements: str}
+mail_checked: {description: "Whether the domain was checked for mail it already receives (always, here; M(mailops_tenant) defers it to when a write is planned).", returned: success, type: bool}
 error: {description: "On failure: the error, with C(problems), every problem found.", returned: failure, type: dict}
 """
 
