@@ -13,16 +13,6 @@ description:
   - In check mode nothing is written and nothing is waited for; C(changed) and the diff say
     what apply would create or change.
 options:
-  sendcloud:
-    description: The tenant's SendCloud account, as in M(sendcloud_domain).
-    type: dict
-    required: true
-    suboptions:
-      edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
-      api_base: {description: "API base URL; defaults to the edition's public endpoint.", type: str}
-      api_user: {description: "API_USER for management calls.", type: str, required: true}
-      api_key: {description: "Its API_KEY.", type: str, required: true}
-      timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
   domain:
     description: The sending domain at SendCloud.
     type: dict
@@ -61,6 +51,7 @@ options:
     description: Wait for propagation and verification (never in check mode).
     type: bool
     default: true
+extends_documentation_fragment: [mailops_sendcloud_account]
 author: mailops
 """
 

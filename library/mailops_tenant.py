@@ -19,16 +19,6 @@ description:
   - Fails before anything is written on every preflight problem at once; a failing stage's
     error names the stage.
 options:
-  sendcloud:
-    description: The tenant's SendCloud account, for every stage.
-    type: dict
-    required: true
-    suboptions:
-      edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
-      api_base: {description: "API base URL; defaults to the edition's public endpoint.", type: str}
-      api_user: {description: "API_USER for management calls.", type: str, required: true}
-      api_key: {description: "Its API_KEY.", type: str, required: true}
-      timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
   preflight:
     description: The options of M(mailops_preflight) other than the SendCloud account.
     type: dict
@@ -64,6 +54,7 @@ options:
     description: Wait for DNS propagation and SendCloud's verification (never in check mode).
     type: bool
     default: true
+extends_documentation_fragment: [mailops_sendcloud_account]
 author: mailops
 """
 
