@@ -90,9 +90,8 @@ polls:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops.errors import WaitTimeoutError
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, run, sendcloud_client
-from ansible.module_utils.mailops.sendcloud.diagnose import explain_unverified
+from ansible.module_utils.mailops.sendcloud.diagnose import wait_verified_explained
 from ansible.module_utils.mailops.sendcloud.domain import DomainService
 
 ARGUMENT_SPEC = dict(
@@ -138,13 +137,8 @@ def ensure(module: AnsibleModule) -> dict:
     result = {"changed": state.created, "domain": state.to_result(), "records": state.records,
               "diff": {"before": {} if state.created else after, "after": after}}
     if params["wait_verified"] and not module.check_mode and not state.verified:
-        try:
-            state, polls = service.wait_verified(name, params["wait_timeout"],
-                                                 params["wait_interval"])
-        except WaitTimeoutError as error:
-            last = service.read(name)
-            raise WaitTimeoutError(error.message + ". " + explain_unverified(
-                last, params["nameservers"])) from None
+        state, polls = wait_verified_explained(service, name, params["wait_timeout"],
+                                               params["wait_interval"], params["nameservers"])
         result.update(domain=state.to_result(), records=state.records, polls=polls)
     return result
 

@@ -35,11 +35,8 @@ api_users:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password
-from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import run
-from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
-from ansible.module_utils.mailops.sendcloud.keys import check_keys
+from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
 
 ARGUMENT_SPEC = dict(
     edition={"type": "str", "default": "domestic", "choices": ["domestic", "overseas"]},
@@ -54,12 +51,9 @@ ARGUMENT_SPEC = dict(
 
 def check(module: AnsibleModule) -> dict:
     params = module.params
-    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
-                            params["vault_id"])
-    account = Account.build(params["edition"], "-", "-", params["api_base"])
-    http = HttpClient("SendCloud", timeout=params["timeout"])
-    results = check_keys(account, params["names"], store.keys(),
-                         lambda acc: SendCloudClient(acc, http))
+    results = check_stored_keys(params["edition"], params["api_base"], params["names"],
+                                params["credentials_file"], params["vault_password_file"],
+                                params["vault_id"], params["timeout"])
     return {"changed": False, "api_users": results}
 
 

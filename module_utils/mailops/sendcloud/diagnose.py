@@ -6,8 +6,8 @@ from __future__ import annotations
 from ansible.module_utils.mailops.dns.propagation import query_served
 from ansible.module_utils.mailops.dns.records import Record
 from ansible.module_utils.mailops.dns.resolver import parse_nameserver
-from ansible.module_utils.mailops.errors import MailopsError
-from ansible.module_utils.mailops.sendcloud.domain import DomainState
+from ansible.module_utils.mailops.errors import MailopsError, WaitTimeoutError
+from ansible.module_utils.mailops.sendcloud.domain import DomainService, DomainState
 
 
 def explain_unverified(state: DomainState | None, nameservers: list[str]) -> str:
@@ -34,3 +34,14 @@ def _served(nameserver: str, record: Record) -> str:
     except MailopsError as error:
         return f"no answer ({error.message})"
     return repr(values) if values else "nothing"
+
+
+def wait_verified_explained(service: DomainService, name: str, timeout: float, interval: float,
+                            nameservers: list[str]) -> tuple[DomainState, int]:
+    """``DomainService.wait_verified``; on timeout the error also says what DNS serves for
+    each failing item."""
+    try:
+        return service.wait_verified(name, timeout, interval)
+    except WaitTimeoutError as error:
+        last = service.read(name)
+        raise WaitTimeoutError(error.message + ". " + explain_unverified(last, nameservers)) from None

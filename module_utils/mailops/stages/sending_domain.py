@@ -16,7 +16,6 @@ from ansible.module_utils.mailops.dns.record_set import (
     run_propagation,
     run_record_set,
 )
-from ansible.module_utils.mailops.errors import WaitTimeoutError
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.sendcloud.domain import DomainService, DomainState
 
@@ -54,16 +53,6 @@ def domain_diff(state: DomainState) -> dict[str, Any]:
             "after_header": f"SendCloud domain {state.name}"}
 
 
-def wait_verified(service: DomainService, name: str, domain: dict[str, Any],
-                  nameservers: list[str]) -> tuple[DomainState, int]:
-    try:
-        return service.wait_verified(name, domain["verify_timeout"], domain["verify_interval"])
-    except WaitTimeoutError as error:
-        from ansible.module_utils.mailops.sendcloud.diagnose import explain_unverified
-        last = service.read(name)
-        raise WaitTimeoutError(error.message + ". " + explain_unverified(last, nameservers)) from None
-
-
 def run_sending_domain(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Ensure the domain and its records; unless ``check_mode`` or ``wait`` is false, wait for
     propagation (when records changed or the domain is unverified) and for verification."""
@@ -91,7 +80,9 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool) -> dict[str, An
         warnings += propagation.pop("warnings")
         result["propagation"] = propagation
     if waits and not state.verified:
-        state, polls = wait_verified(service, name, domain, dns["nameservers"])
+        from ansible.module_utils.mailops.sendcloud.diagnose import wait_verified_explained
+        state, polls = wait_verified_explained(service, name, domain["verify_timeout"],
+                                               domain["verify_interval"], dns["nameservers"])
         result.update(domain=state.to_result(), records=state.records,
                       verification={"polls": polls})
     result["diff"] = diffs

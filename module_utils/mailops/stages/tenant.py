@@ -14,12 +14,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password
 from ansible.module_utils.mailops.errors import AuthError, MailopsError
-from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS
-from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
-from ansible.module_utils.mailops.sendcloud.keys import check_keys
+from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
 from ansible.module_utils.mailops.stages.api_users import API_USERS_OPTIONS, run_api_users
 from ansible.module_utils.mailops.stages.binding import BINDING_ARGS, run_binding
 from ansible.module_utils.mailops.stages.preflight import (
@@ -50,12 +47,10 @@ STAGES = ("sending_domain", "api_users", "binding")
 
 def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any]) -> None:
     """Stored keys that SendCloud refuses: a key reset in the console, to be imported by hand."""
-    store = CredentialStore(api_users["credentials_file"],
-                            read_password(api_users["vault_password_file"]), api_users["vault_id"])
-    account = Account.build(sendcloud["edition"], "-", "-", sendcloud.get("api_base"))
-    http = HttpClient("SendCloud", timeout=sendcloud["timeout"])
-    results = check_keys(account, list(api_users["names"].values()), store.keys(),
-                         lambda acc: SendCloudClient(acc, http))
+    results = check_stored_keys(sendcloud["edition"], sendcloud.get("api_base"),
+                                list(api_users["names"].values()), api_users["credentials_file"],
+                                api_users["vault_password_file"], api_users["vault_id"],
+                                sendcloud["timeout"])
     failing = [r for r in results if not r["authenticated"] and r["reason"] != "no key stored"]
     if failing:
         raise AuthError(
