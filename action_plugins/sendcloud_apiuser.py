@@ -1,0 +1,14 @@
+"""sendcloud_apiuser, run in Ansible's worker process when the connection is local (see
+module_utils/mailops/local_action.py); library/sendcloud_apiuser.py is its interface and documentation."""
+
+import ansible.module_utils
+from ansible import constants as C
+
+# The project's module_utils, importable on the controller as they are inside a module.
+ansible.module_utils.__path__ += [p for p in C.DEFAULT_MODULE_UTILS_PATH
+                                  if p not in ansible.module_utils.__path__]
+
+from ansible.module_utils.mailops.local_action import in_process_action  # noqa: E402
+from ansible.module_utils.mailops.stages.api_users import API_USERS_ARGS, run_api_users  # noqa: E402
+
+ActionModule = in_process_action("sendcloud_apiuser", API_USERS_ARGS, run_api_users)

@@ -1,0 +1,96 @@
+"""Controller side only: the action plugins in ``action_plugins/`` build on this; no module
+imports it (it imports the controller's ``ansible.plugins``).
+
+Every mailops module talks to HTTP APIs and DNS servers, never to the host it targets: a tenant
+is a host with ``ansible_connection: local``. Run as a module, each call starts a new Python,
+imports ``ansible.module_utils.basic``, compiles the module's code from the AnsiballZ zip (no
+bytecode cache there) and imports requests and the Tencent Cloud SDK again: about 0.4 CPU
+seconds, most of a no-op tenant's cost (docs/bench.md). The action plugin of the same name runs
+the same work function in the worker process Ansible already forked for the task, whose parent
+imported all of it once (the linear strategy loads each action plugin class in the controller's
+main process). The module stays the documented interface and what runs anywhere else:
+
+- the task's connection is not ``local`` (the work then runs where the inventory says), or
+- the host sets ``mailops_in_process: false`` (e.g. to debug with ANSIBLE_KEEP_REMOTE_FILES).
+
+In process, the module's contract holds as AnsibleModule would keep it: the arguments are
+validated against the module's own argument spec (errors name the module, never the values),
+check mode is the task's, warnings are Ansible warnings, a ``MailopsError`` is a failed result
+with its ``error`` dict, and every ``no_log`` value is masked out of the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+# What a module imports only when it needs it (a DNS query, one provider), imported here once,
+# in the controller's main process, for every worker it forks to inherit.
+import ansible.module_utils.mailops.dns.propagation  # noqa: F401
+import ansible.module_utils.mailops.dns.providers.dnspod  # noqa: F401
+import ansible.module_utils.mailops.dns.providers.manual  # noqa: F401
+import ansible.module_utils.mailops.dns.providers.rfc2136  # noqa: F401
+import ansible.module_utils.mailops.dns.zone  # noqa: F401
+import ansible.module_utils.mailops.sendcloud.diagnose  # noqa: F401
+import dns.resolver  # noqa: F401
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.mailops.errors import MailopsError
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+Work = Callable[[dict[str, Any], bool], dict[str, Any]]
+
+
+def runs_in_process(connection: str, task_vars: dict[str, Any]) -> bool:
+    return connection == "local" and boolean(task_vars.get("mailops_in_process", True))
+
+
+def as_json(value: Any, direction: Direction) -> Any:
+    """``value`` as it crosses between controller and module: through the JSON that Ansible
+    encodes a module's arguments and results with (plain types, no templating tags)."""
+    text = json.dumps(value, cls=get_module_encoder("legacy", direction))
+    return json.loads(text, cls=get_module_decoder("legacy", direction))
+
+
+def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, Any],
+             work: Work, check_mode: bool) -> tuple[dict[str, Any], list[str]]:
+    """The module's run, without the module: (result, warnings)."""
+    validation = ArgumentSpecValidator(argument_spec).validate(
+        as_json(args, Direction.CONTROLLER_TO_MODULE))
+    if validation.error_messages:
+        return {"failed": True, "msg": f"{module_name}: {validation.errors.msg}"}, []
+    params = validation.validated_parameters
+    try:
+        result = work(params, check_mode)
+    except MailopsError as error:
+        result = {"failed": True, "msg": str(error), "error": error.to_dict()}
+    warnings = [str(w) for w in result.pop("warnings", [])]
+    result["invocation"] = {"module_args": params}
+    secrets = validation._no_log_values
+    result = as_json(remove_values(result, secrets), Direction.MODULE_TO_CONTROLLER)
+    return result, [remove_values(w, secrets) for w in warnings]
+
+
+def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Work) -> type:
+    """The ``ActionModule`` class for ``module_name``."""
+
+    class ActionModule(ActionBase):
+        def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+            task_vars = task_vars or {}
+            result = super().run(tmp, task_vars)
+            if not runs_in_process(self._connection.transport, task_vars):
+                result.update(self._execute_module(module_name=module_name, task_vars=task_vars))
+                return result
+            outcome, warnings = run_work(module_name, argument_spec, dict(self._task.args),
+                                         work, bool(self._task.check_mode))
+            for warning in warnings:
+                Display().warning(warning)
+            result.update(outcome)
+            return result
+
+    ActionModule.__doc__ = f"Runs {module_name} in the worker process (module_utils/mailops/local_action.py)."
+    return ActionModule

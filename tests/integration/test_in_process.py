@@ -1,0 +1,57 @@
+"""The two ways a mailops module runs agree: in Ansible's worker process (the action plugin, the
+default for a local connection) and as a module (``mailops_in_process: false``, and any
+connection that is not local). The plan of one is the plan of the other, and what one applies the
+other finds done."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.playbook import run_playbook
+
+pytestmark = pytest.mark.slow
+AS_MODULE = ("-e", "mailops_in_process=false")
+SHIPPED = "AnsiballZ_mailops_tenant.py"
+
+
+@pytest.fixture(scope="module")
+def runs(sandbox, tmp_path_factory):
+    sandbox.reset()
+    workdir = tmp_path_factory.mktemp("in-process")
+    sandbox.clear_requests()
+    module_plan = run_playbook(sandbox, workdir, "--check", "-vvv", *AS_MODULE)
+    module_plan_doc = module_plan.plan("check")
+    process_plan = run_playbook(sandbox, workdir, "--check", "-vvv")
+    process_plan_doc = process_plan.plan("check")
+    plan_writes = [r for r in sandbox.requests() if r["kind"] == "write"]
+    applied = run_playbook(sandbox, workdir)
+    sandbox.clear_requests()
+    rerun = run_playbook(sandbox, workdir, *AS_MODULE)
+    return {"module_plan": module_plan, "module_plan_doc": module_plan_doc,
+            "process_plan": process_plan, "process_plan_doc": process_plan_doc,
+            "plan_writes": plan_writes, "applied": applied, "rerun": rerun,
+            "rerun_requests": sandbox.requests()}
+
+
+def test_each_way_really_ran_its_own_way(runs):
+    assert runs["module_plan"].returncode == 0, runs["module_plan"].output[-3000:]
+    assert runs["process_plan"].returncode == 0, runs["process_plan"].output[-3000:]
+    assert SHIPPED in runs["module_plan"].output
+    assert SHIPPED not in runs["process_plan"].output
+
+
+def test_both_ways_plan_the_same_changes_and_write_nothing(runs):
+    module_plan, process_plan = runs["module_plan_doc"], runs["process_plan_doc"]
+    assert process_plan["tenants"] == module_plan["tenants"]
+    assert process_plan["checksum"] == module_plan["checksum"]
+    assert process_plan["changed_tenants"] == ["acme", "globex", "initech"]
+    assert runs["plan_writes"] == []
+
+
+def test_what_the_worker_applied_the_module_finds_done(runs):
+    assert runs["applied"].returncode == 0, runs["applied"].output[-3000:]
+    rerun = runs["rerun"]
+    assert rerun.returncode == 0, rerun.output[-3000:]
+    assert {host: row["changed"] for host, row in rerun.recap().items()} == {
+        "acme": 0, "globex": 0, "initech": 0}
+    assert [r for r in runs["rerun_requests"] if r["kind"] == "write"] == []

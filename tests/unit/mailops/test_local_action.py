@@ -1,0 +1,86 @@
+"""The in-process run of a module's work keeps the module's contract: validation against the
+module's own argument spec, check mode, MailopsError as a failed result, no_log masking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible.module_utils.mailops.errors import AuthError
+from ansible.module_utils.mailops.local_action import run_work, runs_in_process
+
+SPEC: dict[str, Any] = {
+    "name": {"type": "str", "required": True},
+    "api_key": {"type": "str", "required": True, "no_log": True},
+    "retries": {"type": "int", "default": 3},
+}
+KEY = "k3y-never-shown-4a1f"
+
+
+def test_arguments_are_validated_and_defaulted_before_the_work_runs():
+    seen = {}
+
+    def work(params, check_mode):
+        seen.update(params=params, check_mode=check_mode)
+        return {"changed": True}
+
+    result, warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY, "retries": "5"},
+                                work, check_mode=True)
+    assert seen == {"params": {"name": "acme", "api_key": KEY, "retries": 5}, "check_mode": True}
+    assert result["changed"] is True and warnings == []
+
+
+@pytest.mark.parametrize("args, wrong", [
+    ({"api_key": KEY}, "name"),
+    ({"name": "acme", "api_key": KEY, "retires": 2}, "retires"),
+    ({"name": "acme", "api_key": KEY, "retries": "many"}, "retries"),
+])
+def test_bad_arguments_fail_naming_the_module_and_the_argument_not_the_secret(args, wrong):
+    def work(params, check_mode):
+        raise AssertionError("the work must not run with bad arguments")
+
+    result, _warnings = run_work("demo", SPEC, args, work, check_mode=False)
+    assert result["failed"] is True
+    assert result["msg"].startswith("demo: ") and wrong in result["msg"]
+    assert KEY not in repr(result)
+
+
+def test_an_expected_failure_is_a_failed_result_with_its_error():
+    def work(params, check_mode):
+        raise AuthError("SendCloud refused the key of acme", code="40005", hint="rotate it")
+
+    result, _warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY}, work, False)
+    assert result["failed"] is True
+    assert "SendCloud refused the key of acme" in result["msg"]
+    assert result["error"]["code"] == "40005"
+
+
+def test_no_log_values_are_masked_in_the_result_warnings_and_invocation():
+    def work(params, check_mode):
+        return {"changed": False, "echo": {"deep": [f"key={params['api_key']}"]},
+                "warnings": [f"the key {params['api_key']} is old"]}
+
+    result, warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY}, work, False)
+    assert KEY not in repr(result) and KEY not in repr(warnings)
+    assert result["invocation"]["module_args"]["name"] == "acme"
+    assert warnings and "is old" in warnings[0]
+
+
+def test_the_result_holds_only_what_json_can_carry_back_from_a_module():
+    def work(params, check_mode):
+        return {"changed": False, "names": ("a", "b")}
+
+    result, _warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY}, work, False)
+    assert result["names"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("connection, task_vars, expected", [
+    ("local", {}, True),
+    ("local", {"mailops_in_process": "false"}, False),
+    ("local", {"mailops_in_process": False}, False),
+    ("local", {"mailops_in_process": "yes"}, True),
+    ("ssh", {}, False),
+])
+def test_runs_in_process_only_for_a_local_connection_unless_turned_off(connection, task_vars,
+                                                                       expected):
+    assert runs_in_process(connection, task_vars) is expected
