@@ -3,7 +3,8 @@
 Scenarios, each against fresh state, all on this machine in this run:
   project first run and no-op rerun, N generated tenants, private sandbox, injected latency;
   the naive baseline (bench/baseline/onboard.yml), same tenants, fresh sandbox;
-  the floor: one empty task per tenant per stage (bench/playbooks/floor.yml);
+  the floor: one empty task per tenant per stage (bench/playbooks/floor_empty.yml), and one
+    module call per tenant per stage (floor.yml);
   the DNS stage alone against one BIND9 with N zones: dns_record_set vs community.general.nsupdate;
   the project's first run at a larger scale, for linearity and RSS.
 Results: bench/results/latest.json and latest.md (see docs/bench.md).
@@ -73,10 +74,14 @@ def onboarding(name: str, playbook: Path, root: Path, count: int, params: config
 
 
 def floor(root: Path, count: int, params: config.Params) -> dict[str, dict[str, Any]]:
+    """Ansible's own cost: an empty task per tenant per stage, and a module (ping) per stage."""
     inventory = tenants.write_inventory(root / "inventory", count)
-    result = ansible_run.run("floor_ansible", PLAYBOOKS / "floor.yml", inventory / "hosts.yml",
-                             root / "work", extra_env={"ANSIBLE_FORKS": str(params.forks)})
-    return {"floor_ansible": run_record(result, count)}
+    records = {}
+    for name, playbook in (("floor_ansible", "floor_empty.yml"), ("floor_module", "floor.yml")):
+        result = ansible_run.run(name, PLAYBOOKS / playbook, inventory / "hosts.yml",
+                                 root / "work", extra_env={"ANSIBLE_FORKS": str(params.forks)})
+        records[name] = run_record(result, count)
+    return records
 
 
 def dns_stage(root: Path, count: int, params: config.Params) -> dict[str, dict[str, Any]]:

@@ -31,11 +31,7 @@ options:
   min_quota: {description: "Warn when less of today's quota remains.", type: int, default: 0}
   min_balance: {description: "Warn when the available balance is lower (domestic).", type: float}
   check_account: {description: "Read the SendCloud account.", type: bool, default: true}
-  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: "API base URL.", type: str}
-  api_user: {description: "API_USER for management calls.", type: str, required: true}
-  api_key: {description: "Its API_KEY.", type: str, required: true}
-  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
+extends_documentation_fragment: [mailops_sendcloud_connection]
 author: mailops
 """
 

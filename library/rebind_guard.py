@@ -65,6 +65,7 @@ from ansible.module_utils.mailops import rebind
 from ansible.module_utils.mailops.errors import ValidationError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import run
+from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.platform import PlatformClient, view_of
 
 WINDOW_OPTIONS = {
@@ -115,7 +116,7 @@ def guard(module: AnsibleModule) -> dict:
     client = PlatformClient(params["api_url"], params["token"],
                             HttpClient("marketing platform", timeout=params["timeout"]))
     current = client.get_binding(params["tenant_id"])
-    new_domain = params["sending_domain"].strip().rstrip(".").lower()
+    new_domain = domain_key(params["sending_domain"])
     entries = rebind.journal_entries(Path(params["audit_log"]), params["tenant_id"])
     phase, old_domain = rebind.phase_of(current.get("sending_domain") if current else None,
                                         new_domain, entries)

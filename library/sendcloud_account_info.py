@@ -8,27 +8,7 @@ description:
   - Calls C(userinfo/get) once and normalises the domestic and overseas field sets.
   - When the credentials are refused, probes the other edition and says so when it accepts them.
   - Read-only; never changes anything, so it behaves the same in check mode.
-options:
-  edition:
-    description: SendCloud edition of the account.
-    type: str
-    choices: [domestic, overseas]
-    default: domestic
-  api_base:
-    description: API base URL; defaults to the edition's public endpoint.
-    type: str
-  api_user:
-    description: An API_USER of the account, used for management calls.
-    type: str
-    required: true
-  api_key:
-    description: Its API_KEY.
-    type: str
-    required: true
-  timeout:
-    description: Seconds per HTTP request.
-    type: float
-    default: 15.0
+extends_documentation_fragment: [mailops_sendcloud_connection]
 author: mailops
 """
 

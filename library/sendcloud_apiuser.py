@@ -15,11 +15,6 @@ description:
     credential file, and says how to recover.
   - Holds a per-tenant lock file beside the credential file while it runs.
 options:
-  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: "API base URL.", type: str}
-  api_user: {description: "API_USER for management calls.", type: str, required: true}
-  api_key: {description: "Its API_KEY.", type: str, required: true}
-  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
   tenant_id: {description: "The tenant (names the credential file and lock).", type: str, required: true}
   domain: {description: "The verified sending domain to bind the API users to.", type: str, required: true}
   names:
@@ -45,6 +40,7 @@ options:
     type: bool
     default: false
   lock_timeout: {description: "Seconds to wait for another run holding the tenant lock.", type: float, default: 120}
+extends_documentation_fragment: [mailops_sendcloud_connection]
 author: mailops
 """
 

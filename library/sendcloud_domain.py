@@ -14,11 +14,6 @@ description:
   - In check mode a missing domain is reported as to be created; the values SendCloud generates
     on creation (DKIM selector and key, verify key) are returned as null, "known after apply".
 options:
-  edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
-  api_base: {description: "API base URL; defaults to the edition's public endpoint.", type: str}
-  api_user: {description: "API_USER for management calls.", type: str, required: true}
-  api_key: {description: "Its API_KEY.", type: str, required: true}
-  timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
   domain: {description: "The sending domain.", type: str, required: true}
   state:
     description:
@@ -45,6 +40,7 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment: [mailops_sendcloud_connection]
 author: mailops
 """
 
@@ -91,6 +87,7 @@ polls:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, run, sendcloud_client
+from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.sendcloud.diagnose import wait_verified_explained
 from ansible.module_utils.mailops.sendcloud.domain import DomainService
 
@@ -127,7 +124,7 @@ def absent_or_query(module: AnsibleModule, service: DomainService, name: str) ->
 
 def ensure(module: AnsibleModule) -> dict:
     params = module.params
-    name = params["domain"].strip().rstrip(".").lower()
+    name = domain_key(params["domain"])
     service = DomainService(sendcloud_client(params), params["click_tracking"],
                             params["verify_layout"])
     if params["state"] != "present":

@@ -120,6 +120,15 @@ def test_credential_files_are_vaulted_and_private(onboarded):
         assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
+def test_play_recap_counts_each_tenant_change_once(onboarded):
+    """--check: the plan's would-change. Apply: the apply's change, not the plan pass's too
+    (acme also runs the run-once report, so only the other two are counted here)."""
+    check, first = onboarded["check"].recap(), onboarded["first"].recap()
+    assert {tenant: counts["changed"] for tenant, counts in check.items()} == {
+        "acme": 1, "globex": 1, "initech": 1}
+    assert first["globex"]["changed"] == 1 and first["initech"]["changed"] == 1, first
+
+
 def test_second_run_changes_nothing_and_writes_nothing(onboarded):
     second = onboarded["second"]
     assert second.returncode == 0, second.output[-3000:]

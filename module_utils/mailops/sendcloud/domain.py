@@ -29,6 +29,7 @@ from ansible.module_utils.mailops.errors import (
     WaitTimeoutError,
 )
 from ansible.module_utils.mailops.http import write_then_reread
+from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.sendcloud.client import SendCloudClient
 
 LAYOUT_BITS = {
@@ -70,7 +71,7 @@ def records_from_domain(domain_object: dict[str, Any], purposes: list[str]) -> l
     for key, (purpose, rtype) in RECORD_KEYS.items():
         if purpose not in purposes or f"{key}.domain" not in domain_object:
             continue
-        name = str(domain_object[f"{key}.domain"]).strip().rstrip(".").lower()
+        name = domain_key(str(domain_object[f"{key}.domain"]))
         value = str(domain_object[f"{key}.value"]).strip()
         priority = None
         if rtype == "MX":

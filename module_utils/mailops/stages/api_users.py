@@ -7,6 +7,7 @@ from typing import Any
 
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
+from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
 
 NAMES_OPTION = {"type": "dict", "required": True, "options": {
@@ -36,7 +37,7 @@ def run_api_users(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
                             params["vault_id"])
     service = ApiUserService(sendcloud_client(params), store, params["tenant_id"])
-    domain = params["domain"].strip().rstrip(".").lower()
+    domain = domain_key(params["domain"])
     with tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]):
         plan = service.plan(params["names"], domain, params["tracking"] or {},
                             params["allow_domain_change"])

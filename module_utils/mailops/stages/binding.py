@@ -8,6 +8,7 @@ from typing import Any
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password
 from ansible.module_utils.mailops.errors import ConflictError, MailopsError
 from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.platform import DesiredBinding, PlatformClient, view_of
 from ansible.module_utils.mailops.stages.api_users import NAMES_OPTION
 
@@ -37,7 +38,7 @@ def desired_binding(params: dict[str, Any], keys: dict[str, str], check_mode: bo
             raise MailopsError(f"the key of API user {name} is not in {params['credentials_file']}",
                                hint="run the API-user stage (sendcloud_apiuser) first")
         api_users[role] = {"name": name, "key": key}
-    return DesiredBinding(params["sending_domain"].strip().rstrip(".").lower(), params["edition"],
+    return DesiredBinding(domain_key(params["sending_domain"]), params["edition"],
                           api_users, params["sender_address"], params["sender_name"],
                           params["reply_to_address"])
 

@@ -17,6 +17,7 @@ from ansible.module_utils.mailops.dns.record_set import (
     run_record_set,
 )
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
+from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.sendcloud.domain import DomainService, DomainState
 
 LAYOUTS = ["auto", "domestic_v1", "domestic", "overseas"]
@@ -42,10 +43,6 @@ SENDING_DOMAIN_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-def normalise_domain(name: str) -> str:
-    return name.strip().rstrip(".").lower()
-
-
 def domain_diff(state: DomainState) -> dict[str, Any]:
     after = {"domain": state.name, "records": state.records}
     return {"before": {} if state.created else after, "after": after,
@@ -57,7 +54,7 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool) -> dict[str, An
     """Ensure the domain and its records; unless ``check_mode`` or ``wait`` is false, wait for
     propagation (when records changed or the domain is unverified) and for verification."""
     domain, dns = params["domain"], params["dns"]
-    name = normalise_domain(domain["name"])
+    name = domain_key(domain["name"])
     service = DomainService(sendcloud_client(params["sendcloud"]), domain["click_tracking"],
                             domain["verify_layout"])
     state = service.ensure(name, check_mode)
