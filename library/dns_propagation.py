@@ -58,6 +58,7 @@ options:
     description: Longest sleep between rounds, in seconds.
     type: float
     default: 10
+extends_documentation_fragment: [mailops_in_process]
 author: mailops
 """
 

@@ -124,6 +124,7 @@ options:
   manual_change_dir:
     description: Directory where provider C(manual) writes the change request (one Markdown file per tenant and zone).
     type: str
+extends_documentation_fragment: [mailops_in_process]
 author: mailops
 """
 

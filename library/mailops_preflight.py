@@ -31,7 +31,7 @@ options:
   min_quota: {description: "Warn when less of today's quota remains.", type: int, default: 0}
   min_balance: {description: "Warn when the available balance is lower (domestic).", type: float}
   check_account: {description: "Read the SendCloud account.", type: bool, default: true}
-extends_documentation_fragment: [mailops_sendcloud_connection]
+extends_documentation_fragment: [mailops_sendcloud_connection, mailops_in_process]
 author: mailops
 """
 

@@ -51,7 +51,7 @@ options:
     description: Wait for propagation and verification (never in check mode).
     type: bool
     default: true
-extends_documentation_fragment: [mailops_sendcloud_account]
+extends_documentation_fragment: [mailops_sendcloud_account, mailops_in_process]
 author: mailops
 """
 

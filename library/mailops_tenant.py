@@ -54,7 +54,7 @@ options:
     description: Wait for DNS propagation and SendCloud's verification (never in check mode).
     type: bool
     default: true
-extends_documentation_fragment: [mailops_sendcloud_account]
+extends_documentation_fragment: [mailops_sendcloud_account, mailops_in_process]
 author: mailops
 """
 

@@ -33,6 +33,7 @@ options:
   vault_id: {description: "Vault id label.", type: str, default: default}
   allow_domain_change: {description: "Allow switching a bound tenant to another domain (rebind only).", type: bool, default: false}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
+extends_documentation_fragment: [mailops_in_process]
 author: mailops
 """
 

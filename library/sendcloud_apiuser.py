@@ -40,7 +40,7 @@ options:
     type: bool
     default: false
   lock_timeout: {description: "Seconds to wait for another run holding the tenant lock.", type: float, default: 120}
-extends_documentation_fragment: [mailops_sendcloud_connection]
+extends_documentation_fragment: [mailops_sendcloud_connection, mailops_in_process]
 author: mailops
 """
 

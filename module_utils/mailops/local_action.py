@@ -16,12 +16,14 @@ main process). The module stays the documented interface and what runs anywhere 
 In process, the module's contract holds as AnsibleModule would keep it: the arguments are
 validated against the module's own argument spec (errors name the module, never the values),
 check mode is the task's, warnings are Ansible warnings, a ``MailopsError`` is a failed result
-with its ``error`` dict, and every ``no_log`` value is masked out of the result.
+with its ``error`` dict, any other exception a failed result with its traceback, and every
+``no_log`` value is masked out of all of it.
 """
 
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +70,9 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
         result = work(params, check_mode)
     except MailopsError as error:
         result = {"failed": True, "msg": str(error), "error": error.to_dict()}
+    except Exception as error:  # a bug: reported like a module's crash, secrets masked too
+        result = {"failed": True, "msg": f"{module_name} failed unexpectedly: "
+                  f"{type(error).__name__}: {error}", "exception": traceback.format_exc()}
     warnings = [str(w) for w in result.pop("warnings", [])]
     result["invocation"] = {"module_args": params}
     secrets = validation._no_log_values

@@ -27,7 +27,10 @@ def runs(sandbox, tmp_path_factory):
     applied = run_playbook(sandbox, workdir)
     sandbox.clear_requests()
     rerun = run_playbook(sandbox, workdir, *AS_MODULE)
-    return {"module_plan": module_plan, "module_plan_doc": module_plan_doc,
+    low_quota = {way: run_playbook(sandbox, workdir, "--check", "-l", "acme",
+                                   "-e", "preflight_min_quota=100000000", *args)
+                 for way, args in (("module", AS_MODULE), ("process", ()))}
+    return {"low_quota": low_quota, "module_plan": module_plan, "module_plan_doc": module_plan_doc,
             "process_plan": process_plan, "process_plan_doc": process_plan_doc,
             "plan_writes": plan_writes, "applied": applied, "rerun": rerun,
             "rerun_requests": sandbox.requests()}
@@ -55,3 +58,11 @@ def test_what_the_worker_applied_the_module_finds_done(runs):
     assert {host: row["changed"] for host, row in rerun.recap().items()} == {
         "acme": 0, "globex": 0, "initech": 0}
     assert [r for r in runs["rerun_requests"] if r["kind"] == "write"] == []
+
+
+def test_a_module_warning_reaches_ansible_output_both_ways(runs):
+    for way, run in runs["low_quota"].items():
+        assert run.returncode == 0, (way, run.output[-3000:])
+        warnings = [line for line in run.output.splitlines() if line.startswith("[WARNING]")]
+        assert any("of today's quota is left (threshold 100000000)" in line
+                   for line in warnings), (way, warnings)

@@ -20,3 +20,10 @@ def test_ansible_doc_renders_the_module(module):
                               env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
     assert rendered.returncode == 0, rendered.stderr
     assert "OPTIONS" in rendered.stdout and "RETURN VALUES" in rendered.stdout
+
+
+@pytest.mark.parametrize("action", sorted(p.stem for p in (REPO / "action_plugins").glob("*.py")))
+def test_every_action_plugin_runs_a_module_whose_docs_say_so(action):
+    module = REPO / "library" / f"{action}.py"
+    assert module.exists(), f"action_plugins/{action}.py has no module library/{action}.py"
+    assert "mailops_in_process]" in module.read_text()

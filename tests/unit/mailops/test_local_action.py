@@ -55,6 +55,17 @@ def test_an_expected_failure_is_a_failed_result_with_its_error():
     assert result["error"]["code"] == "40005"
 
 
+def test_a_bug_is_a_failed_result_with_its_traceback_and_no_secret():
+    def work(params, check_mode):
+        raise KeyError(f"no entry for {params['api_key']}")
+
+    result, _warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY}, work, False)
+    assert result["failed"] is True
+    assert result["msg"].startswith("demo failed unexpectedly: KeyError")
+    assert "Traceback" in result["exception"]
+    assert KEY not in repr(result)
+
+
 def test_no_log_values_are_masked_in_the_result_warnings_and_invocation():
     def work(params, check_mode):
         return {"changed": False, "echo": {"deep": [f"key={params['api_key']}"]},
