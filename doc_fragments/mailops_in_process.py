@@ -10,5 +10,6 @@ notes:
   - With a C(local) connection (every tenant's), this module's code runs inside the worker
     process Ansible forks for the task (the action plugin of the same name), not in a new
     Python; arguments, check mode, diff, C(no_log) and results are the same. Any other
-    connection, or the variable C(mailops_in_process=false), runs it as an ordinary module.
+    connection, an C(async) task, or the variable C(mailops_in_process=false) runs it as an
+    ordinary module.
 """

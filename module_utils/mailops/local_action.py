@@ -10,7 +10,8 @@ the same work function in the worker process Ansible already forked for the task
 imported all of it once (the linear strategy loads each action plugin class in the controller's
 main process). The module stays the documented interface and what runs anywhere else:
 
-- the task's connection is not ``local`` (the work then runs where the inventory says), or
+- the task's connection is not ``local`` (the work then runs where the inventory says),
+- the task is ``async`` (it needs a process of its own to outlive the task), or
 - the host sets ``mailops_in_process: false`` (e.g. to debug with ANSIBLE_KEEP_REMOTE_FILES).
 
 In process, the module's contract holds as AnsibleModule would keep it: the arguments are
@@ -43,12 +44,14 @@ from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
+from ansible.utils.vars import merge_hash
 
 Work = Callable[[dict[str, Any], bool], dict[str, Any]]
 
 
-def runs_in_process(connection: str, task_vars: dict[str, Any]) -> bool:
-    return connection == "local" and boolean(task_vars.get("mailops_in_process", True))
+def runs_in_process(connection: str, async_seconds: int, task_vars: dict[str, Any]) -> bool:
+    return (connection == "local" and not async_seconds
+            and boolean(task_vars.get("mailops_in_process", True)))
 
 
 def as_json(value: Any, direction: Direction) -> Any:
@@ -84,17 +87,27 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
     """The ``ActionModule`` class for ``module_name``."""
 
     class ActionModule(ActionBase):
+        _supports_async = True
+
         def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
             task_vars = task_vars or {}
             result = super().run(tmp, task_vars)
-            if not runs_in_process(self._connection.transport, task_vars):
-                result.update(self._execute_module(module_name=module_name, task_vars=task_vars))
-                return result
+            if not runs_in_process(self._connection.transport, self._task.async_val, task_vars):
+                return self._run_as_module(result, task_vars)
             outcome, warnings = run_work(module_name, argument_spec, dict(self._task.args),
                                          work, bool(self._task.check_mode))
             for warning in warnings:
                 Display().warning(warning)
             result.update(outcome)
+            return result
+
+        def _run_as_module(self, result: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+            """What Ansible's ``normal`` action plugin does for any module."""
+            wrap_async = self._task.async_val
+            result = merge_hash(result, self._execute_module(
+                module_name=module_name, task_vars=task_vars, wrap_async=wrap_async))
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
 
     ActionModule.__doc__ = f"Runs {module_name} in the worker process (module_utils/mailops/local_action.py)."

@@ -66,3 +66,40 @@ def test_a_module_warning_reaches_ansible_output_both_ways(runs):
         warnings = [line for line in run.output.splitlines() if line.startswith("[WARNING]")]
         assert any("of today's quota is left (threshold 100000000)" in line
                    for line in warnings), (way, warnings)
+
+
+ASYNC_PLAY = """
+- hosts: acme
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Preflight as an async job (a module process of its own)
+      mailops_preflight:
+        tenant_id: acme
+        sending_domain: "{{ sending_domain }}"
+        nameservers: "{{ dns_nameservers }}"
+        sender_address: "{{ sender_address }}"
+        reply_to_address: "{{ reply_to_address }}"
+        api_user_names: {batch: acme_batch, trigger: acme_trigger}
+        edition: "{{ sendcloud_edition }}"
+        api_base: "{{ sendcloud_api_base }}"
+        api_user: "{{ sendcloud_api_user }}"
+        api_key: "{{ sendcloud_api_key }}"
+      async: 120
+      poll: 1
+      register: preflight
+    - name: It ran as a job and did the preflight
+      ansible.builtin.assert:
+        that:
+          - preflight.ansible_job_id is defined
+          - preflight.finished == 1
+          - preflight.sending_domain == sending_domain
+"""
+
+
+def test_an_async_task_runs_as_a_module_job(sandbox, tmp_path):
+    playbook = tmp_path / "async.yml"
+    playbook.write_text(ASYNC_PLAY)
+    run = run_playbook(sandbox, tmp_path / "work", playbook=str(playbook))
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.recap()["acme"]["failed"] == 0

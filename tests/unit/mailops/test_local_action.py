@@ -85,13 +85,14 @@ def test_the_result_holds_only_what_json_can_carry_back_from_a_module():
     assert result["names"] == ["a", "b"]
 
 
-@pytest.mark.parametrize("connection, task_vars, expected", [
-    ("local", {}, True),
-    ("local", {"mailops_in_process": "false"}, False),
-    ("local", {"mailops_in_process": False}, False),
-    ("local", {"mailops_in_process": "yes"}, True),
-    ("ssh", {}, False),
+@pytest.mark.parametrize("connection, async_seconds, task_vars, expected", [
+    ("local", 0, {}, True),
+    ("local", 0, {"mailops_in_process": "false"}, False),
+    ("local", 0, {"mailops_in_process": False}, False),
+    ("local", 0, {"mailops_in_process": "yes"}, True),
+    ("local", 600, {}, False),
+    ("ssh", 0, {}, False),
 ])
-def test_runs_in_process_only_for_a_local_connection_unless_turned_off(connection, task_vars,
-                                                                       expected):
-    assert runs_in_process(connection, task_vars) is expected
+def test_runs_in_process_only_for_a_local_synchronous_task_unless_turned_off(
+        connection, async_seconds, task_vars, expected):
+    assert runs_in_process(connection, async_seconds, task_vars) is expected
