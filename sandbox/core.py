@@ -25,6 +25,7 @@ class Request:
     query: dict[str, str]          # query-string parameters (last value wins)
     headers: dict[str, str]        # header names lower-cased
     body: bytes
+    client: str = ""               # the peer "host:port": one value per TCP connection
 
 
 @dataclass

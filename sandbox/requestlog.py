@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS request_log (
     params      TEXT NOT NULL DEFAULT '{}',
     status      INTEGER,
     duration_ms REAL NOT NULL DEFAULT 0,
-    fault       TEXT
+    fault       TEXT,
+    client      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS request_log_account ON request_log (account, kind);
 """
@@ -48,18 +49,22 @@ class LogEntry:
     status: int | None = None  # None when no response was sent (timeout, reset)
     duration_ms: float = 0.0
     fault: str | None = None
+    client: str = ""  # the peer "host:port" of the TCP connection the request came on
     ts: float = field(default_factory=time.time)
 
 
 def init_schema(store: Store) -> None:
     with store.lock:
         store.conn.executescript(SCHEMA)
+        columns = {row[1] for row in store.conn.execute("PRAGMA table_info(request_log)")}
+        if "client" not in columns:  # a state directory from before the column
+            store.conn.execute("ALTER TABLE request_log ADD COLUMN client TEXT NOT NULL DEFAULT ''")
 
 
 def record(store: Store, entry: LogEntry) -> None:
     store.execute(
         "INSERT INTO request_log (ts, component, method, path, action, kind, account, params,"
-        " status, duration_ms, fault) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " status, duration_ms, fault, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             entry.ts,
             entry.component,
@@ -72,6 +77,7 @@ def record(store: Store, entry: LogEntry) -> None:
             entry.status,
             round(entry.duration_ms, 3),
             entry.fault,
+            entry.client,
         ),
     )
 

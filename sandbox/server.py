@@ -180,6 +180,7 @@ class Sandbox:
             status=outcome.status,
             duration_ms=(time.monotonic() - started) * 1000.0 + extra_ms,
             fault=outcome.fault,
+            client=request.client,
         )
         try:
             requestlog.record(self.store, entry)
@@ -248,6 +249,7 @@ class ComponentHandler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(url.query, keep_blank_values=True)),
             headers=headers,
             body=body,
+            client="{}:{}".format(*self.client_address[:2]),
         )
 
     def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:

@@ -19,11 +19,13 @@ SENDCLOUD_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-def sendcloud_client(params: dict[str, Any]) -> SendCloudClient:
+def sendcloud_client(params: dict[str, Any], http: HttpClient | None = None) -> SendCloudClient:
+    """``http``: a connection to share with other clients of the same run (one TCP/TLS
+    connection for all of a tenant's SendCloud calls); a new one by default."""
     account = Account.build(
         params["edition"], params["api_user"], params["api_key"], params.get("api_base")
     )
-    return SendCloudClient(account, HttpClient("SendCloud", timeout=params["timeout"]))
+    return SendCloudClient(account, http or HttpClient("SendCloud", timeout=params["timeout"]))
 
 
 def run(module: Any, work: Callable[[], dict[str, Any]]) -> None:

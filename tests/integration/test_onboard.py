@@ -136,6 +136,17 @@ def test_second_run_changes_nothing_and_writes_nothing(onboarded):
     assert [r for r in onboarded["second_requests"] if r["kind"] == "write"] == []
 
 
+def test_a_tenant_run_talks_to_sendcloud_over_one_connection(onboarded):
+    """The no-op's SendCloud reads (account, domain, API users) come from three stages; the
+    connection (client host:port in the sandbox's log) is opened once, not once per stage."""
+    connections: dict[str, set[str]] = {}
+    for request in onboarded["second_requests"]:
+        if request["component"] == "sendcloud":
+            connections.setdefault(request["account"], set()).add(request["client"])
+    assert set(connections) == {"acme_admin", "globex_admin", "initech_admin"}
+    assert all(len(clients) == 1 for clients in connections.values()), connections
+
+
 def test_no_op_rerun_reads_at_most_five_times_per_tenant(onboarded):
     """userinfo/get, domain/list, apiuser/list, one DNSPod zone listing, one binding GET."""
     per_tenant: dict[str, int] = {}

@@ -29,9 +29,10 @@ def check_keys(account: Account, names: list[str], stored_keys: dict[str, str],
 
 
 def check_stored_keys(edition: str, api_base: str | None, names: list[str], credentials_file: str,
-                      vault_password_file: str, vault_id: str, timeout: float) -> list[dict[str, Any]]:
+                      vault_password_file: str, vault_id: str, timeout: float,
+                      http: HttpClient | None = None) -> list[dict[str, Any]]:
     """``check_keys`` for the keys in a tenant's vaulted credential file."""
     store = CredentialStore(credentials_file, read_password(vault_password_file), vault_id)
     account = Account.build(edition, "-", "-", api_base)
-    http = HttpClient("SendCloud", timeout=timeout)
+    http = http or HttpClient("SendCloud", timeout=timeout)
     return check_keys(account, names, store.keys(), lambda acc: SendCloudClient(acc, http))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
@@ -32,11 +33,12 @@ API_USERS_OPTIONS: dict[str, dict[str, Any]] = {
 API_USERS_ARGS: dict[str, dict[str, Any]] = dict(SENDCLOUD_ARGS, **API_USERS_OPTIONS)
 
 
-def run_api_users(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+def run_api_users(params: dict[str, Any], check_mode: bool,
+                  sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
     """``params``: the SendCloud connection options and ``API_USERS_OPTIONS``."""
     store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
                             params["vault_id"])
-    service = ApiUserService(sendcloud_client(params), store, params["tenant_id"])
+    service = ApiUserService(sendcloud_client(params, sendcloud_http), store, params["tenant_id"])
     domain = domain_key(params["domain"])
     with tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]):
         plan = service.plan(params["names"], domain, params["tracking"] or {},

@@ -9,6 +9,7 @@ from ansible.module_utils.mailops import preflight
 from ansible.module_utils.mailops.dns.nameserver import parse_nameserver
 from ansible.module_utils.mailops.dns.records import Record
 from ansible.module_utils.mailops.errors import ValidationError
+from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.sendcloud.account import account_info
 
@@ -81,7 +82,8 @@ def find_zone_of(domain: str, params: dict[str, Any]) -> str:
     return find_zone(domain, [parse_nameserver(n) for n in params["nameservers"]] or None)
 
 
-def run_preflight(params: dict[str, Any], check_mail: bool = True) -> dict[str, Any]:
+def run_preflight(params: dict[str, Any], check_mail: bool = True,
+                  sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
     """``params``: the SendCloud connection options and ``PREFLIGHT_OPTIONS``. Every problem
     found is reported at once. ``check_mail=False`` leaves the MX query to
     ``check_mail_before_writing``, for a caller that knows whether it will write."""
@@ -103,7 +105,7 @@ def run_preflight(params: dict[str, Any], check_mail: bool = True) -> dict[str, 
             findings.warnings += mail.warnings
     account = None
     if params["check_account"]:
-        account = account_info(sendcloud_client(params))
+        account = account_info(sendcloud_client(params, sendcloud_http))
         preflight.check_account(account, params, findings)
     if findings.errors:
         raise PreflightFailed(findings.errors)

@@ -16,6 +16,7 @@ from ansible.module_utils.mailops.dns.record_set import (
     run_propagation,
     run_record_set,
 )
+from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.sendcloud.domain import DomainService, DomainState
@@ -50,12 +51,14 @@ def domain_diff(state: DomainState) -> dict[str, Any]:
             "after_header": f"SendCloud domain {state.name}"}
 
 
-def run_sending_domain(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+def run_sending_domain(params: dict[str, Any], check_mode: bool,
+                       sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
     """Ensure the domain and its records; unless ``check_mode`` or ``wait`` is false, wait for
     propagation (when records changed or the domain is unverified) and for verification."""
     domain, dns = params["domain"], params["dns"]
     name = domain_key(domain["name"])
-    service = DomainService(sendcloud_client(params["sendcloud"]), domain["click_tracking"],
+    service = DomainService(sendcloud_client(params["sendcloud"], sendcloud_http),
+                            domain["click_tracking"],
                             domain["verify_layout"])
     state = service.ensure(name, check_mode)
     records = run_record_set(dict(dns, records=state.records, state="present"), check_mode)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ansible.module_utils.mailops.errors import AuthError, MailopsError
+from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS
 from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
 from ansible.module_utils.mailops.stages.api_users import API_USERS_OPTIONS, run_api_users
@@ -45,12 +46,13 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
 STAGES = ("sending_domain", "api_users", "binding")
 
 
-def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any]) -> None:
+def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any],
+                        http: HttpClient) -> None:
     """Stored keys that SendCloud refuses: a key reset in the console, to be imported by hand."""
     results = check_stored_keys(sendcloud["edition"], sendcloud.get("api_base"),
                                 list(api_users["names"].values()), api_users["credentials_file"],
                                 api_users["vault_password_file"], api_users["vault_id"],
-                                sendcloud["timeout"])
+                                sendcloud["timeout"], http)
     failing = [r for r in results if not r["authenticated"] and r["reason"] != "no key stored"]
     if failing:
         raise AuthError(
@@ -74,32 +76,33 @@ def in_stage(stage: str, work: Callable[[], Any], timings: dict[str, float]) -> 
         timings[stage] = round(time.monotonic() - started, 3)
 
 
-def preflight_of(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+def preflight_of(params: dict[str, Any], check_mode: bool, http: HttpClient) -> dict[str, Any]:
     """The plan of this run already checked the tenant (``preflight_done``): not again. A plan
     (check mode) asks DNS whether the domain receives mail only once it knows it would write."""
     if params["preflight_done"]:
         return params["preflight_done"]
     preflight = run_preflight({**params["sendcloud"], **params["preflight"]},
-                              check_mail=not check_mode)
+                              check_mail=not check_mode, sendcloud_http=http)
     preflight.pop("changed")
     if params["check_keys"]:
-        refuse_failing_keys(params["sendcloud"], params["api_users"])
+        refuse_failing_keys(params["sendcloud"], params["api_users"], http)
     return preflight
 
 
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     sendcloud = params["sendcloud"]
+    http = HttpClient("SendCloud", timeout=sendcloud["timeout"])  # one connection, every stage
     timings: dict[str, float] = {}
-    preflight = dict(in_stage("preflight", lambda: preflight_of(params, check_mode), timings))
+    preflight = dict(in_stage("preflight", lambda: preflight_of(params, check_mode, http), timings))
     warnings = list(preflight.pop("warnings", []))
     domain_name = preflight["sending_domain"]
     results: dict[str, dict[str, Any]] = {}
     results["sending_domain"] = in_stage("sending_domain", lambda: run_sending_domain(
         {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
          "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"]),
-         "wait": params["wait"]}, check_mode), timings)
+         "wait": params["wait"]}, check_mode, http), timings)
     results["api_users"] = in_stage("api_users", lambda: run_api_users(
-        {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode), timings)
+        {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http), timings)
     results["binding"] = in_stage("binding", lambda: run_binding(
         {**params["binding"], "sending_domain": domain_name}, check_mode), timings)
     diffs: list[dict[str, Any]] = []
