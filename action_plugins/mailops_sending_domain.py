@@ -10,8 +10,8 @@ ansible.module_utils.__path__ += [p for p in C.DEFAULT_MODULE_UTILS_PATH
 
 from ansible.module_utils.mailops.local_action import in_process_action  # noqa: E402
 from ansible.module_utils.mailops.stages.sending_domain import (  # noqa: E402
-                                  SENDING_DOMAIN_ARGS,
-                                  run_sending_domain,
+    SENDING_DOMAIN_ARGS,
+    run_sending_domain,
 )
 
 ActionModule = in_process_action("mailops_sending_domain", SENDING_DOMAIN_ARGS, run_sending_domain)
