@@ -190,8 +190,9 @@ def test_propagation_timeout_names_the_missing_record(bind_server):
     assert "serves nothing" in str(caught.value)
 
 
-def run_ansible_module(args: dict, workdir: Path, *options: str) -> dict:
-    """``ansible localhost -m dns_record_set`` with the repo's library and module_utils."""
+def run_ansible_module(args: dict, workdir: Path, *options: str, in_process: bool) -> dict:
+    """``ansible localhost -m dns_record_set`` with the repo's library and module_utils, and
+    with its action plugins (the module's code in Ansible's worker) or without (a module)."""
     env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_CONFIG"}   # no repo vault ids
     env.update(
         ANSIBLE_LIBRARY=str(REPO / "library"),
@@ -199,6 +200,8 @@ def run_ansible_module(args: dict, workdir: Path, *options: str) -> dict:
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_LOCALHOST_WARNING="0",
     )
+    if in_process:
+        env["ANSIBLE_ACTION_PLUGINS"] = str(REPO / "action_plugins")
     command = [
         str(Path(sys.executable).parent / "ansible"),
         "localhost",
@@ -223,13 +226,15 @@ def run_ansible_module(args: dict, workdir: Path, *options: str) -> dict:
     return {**json.loads(result_json + "\n}"), "_stdout": completed.stdout}
 
 
-def test_ansible_module_run_creates_then_is_idempotent(bind_server, tmp_path):
-    args = module_params(bind_server, "ansible.bind-b.test")
+@pytest.mark.parametrize("in_process, domain", [(False, "ansible.bind-b.test"),
+                                                (True, "worker.bind-b.test")])
+def test_ansible_module_run_creates_then_is_idempotent(bind_server, tmp_path, in_process, domain):
+    args = module_params(bind_server, domain)
     args = {key: value for key, value in args.items() if value is not None}
 
-    planned = run_ansible_module(args, tmp_path, "--check", "--diff")
-    first = run_ansible_module(args, tmp_path)
-    second = run_ansible_module(args, tmp_path)
+    planned = run_ansible_module(args, tmp_path, "--check", "--diff", in_process=in_process)
+    first = run_ansible_module(args, tmp_path, in_process=in_process)
+    second = run_ansible_module(args, tmp_path, in_process=in_process)
 
     assert planned["changed"] is True and "+++ after: zone bind-b.test" in planned["_stdout"]
     assert planned["changes"] == first["changes"]
