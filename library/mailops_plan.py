@@ -27,6 +27,7 @@ options:
   max_changed_tenants: {description: "More changed tenants than this needs force.", type: int, default: 25}
   force: {description: "Allow what the safety rails refuse.", type: bool, default: false}
   run_dir: {description: "The plan directory to add applied.json to (stage applied).", type: path}
+extends_documentation_fragment: [mailops_in_process]
 author: mailops
 """
 
@@ -48,60 +49,14 @@ changed_tenants: {description: "Tenants with at least one change.", returned: al
 requires_force: {description: "What the safety rails found.", returned: stage plan, type: list, elements: str}
 """
 
-import json
-from pathlib import Path
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops.artifacts import write_text
-from ansible.module_utils.mailops.gitops_plan import Plan, render_markdown, run_directory
-
-ARGUMENT_SPEC = dict(
-    plan_dir={"type": "path", "required": True},
-    stage={"type": "str", "default": "plan", "choices": ["plan", "applied"]},
-    mode={"type": "str", "required": True, "choices": ["check", "apply"]},
-    stage_results={"type": "dict", "required": True},
-    failed={"type": "dict", "default": {}},
-    expected_checksum={"type": "str"},
-    max_changed_tenants={"type": "int", "default": 25},
-    force={"type": "bool", "default": False},
-    run_dir={"type": "path"},
-)
-
-
-def write(directory: Path, name: str, document: dict, title: str) -> None:
-    write_text(directory / f"{name}.json",
-               json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
-    write_text(directory / f"{name}.md", render_markdown(document, title))
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.mailops.module_glue import run  # noqa: E402
+from ansible.module_utils.mailops.plan_files import PLAN_ARGS, run_plan  # noqa: E402
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
-    plan = Plan.build(params["mode"], params["stage_results"], params["failed"])
-    document = plan.to_dict()
-    if params["stage"] == "applied":
-        directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
-        write(directory, "applied", document, "Applied changes")
-        module.exit_json(changed=False, run_dir=str(directory), changed_tenants=plan.changed_tenants)
-    trips = plan.safety_trips(params["max_changed_tenants"])
-    document["requires_force"] = trips
-    directory = run_directory(Path(params["plan_dir"]), params["mode"])
-    write(directory, "plan", document, f"Plan ({params['mode']})")
-    write_text(directory / "checksum", plan.checksum() + "\n")
-    result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
-              "changed_tenants": plan.changed_tenants, "requires_force": trips}
-    expected = params["expected_checksum"]
-    if expected and expected != plan.checksum():
-        module.fail_json(msg=f"the plan changed since it was reviewed: expected checksum {expected}, "
-                         f"the plan now is {plan.checksum()} ({directory / 'plan.md'}). Nothing was "
-                         "written. Fix: review the new plan and pin its checksum, or find what "
-                         "changed (inventory or the live services)", **result)
-    if trips and not params["force"]:
-        if params["mode"] == "apply":
-            module.fail_json(msg="refusing to apply without -e force=true: " + "; ".join(trips)
-                             + ". Nothing was written.", **result)
-        module.warn("applying this plan will need -e force=true: " + "; ".join(trips))
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=PLAN_ARGS, supports_check_mode=True)
+    run(module, lambda: run_plan(module.params, module.check_mode))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ options:
         plan's for a tenant that was up to date) - its C(stages) and its preflight's C(account).
     type: dict
     required: true
+extends_documentation_fragment: [mailops_in_process]
 author: mailops
 """
 
@@ -37,48 +38,14 @@ paths: {description: "Files written or up to date.", returned: always, type: lis
 statuses: {description: "Status per tenant (verified and bound, or incomplete).", returned: always, type: dict}
 """
 
-import json
-from pathlib import Path
-from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops import report as reports
-
-
-def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tuple[dict[Path, str], dict]:
-    json_path = directory / f"{tenant}.json"
-    previous = json.loads(json_path.read_text()) if json_path.exists() else None
-    stages = result.get("stages") or {}
-    facts = reports.compose(stages.get("sending_domain") or {}, stages.get("api_users") or {},
-                            stages.get("binding") or {},
-                            (result.get("preflight") or {}).get("account") or {}, [])
-    report = reports.tenant_report(tenant, facts, previous)
-    return {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-            directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.mailops.module_glue import run  # noqa: E402
+from ansible.module_utils.mailops.stages.report import REPORT_ARGS, run_report  # noqa: E402
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=dict(
-        report_dir={"type": "path", "required": True},
-        tenants={"type": "dict", "required": True},
-    ), supports_check_mode=True)
-    directory = Path(module.params["report_dir"])
-    outputs: dict[Path, str] = {}
-    statuses = {}
-    for tenant, result in sorted(module.params["tenants"].items()):
-        files, report = tenant_outputs(directory, tenant, result)
-        outputs.update(files)
-        statuses[tenant] = report["status"]
-    others = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))
-              if p.name != "index.json" and p.stem not in statuses]
-    current = [json.loads(text) for path, text in outputs.items() if path.suffix == ".json"]
-    index_json, index_md = reports.render_index(others + current)
-    outputs.update({directory / "index.json": index_json, directory / "index.md": index_md})
-    changed = any(not path.exists() or path.read_text() != text for path, text in outputs.items())
-    if changed and not module.check_mode:
-        for path, text in outputs.items():
-            reports.write_if_changed(path, text)
-    module.exit_json(changed=changed, paths=[str(p) for p in outputs], statuses=statuses)
+    module = AnsibleModule(argument_spec=REPORT_ARGS, supports_check_mode=True)
+    run(module, lambda: run_report(module.params, module.check_mode))
 
 
 if __name__ == "__main__":

@@ -35,4 +35,7 @@ def run(module: Any, work: Callable[[], dict[str, Any]]) -> None:
         module.fail_json(msg=str(error), error=error.to_dict())
     for warning in result.pop("warnings", []):
         module.warn(warning)
+    if result.get("failed"):  # a refusal that still reports what it found (mailops_plan)
+        result.pop("failed")
+        module.fail_json(**result)
     module.exit_json(**result)

@@ -23,6 +23,10 @@ def runs(sandbox, tmp_path_factory):
     module_plan_doc = module_plan.plan("check")
     process_plan = run_playbook(sandbox, workdir, "--check", "-vvv")
     process_plan_doc = process_plan.plan("check")
+    refusals = {}
+    for way, args in (("module", AS_MODULE), ("process", ())):
+        refused = run_playbook(sandbox, workdir, "-e", "max_changed_tenants=1", *args)
+        refusals[way] = (refused, refused.plan("apply"))
     plan_writes = [r for r in sandbox.requests() if r["kind"] == "write"]
     applied = run_playbook(sandbox, workdir)
     sandbox.clear_requests()
@@ -30,7 +34,7 @@ def runs(sandbox, tmp_path_factory):
     low_quota = {way: run_playbook(sandbox, workdir, "--check", "-l", "acme",
                                    "-e", "preflight_min_quota=100000000", *args)
                  for way, args in (("module", AS_MODULE), ("process", ()))}
-    return {"low_quota": low_quota, "module_plan": module_plan, "module_plan_doc": module_plan_doc,
+    return {"low_quota": low_quota, "refusals": refusals, "module_plan": module_plan, "module_plan_doc": module_plan_doc,
             "process_plan": process_plan, "process_plan_doc": process_plan_doc,
             "plan_writes": plan_writes, "applied": applied, "rerun": rerun,
             "rerun_requests": sandbox.requests()}
@@ -48,6 +52,14 @@ def test_both_ways_plan_the_same_changes_and_write_nothing(runs):
     assert process_plan["tenants"] == module_plan["tenants"]
     assert process_plan["checksum"] == module_plan["checksum"]
     assert process_plan["changed_tenants"] == ["acme", "globex", "initech"]
+    assert runs["plan_writes"] == []
+
+
+def test_a_safety_rail_refuses_the_apply_both_ways_before_any_write(runs):
+    for way, (run, plan) in runs["refusals"].items():
+        assert run.returncode != 0, (way, run.output[-3000:])
+        assert "refusing to apply without -e force=true" in run.output, (way, run.output[-3000:])
+        assert plan["requires_force"] and len(plan["changed_tenants"]) == 3, (way, plan)
     assert runs["plan_writes"] == []
 
 

@@ -1,0 +1,59 @@
+"""The body of the ``mailops_plan`` module: the run's plan (or what was applied) written to the
+plan directory, then the pin and the safety rails checked against it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ansible.module_utils.mailops.artifacts import write_text
+from ansible.module_utils.mailops.gitops_plan import Plan, render_markdown, run_directory
+
+PLAN_ARGS: dict[str, dict[str, Any]] = {
+    "plan_dir": {"type": "path", "required": True},
+    "stage": {"type": "str", "default": "plan", "choices": ["plan", "applied"]},
+    "mode": {"type": "str", "required": True, "choices": ["check", "apply"]},
+    "stage_results": {"type": "dict", "required": True},
+    "failed": {"type": "dict", "default": {}},
+    "expected_checksum": {"type": "str"},
+    "max_changed_tenants": {"type": "int", "default": 25},
+    "force": {"type": "bool", "default": False},
+    "run_dir": {"type": "path"},
+}
+
+
+def write(directory: Path, name: str, document: dict, title: str) -> None:
+    write_text(directory / f"{name}.json",
+               json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
+    write_text(directory / f"{name}.md", render_markdown(document, title))
+
+
+def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """Writes even in check mode (the task runs with ``check_mode: false``): a plan is the output
+    of a ``--check`` run. A failed pin or rail is a failed result that still says where the plan is."""
+    plan = Plan.build(params["mode"], params["stage_results"], params["failed"])
+    document = plan.to_dict()
+    if params["stage"] == "applied":
+        directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
+        write(directory, "applied", document, "Applied changes")
+        return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants}
+    trips = plan.safety_trips(params["max_changed_tenants"])
+    document["requires_force"] = trips
+    directory = run_directory(Path(params["plan_dir"]), params["mode"])
+    write(directory, "plan", document, f"Plan ({params['mode']})")
+    write_text(directory / "checksum", plan.checksum() + "\n")
+    result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
+              "changed_tenants": plan.changed_tenants, "requires_force": trips}
+    expected = params["expected_checksum"]
+    if expected and expected != plan.checksum():
+        return dict(result, failed=True, msg=(
+            f"the plan changed since it was reviewed: expected checksum {expected}, the plan now "
+            f"is {plan.checksum()} ({directory / 'plan.md'}). Nothing was written. Fix: review the "
+            "new plan and pin its checksum, or find what changed (inventory or the live services)"))
+    if trips and not params["force"]:
+        if params["mode"] == "apply":
+            return dict(result, failed=True, msg="refusing to apply without -e force=true: "
+                        + "; ".join(trips) + ". Nothing was written.")
+        result["warnings"] = ["applying this plan will need -e force=true: " + "; ".join(trips)]
+    return result

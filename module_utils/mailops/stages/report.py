@@ -1,0 +1,47 @@
+"""The report stage, once for all tenants: each tenant's report (JSON and Markdown) and the
+index, written only when they change (the body of the ``mailops_report`` module)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ansible.module_utils.mailops import report as reports
+
+REPORT_ARGS: dict[str, dict[str, Any]] = {
+    "report_dir": {"type": "path", "required": True},
+    "tenants": {"type": "dict", "required": True},
+}
+
+
+def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tuple[dict[Path, str], dict]:
+    json_path = directory / f"{tenant}.json"
+    previous = json.loads(json_path.read_text()) if json_path.exists() else None
+    stages = result.get("stages") or {}
+    facts = reports.compose(stages.get("sending_domain") or {}, stages.get("api_users") or {},
+                            stages.get("binding") or {},
+                            (result.get("preflight") or {}).get("account") or {}, [])
+    report = reports.tenant_report(tenant, facts, previous)
+    return {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report
+
+
+def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    directory = Path(params["report_dir"])
+    outputs: dict[Path, str] = {}
+    statuses = {}
+    for tenant, result in sorted(params["tenants"].items()):
+        files, report = tenant_outputs(directory, tenant, result)
+        outputs.update(files)
+        statuses[tenant] = report["status"]
+    others = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))
+              if p.name != "index.json" and p.stem not in statuses]
+    current = [json.loads(text) for path, text in outputs.items() if path.suffix == ".json"]
+    index_json, index_md = reports.render_index(others + current)
+    outputs.update({directory / "index.json": index_json, directory / "index.md": index_md})
+    changed = any(not path.exists() or path.read_text() != text for path, text in outputs.items())
+    if changed and not check_mode:
+        for path, text in outputs.items():
+            reports.write_if_changed(path, text)
+    return {"changed": changed, "paths": [str(p) for p in outputs], "statuses": statuses}
