@@ -68,19 +68,17 @@ class DnsRoutes:
         return RouteMap(self.all(), self.default_server)
 
 
-@dataclass(frozen=True)
 class RouteMap:
-    """A snapshot of the routes, taken once per request."""
+    """A snapshot of the routes, taken once per request, indexed by zone once."""
 
-    routes: list[DnsRoute]
-    default_server: Server
+    def __init__(self, routes: list[DnsRoute], default_server: Server) -> None:
+        self.by_zone = {route.zone: route for route in routes}
+        self.default_server = default_server
 
     def server_for(self, qname: str) -> Server:
-        name = normalize_name(qname)
-        by_zone = {route.zone: route for route in self.routes}
-        labels = name.split(".")
+        labels = normalize_name(qname).split(".")
         for start in range(len(labels)):   # the longest enclosing zone first, as DNS delegates
-            route = by_zone.get(".".join(labels[start:]))
+            route = self.by_zone.get(".".join(labels[start:]))
             if route is not None:
                 return (route.host, route.port)
         return self.default_server

@@ -34,10 +34,10 @@ def runs(sandbox, tmp_path_factory):
     low_quota = {way: run_playbook(sandbox, workdir, "--check", "-l", "acme",
                                    "-e", "preflight_min_quota=100000000", *args)
                  for way, args in (("module", AS_MODULE), ("process", ()))}
-    return {"low_quota": low_quota, "refusals": refusals, "module_plan": module_plan, "module_plan_doc": module_plan_doc,
+    return {"module_plan": module_plan, "module_plan_doc": module_plan_doc,
             "process_plan": process_plan, "process_plan_doc": process_plan_doc,
-            "plan_writes": plan_writes, "applied": applied, "rerun": rerun,
-            "rerun_requests": sandbox.requests()}
+            "refusals": refusals, "plan_writes": plan_writes, "applied": applied, "rerun": rerun,
+            "rerun_requests": sandbox.requests(), "low_quota": low_quota}
 
 
 def test_each_way_really_ran_its_own_way(runs):

@@ -58,8 +58,7 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool,
     domain, dns = params["domain"], params["dns"]
     name = domain_key(domain["name"])
     service = DomainService(sendcloud_client(params["sendcloud"], sendcloud_http),
-                            domain["click_tracking"],
-                            domain["verify_layout"])
+                            domain["click_tracking"], domain["verify_layout"])
     state = service.ensure(name, check_mode)
     records = run_record_set(dict(dns, records=state.records, state="present"), check_mode)
     dns_diff = records.pop("diff")
