@@ -11,6 +11,7 @@ that files written by ``ansible-vault`` decrypt here.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 from binascii import hexlify, unhexlify
@@ -25,6 +26,9 @@ HEADER = "$ANSIBLE_VAULT"
 ITERATIONS = 10000
 
 
+# Keyed by the file's salt: a file read after this process wrote or read it needs no new
+# PBKDF2 (each write draws a fresh salt, so a key and IV are never reused for new plaintext).
+@functools.lru_cache(maxsize=32)
 def _derive(password: bytes, salt: bytes) -> tuple[bytes, bytes, bytes]:
     kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=80, salt=salt, iterations=ITERATIONS)
     derived = kdf.derive(password)

@@ -51,3 +51,19 @@ def test_wrong_password_is_an_auth_error_without_the_password_in_it():
 def test_plaintext_file_is_refused_with_a_clear_error():
     with pytest.raises(ValidationError, match="not in ansible-vault format"):
         vault.decrypt("api_users: {}\n", b"pw", source="creds.yml")
+
+
+def test_reading_back_what_this_process_wrote_needs_no_new_key_derivation():
+    vault._derive.cache_clear()
+    text = vault.encrypt(b"api_users: {}\n", b"pw")
+    assert vault.decrypt(text, b"pw") == b"api_users: {}\n"
+    assert vault.decrypt(text, b"pw") == b"api_users: {}\n"
+    assert vault._derive.cache_info().misses == 1
+
+
+def test_every_write_draws_a_fresh_salt():
+    first, second = vault.encrypt(b"same", b"pw"), vault.encrypt(b"same", b"pw")
+    assert first != second
+    assert vault.decrypt(second, b"pw") == b"same"
+    with pytest.raises(AuthError):
+        vault.decrypt(first, b"other password")
