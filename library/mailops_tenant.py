@@ -19,6 +19,25 @@ description:
   - Fails before anything is written on every preflight problem at once; a failing stage's
     error names the stage.
 options:
+  from_inventory:
+    description:
+      - Build every other option from this tenant's variables, the inventory contract (README,
+        C(roles/tenant/meta/argument_specs.yml)), as each stage role builds its own module's
+        arguments (C(module_utils/mailops/tenant_inputs.py)); options given as well win.
+      - The action plugin reads each variable once and renders them in one pass. Written out as
+        arguments, the defaults they go through (C(tenant_id), the API user names, the credential
+        file) are rendered again at every reference, about 95 templates per task.
+      - Handled by the action plugin (C(action_plugins/mailops_tenant.py)), which the project's
+        C(ansible.cfg) configures; the module itself ignores it.
+    type: bool
+    default: false
+  inventory_spec:
+    description:
+      - With O(from_inventory), a role's C(meta/argument_specs.yml) whose C(main) entry point the
+        variables are first validated against, with the message of Ansible's own role argument
+        validation, in this task instead of a task of its own (one worker less per tenant).
+      - Handled by the action plugin, as O(from_inventory).
+    type: path
   preflight:
     description: The options of M(mailops_preflight) other than the SendCloud account.
     type: dict

@@ -23,12 +23,15 @@ with its ``error`` dict, any other exception a failed result with its traceback,
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import yaml
+from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
 from ansible.module_utils.common.parameters import remove_values
@@ -39,6 +42,7 @@ from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 Work = Callable[[dict[str, Any], bool], dict[str, Any]]
+FromInventory = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, Any]]]
 
 # What a module imports only when it needs it (a DNS query, one provider), imported here once,
 # in the controller's main process, for every worker it forks to inherit. Only a speed-up: a
@@ -90,8 +94,44 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
     return result, [remove_values(w, secrets) for w in warnings]
 
 
-def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Work) -> type:
-    """The ``ActionModule`` class for ``module_name``."""
+@functools.lru_cache(maxsize=4)
+def role_argument_spec(path: str) -> dict[str, Any]:
+    """The options of the ``main`` entry point in a role's ``meta/argument_specs.yml``."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return document["argument_specs"]["main"]["options"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+        raise AnsibleActionFail(f"cannot read the role argument spec {path}: {error}") from None
+
+
+def validate_inventory(spec_file: str, variables: Mapping[str, Any]) -> None:
+    """Ansible's check of a role's variables against its argument spec (the action
+    ``validate_argument_spec``, with its message), made in the task that reads them."""
+    validation = ArgumentSpecValidator(role_argument_spec(spec_file)).validate(
+        as_json(variables, Direction.CONTROLLER_TO_MODULE))
+    if validation.error_messages:
+        raise AnsibleActionFail("Validation of arguments failed:\n"
+                                + "\n".join(validation.error_messages),
+                                result={"argument_errors": validation.error_messages})
+
+
+def args_from_inventory(module_name: str, build: Callable[[Mapping[str, Any]], dict[str, Any]],
+                        variables: Mapping[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """The module's arguments built from the host's ``variables``; those given explicitly win."""
+    try:
+        return {**build(variables), **args}
+    except KeyError as error:
+        raise AnsibleActionFail(
+            f"{module_name}: the variable {error.args[0]} is not defined for this host; "
+            f"set it in the inventory (the inventory contract is in README.md)") from None
+
+
+def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Work,
+                      from_inventory: FromInventory | None = None) -> type:
+    """The ``ActionModule`` class for ``module_name``. Given ``from_inventory`` (the variables
+    it reads, the function that builds the module's arguments from them), the task may say
+    ``from_inventory: true`` instead of writing every argument out."""
 
     class ActionModule(ActionBase):
         _supports_async = True
@@ -99,20 +139,32 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
         def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
             task_vars = task_vars or {}
             result = super().run(tmp, task_vars)
+            args = dict(self._task.args)
+            if from_inventory and boolean(args.pop("from_inventory", False)):
+                # each variable read once and rendered in one pass, as validate_argument_spec does
+                names, build = from_inventory
+                variables = self._templar.template(
+                    {name: task_vars[name] for name in names if name in task_vars})
+                spec_file = args.pop("inventory_spec", None)
+                if spec_file:
+                    validate_inventory(spec_file, variables)
+                args = args_from_inventory(module_name, build, variables, args)
             if not runs_in_process(self._connection.transport, self._task.async_val, task_vars):
-                return self._run_as_module(result, task_vars)
-            outcome, warnings = run_work(module_name, argument_spec, dict(self._task.args),
+                return self._run_as_module(result, task_vars, args)
+            outcome, warnings = run_work(module_name, argument_spec, args,
                                          work, bool(self._task.check_mode))
             for warning in warnings:
                 Display().warning(warning)
             result.update(outcome)
             return result
 
-        def _run_as_module(self, result: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        def _run_as_module(self, result: dict[str, Any], task_vars: dict[str, Any],
+                           args: dict[str, Any]) -> dict[str, Any]:
             """What Ansible's ``normal`` action plugin does for any module."""
             wrap_async = self._task.async_val
             result = merge_hash(result, self._execute_module(
-                module_name=module_name, task_vars=task_vars, wrap_async=wrap_async))
+                module_name=module_name, module_args=args, task_vars=task_vars,
+                wrap_async=wrap_async))
             if not wrap_async:
                 self._remove_tmp_path(self._connection._shell.tmpdir)
             return result

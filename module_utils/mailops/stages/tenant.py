@@ -41,6 +41,8 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
     "api_users": {"type": "dict", "required": True, "options": API_USERS_OPTIONS},
     "binding": {"type": "dict", "required": True, "options": BINDING_ARGS},
     "wait": {"type": "bool", "default": True},
+    "from_inventory": {"type": "bool", "default": False},
+    "inventory_spec": {"type": "path"},
 }
 
 STAGES = ("sending_domain", "api_users", "binding")

@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 from ansible.module_utils.mailops.errors import AuthError
-from ansible.module_utils.mailops.local_action import run_work, runs_in_process
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.mailops.local_action import (
+    args_from_inventory,
+    run_work,
+    runs_in_process,
+    validate_inventory,
+)
 
 SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},
@@ -96,3 +102,38 @@ def test_the_result_holds_only_what_json_can_carry_back_from_a_module():
 def test_runs_in_process_only_for_a_local_synchronous_task_unless_turned_off(
         connection, async_seconds, task_vars, expected):
     assert runs_in_process(connection, async_seconds, task_vars) is expected
+
+
+def build_demo(variables):
+    return {"name": variables["demo_name"], "api_key": variables["demo_key"], "retries": 3}
+
+
+def test_from_inventory_builds_the_arguments_and_explicit_ones_win():
+    args = args_from_inventory("demo", build_demo, {"demo_name": "acme", "demo_key": KEY},
+                               {"retries": 7})
+    assert args == {"name": "acme", "api_key": KEY, "retries": 7}
+
+
+def test_a_variable_missing_from_the_inventory_is_named():
+    with pytest.raises(AnsibleActionFail, match="the variable demo_key is not defined"):
+        args_from_inventory("demo", build_demo, {"demo_name": "acme"}, {})
+
+
+def test_the_inventory_is_validated_against_the_role_spec_naming_each_bad_variable(tmp_path):
+    spec = tmp_path / "argument_specs.yml"
+    spec.write_text("argument_specs:\n  main:\n    options:\n"
+                    "      demo_name: {type: str, required: true, description: Name.}\n"
+                    "      demo_ttl: {type: int, description: TTL.}\n"
+                    "      demo_key: {type: str, no_log: true, description: Key.}\n")
+    validate_inventory(str(spec), {"demo_name": "acme", "demo_ttl": "600", "demo_key": KEY})
+    with pytest.raises(AnsibleActionFail) as failure:
+        validate_inventory(str(spec), {"demo_ttl": "ten", "demo_key": KEY})
+    message = str(failure.value)
+    assert message.startswith("Validation of arguments failed:")
+    assert "demo_name" in message and "demo_ttl" in message and KEY not in message
+    assert len(failure.value.result["argument_errors"]) == 2
+
+
+def test_an_unreadable_role_spec_is_named(tmp_path):
+    with pytest.raises(AnsibleActionFail, match="cannot read the role argument spec"):
+        validate_inventory(str(tmp_path / "missing.yml"), {})

@@ -1,0 +1,112 @@
+"""mailops_tenant's arguments, built from the tenant's inventory variables.
+
+roles/tenant runs ``mailops_tenant`` with ``from_inventory: true``. The module's action plugin
+then reads each variable of the inventory contract (README, roles/tenant/meta/argument_specs.yml)
+once from the tenant's variables and builds here the arguments that each stage role gives its
+own module. tests/unit/test_tenant_arguments.py renders those roles' tasks with Ansible and
+checks that both give the same arguments.
+
+Written out as task arguments, the same mapping made each worker compile about 95 Jinja
+templates per task, because every reference renders again the defaults it goes through
+(``tenant_id`` alone 12 times, through the API user names and the credential file path). At
+about 1.2 ms each, that was most of a tenant's CPU in a plan (docs/bench.md, "Where the time
+goes").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Every variable the tenant's stages read. group_vars/all/main.yml defaults all but the
+# required ones and these, which are left out when undefined, as ``default(omit)`` leaves them out
+# of a task: sendcloud_api_base, dnspod_secret_id/_key and rfc2136_*.
+CONTRACT = (
+    "tenant_id", "sending_domain", "dns_zone", "dns_nameservers", "allow_existing_mx",
+    "sender_address", "sender_name", "reply_to_address", "sendcloud_api_users",
+    "sendcloud_edition", "sendcloud_api_base", "sendcloud_api_user", "sendcloud_api_key",
+    "sendcloud_tracking", "sendcloud_verify_layout", "sendcloud_verify_timeout",
+    "sendcloud_verify_interval",
+    "preflight_require_kyc", "preflight_min_quota", "preflight_min_balance",
+    "preflight_sender_domain_mismatch", "preflight_check_keys",
+    "dns_ttl", "dns_provider", "dns_on_conflict", "dns_manual_change_dir", "dns_propagation_timeout",
+    "dnspod_secret_id", "dnspod_secret_key", "dnspod_api_endpoint", "dnspod_api_scheme",
+    "rfc2136_server", "rfc2136_port", "rfc2136_key_name", "rfc2136_key_secret",
+    "rfc2136_key_algorithm",
+    "credentials_dir", "credentials_vault_password_file", "credentials_vault_id",
+    "api_users_allow_domain_change", "platform_api_url", "platform_api_token",
+    "platform_binding_allow_domain_change",
+)
+
+
+
+def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of ``mailops_tenant`` from the tenant's variables ``var`` (rendered).
+    A variable that should be there and is not raises ``KeyError`` with its name."""
+
+    def given(*names: str) -> dict[str, Any]:
+        return {name: var[name] for name in names if name in var}
+
+    def renamed(**names: str) -> dict[str, Any]:
+        return {option: var[name] for option, name in names.items() if name in var}
+
+    credentials = {
+        "credentials_file": f"{var['credentials_dir']}/{var['tenant_id']}.vault.yml",
+        "vault_password_file": var["credentials_vault_password_file"],
+        "vault_id": var["credentials_vault_id"],
+    }
+    zone = {"zone": var["dns_zone"]} if var["dns_zone"] else {}
+    min_balance = var["preflight_min_balance"]
+    return {
+        "sendcloud": {"edition": var["sendcloud_edition"],
+                      **renamed(api_base="sendcloud_api_base"),
+                      "api_user": var["sendcloud_api_user"],
+                      "api_key": var["sendcloud_api_key"]},
+        "preflight": {
+            "tenant_id": var["tenant_id"], "sending_domain": var["sending_domain"], **zone,
+            "nameservers": var["dns_nameservers"],
+            "allow_existing_mx": var["allow_existing_mx"],
+            "sender_address": var["sender_address"],
+            "reply_to_address": var["reply_to_address"],
+            "sender_domain_mismatch": var["preflight_sender_domain_mismatch"],
+            "api_user_names": var["sendcloud_api_users"],
+            "require_kyc": var["preflight_require_kyc"],
+            "min_quota": var["preflight_min_quota"],
+            **({"min_balance": min_balance} if min_balance is not None else {}),
+        },
+        "check_keys": var["preflight_check_keys"],
+        "domain": {
+            "name": var["sending_domain"],
+            "click_tracking": (var["sendcloud_tracking"] or {}).get("click", False),
+            "verify_layout": var["sendcloud_verify_layout"],
+            "verify_timeout": var["sendcloud_verify_timeout"],
+            "verify_interval": var["sendcloud_verify_interval"],
+        },
+        "dns": {
+            "tenant": var["tenant_id"], **zone, "ttl": var["dns_ttl"],
+            "provider": var["dns_provider"], "on_conflict": var["dns_on_conflict"],
+            "nameservers": var["dns_nameservers"],
+            **given("dnspod_secret_id", "dnspod_secret_key"),
+            "dnspod_api_endpoint": var["dnspod_api_endpoint"],
+            "dnspod_api_scheme": var["dnspod_api_scheme"],
+            **given("rfc2136_server", "rfc2136_port", "rfc2136_key_name", "rfc2136_key_secret",
+                    "rfc2136_key_algorithm"),
+            "manual_change_dir": var["dns_manual_change_dir"],
+            "propagation_timeout": var["dns_propagation_timeout"],
+        },
+        "api_users": {
+            "tenant_id": var["tenant_id"], "domain": var["sending_domain"],
+            "names": var["sendcloud_api_users"], "tracking": var["sendcloud_tracking"],
+            **credentials,
+            "allow_domain_change": var["api_users_allow_domain_change"],
+        },
+        "binding": {
+            "tenant_id": var["tenant_id"], "api_url": var["platform_api_url"],
+            "token": var["platform_api_token"], "sending_domain": var["sending_domain"],
+            "edition": var["sendcloud_edition"],
+            "api_user_names": var["sendcloud_api_users"],
+            "sender_address": var["sender_address"], "sender_name": var["sender_name"],
+            "reply_to_address": var["reply_to_address"], **credentials,
+            "allow_domain_change": var["platform_binding_allow_domain_change"],
+        },
+    }
