@@ -8,8 +8,10 @@ account's ``verify_layout``; the values that name SendCloud hosts depend on its 
 from __future__ import annotations
 
 import base64
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from cryptography.hazmat.primitives import serialization
@@ -69,12 +71,39 @@ def generate_records(domain: str, edition: str, layout: str) -> list[ExpectedRec
     return records
 
 
+class _Moduli:
+    """Distinct 2048-bit RSA moduli at the cost of a multiplication. Each is the product of two
+    primes from a pool that grows by one generated key's p and q when the pairs run out (n primes
+    make n(n-1)/2 moduli: 8 key generations cover 100 domains, 23 cover 1000). A key generated per
+    domain costs 30-100 ms of CPU, which on one machine competes with the client being measured
+    (docs/bench.md); an emulator's DKIM keys must be well-formed and distinct, not secret.
+    OpenSSL sets the top two bits of each 1024-bit prime, so every product has 2048 bits."""
+
+    def __init__(self) -> None:
+        self._primes: list[int] = []
+        self._pairs: Iterator[tuple[int, int]] = iter(())
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            pair = next(self._pairs, None)
+            if pair is None:
+                numbers = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_numbers()
+                new = (numbers.p, numbers.q)
+                self._pairs = iter([new, *((p, q) for p in new for q in self._primes)])
+                self._primes.extend(new)
+                pair = next(self._pairs)
+            return pair[0] * pair[1]
+
+
+_MODULI = _Moduli()
+
+
 def new_dkim_public_key() -> str:
-    """Base64 DER SubjectPublicKeyInfo of a fresh 2048-bit RSA key (about 392 characters)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    """Base64 DER SubjectPublicKeyInfo of a 2048-bit RSA public key never handed out before by
+    this process (about 392 characters)."""
+    key = rsa.RSAPublicNumbers(65537, _MODULI.next()).public_key()
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(der).decode("ascii")
 
 
