@@ -58,13 +58,17 @@ def callback_settings() -> dict[str, str]:
             "ANSIBLE_CALLBACKS_ENABLED": ",".join([*enabled, "bench_timer"])}
 
 
+def credentials_dir(workdir: Path) -> Path:
+    return workdir / "credentials"
+
+
 def base_env(workdir: Path, extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         **callback_settings(),
-        "MAILOPS_CREDENTIALS_DIR": str(workdir / "credentials"),
+        "MAILOPS_CREDENTIALS_DIR": str(credentials_dir(workdir)),
         "MAILOPS_REPORT_DIR": str(workdir / "reports"),
         "MAILOPS_PLAN_DIR": str(workdir / "plans"),
         "NO_PROXY": "127.0.0.1,localhost",

@@ -57,10 +57,11 @@ def onboarding(name: str, playbook: Path, root: Path, count: int, params: config
                passes: tuple[str, ...] = ("first", "noop"),
                args: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """Runs ``playbook`` once per pass against a fresh sandbox seeded with ``count`` tenants."""
-    inventory = tenants.write_inventory(root / "inventory", count)
     handle = sandbox_env.start(root / "sandbox", count, params.latency_ms)
     records: dict[str, dict[str, Any]] = {}
     try:
+        inventory = tenants.write_inventory(root / "inventory", count, tenants.literal_endpoints(
+            handle.env, ansible_run.credentials_dir(root / "work")))
         env = {**handle.env, "ANSIBLE_FORKS": str(params.forks)}
         for label in passes:
             since = sandbox_env.last_request_id(handle)

@@ -109,8 +109,25 @@ def sandbox_group_vars(vault_password_file: Path) -> dict[str, Any]:
     return group_vars
 
 
-def write_inventory(directory: Path, count: int) -> Path:
-    """hosts.yml + group_vars for N tenants; returns the inventory directory."""
+def literal_endpoints(ports: dict[str, str], credentials_dir: Path) -> dict[str, Any]:
+    """The sandbox's endpoints and the credential directory written out, as in a production
+    inventory (inventories/example). The sandbox inventory reads them from the environment with
+    ``lookup``s, so that a second sandbox can run on other ports; rendered in every task of every
+    tenant, those would be the inventory's cost, not the project's."""
+    host = "127.0.0.1"
+    return {
+        "sendcloud_api_base": f"http://{host}:{ports['SANDBOX_SENDCLOUD_PORT']}/apiv2",
+        "dnspod_api_endpoint": f"{host}:{ports['SANDBOX_DNSPOD_PORT']}",
+        "dns_nameservers": [f"{host}:{ports['SANDBOX_DNS_PORT']}"],
+        "platform_api_url": f"http://{host}:{ports['SANDBOX_PLATFORM_PORT']}/api",
+        "credentials_dir": str(credentials_dir),
+    }
+
+
+def write_inventory(directory: Path, count: int,
+                    endpoints: dict[str, Any] | None = None) -> Path:
+    """hosts.yml + group_vars for N tenants, with ``endpoints`` (``literal_endpoints``) written
+    over the sandbox inventory's lookups when given; returns the inventory directory."""
     directory.mkdir(parents=True, exist_ok=True)
     password_file = directory / ".vault_pass"
     password_file.write_text("bench-only-vault-password\n")
@@ -119,7 +136,6 @@ def write_inventory(directory: Path, count: int) -> Path:
     (directory / "hosts.yml").write_text(yaml.safe_dump(hosts, allow_unicode=True))
     group_dir = directory / "group_vars" / "tenants"
     group_dir.mkdir(parents=True, exist_ok=True)
-    (group_dir / "sandbox.yml").write_text(
-        yaml.safe_dump(sandbox_group_vars(password_file), allow_unicode=True)
-    )
+    group_vars = sandbox_group_vars(password_file) | (endpoints or {})
+    (group_dir / "sandbox.yml").write_text(yaml.safe_dump(group_vars, allow_unicode=True))
     return directory
