@@ -47,6 +47,11 @@ checksum: {description: "Checksum of the normalised plan.", returned: stage plan
 run_dir: {description: "Directory the plan was written to.", returned: always, type: str}
 changed_tenants: {description: "Tenants with at least one change.", returned: always, type: list, elements: str}
 requires_force: {description: "What the safety rails found.", returned: stage plan, type: list, elements: str}
+apply:
+  description: "The tenants the apply runs: a stage has something to write, or the domain awaits verification."
+  returned: stage plan
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

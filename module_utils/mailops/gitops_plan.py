@@ -19,6 +19,12 @@ from typing import Any
 from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY, mask
 
 
+def needs_apply(stages: dict[str, Any]) -> bool:
+    """A tenant is applied when a stage has something to write or its domain awaits verification."""
+    return (any(result["changed"] for result in stages.values())
+            or not stages["sending_domain"]["domain"].get("verified"))
+
+
 def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
     """The changes one tenant's stage results announce, in stage order."""
     changes: list[dict[str, Any]] = []
@@ -56,6 +62,7 @@ class Plan:
     mode: str
     tenants: dict[str, dict[str, Any]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    to_apply: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, mode: str, stage_results: dict[str, dict[str, Any]],
@@ -64,6 +71,8 @@ class Plan:
         for tenant in sorted(stage_results):
             changes = tenant_changes(tenant, stage_results[tenant])
             plan.tenants[tenant] = {"changes": changes, "counts": counts_of(changes)}
+            if needs_apply(stage_results[tenant]):
+                plan.to_apply.append(tenant)
         return plan
 
     @property

@@ -44,7 +44,8 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     write(directory, "plan", document, f"Plan ({params['mode']})")
     write_text(directory / "checksum", plan.checksum() + "\n")
     result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
-              "changed_tenants": plan.changed_tenants, "requires_force": trips}
+              "changed_tenants": plan.changed_tenants, "requires_force": trips,
+              "apply": plan.to_apply}
     expected = params["expected_checksum"]
     if expected and expected != plan.checksum():
         return dict(result, failed=True, msg=(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ansible.module_utils.mailops.errors import AuthError, MailopsError
+from ansible.module_utils.mailops.gitops_plan import needs_apply
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS
 from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
@@ -115,12 +116,11 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         if result["changed"]:
             diffs += diff if isinstance(diff, list) else [diff]
     changed = any(results[stage]["changed"] for stage in STAGES)
-    verified = bool(results["sending_domain"]["domain"].get("verified"))
-    needs_apply = changed or not verified
-    if needs_apply and not preflight["mail_checked"]:
+    to_apply = needs_apply(results)
+    if to_apply and not preflight["mail_checked"]:
         mail_started = time.monotonic()
         warnings += check_mail_before_writing(params["preflight"], preflight)
         preflight["mail_checked"] = True
         timings["preflight"] += round(time.monotonic() - mail_started, 3)
-    return {"changed": changed, "needs_apply": needs_apply, "preflight": preflight,
+    return {"changed": changed, "needs_apply": to_apply, "preflight": preflight,
             "stages": results, "timings": timings, "diff": diffs, "warnings": warnings}

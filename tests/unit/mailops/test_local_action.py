@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ansible.module_utils.mailops.errors import AuthError
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.mailops.errors import AuthError
 from ansible.module_utils.mailops.local_action import (
     args_from_inventory,
     run_work,

@@ -1,0 +1,25 @@
+"""Which tenants the apply runs comes from the plan: a stage with something to write, or a
+domain still waiting for SendCloud's verification."""
+
+from __future__ import annotations
+
+from ansible.module_utils.mailops.gitops_plan import Plan, needs_apply
+
+
+def stages(changed: str | None = None, verified: bool = True) -> dict:
+    results = {name: {"changed": name == changed} for name in ("sending_domain", "api_users", "binding")}
+    results["sending_domain"]["domain"] = {"verified": verified}
+    return results
+
+
+def test_a_tenant_is_applied_when_a_stage_changes_or_its_domain_awaits_verification():
+    assert not needs_apply(stages())
+    assert needs_apply(stages(changed="binding"))
+    assert needs_apply(stages(changed="api_users"))
+    assert needs_apply(stages(verified=False))
+
+
+def test_the_plan_lists_the_tenants_to_apply_in_order():
+    plan = Plan.build("apply", {"zeta": stages(changed="api_users"), "acme": stages(verified=False),
+                                "globex": stages()}, {})
+    assert plan.to_apply == ["acme", "zeta"]
