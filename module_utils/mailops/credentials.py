@@ -67,13 +67,15 @@ class CredentialStore:
         """API users whose creation this store saw start but not finish (see mark_pending)."""
         return set(self.load().get("pending") or {})
 
-    def mark_pending(self, tenant_id: str, api_user: str) -> None:
-        """Journal an API-user creation before it is sent. If the run dies after SendCloud
-        committed it but before its key was written, the next run knows the orphan is its own
-        (nobody else ever saw that key) and may replace it instead of stopping for a human."""
+    def mark_pending(self, tenant_id: str, *api_users: str) -> None:
+        """Journal API-user creations before they are sent (all of a run's in one write). If the
+        run dies after SendCloud committed one but before its key was written, the next run knows
+        the orphan is its own (nobody else ever saw that key) and may replace it instead of
+        stopping for a human; a pending user SendCloud never created is simply created."""
         document = self.load()
         document["tenant_id"] = tenant_id
-        document.setdefault("pending", {})[api_user] = {"started_at": _now()}
+        for api_user in api_users:
+            document.setdefault("pending", {})[api_user] = {"started_at": _now()}
         self._write(yaml.safe_dump(document, sort_keys=True).encode())
 
     def add_key(self, tenant_id: str, api_user: str, key: str, **details: Any) -> None:

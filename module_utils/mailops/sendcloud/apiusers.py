@@ -108,6 +108,9 @@ class ApiUserService:
         return plan
 
     def apply(self, plan: ApiUserPlan) -> None:
+        creating = [c.name for c in plan.changes if c.action in ("create", "recreate")]
+        if creating:
+            self.store.mark_pending(self.tenant_id, *creating)
         for change in plan.changes:
             if change.action == "recreate":
                 self._retire_orphan(change.name, plan.taken_names)
@@ -119,7 +122,6 @@ class ApiUserService:
     def _create(self, change: ApiUserChange, taken_names: set[str]) -> None:
         params = self._params(change.after)
         params["emailType"] = EMAIL_TYPES[change.role]
-        self.store.mark_pending(self.tenant_id, change.name)
 
         def landed_without_key() -> bool:
             # a committed add whose reply was lost left a user whose key nobody saw: rename

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs
 
 import pytest
@@ -133,6 +134,28 @@ def test_a_create_whose_response_was_lost_renames_the_keyless_orphan_and_creates
                         "newName": ["acme_batch_orphan1"]}]
     assert store.keys() == {"acme_batch": "KEY-B2", "acme_trigger": "KEY-T"}
     assert store.pending() == set()
+
+
+@responses.activate
+def test_every_creation_is_journaled_before_the_first_is_sent_and_each_key_at_once(store, monkeypatch):
+    writes = []
+    original_write = store._write
+    monkeypatch.setattr(store, "_write", lambda text: (writes.append(text), original_write(text)))
+    seen_at_adds = []
+
+    def add(request):
+        seen_at_adds.append((store.pending(), set(store.keys())))
+        name = parse_qs(request.body)["name"][0]
+        return 200, {}, json.dumps(added(name, "批量" if name.endswith("batch") else "触发", name.upper()))
+
+    responses.post(LIST, json=fx.api_user_list())
+    responses.add_callback(responses.POST, ADD, callback=add)
+    svc = service(store)
+    svc.apply(svc.plan(NAMES, DOMAIN, TRACKING))
+    assert seen_at_adds == [({"acme_batch", "acme_trigger"}, set()),
+                            ({"acme_trigger"}, {"acme_batch"})]
+    assert len(writes) == 3  # the journal, then each key as soon as SendCloud returns it
+    assert store.keys() == {"acme_batch": "ACME_BATCH", "acme_trigger": "ACME_TRIGGER"}
 
 
 @responses.activate
