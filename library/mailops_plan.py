@@ -27,6 +27,9 @@ options:
   max_changed_tenants: {description: "More changed tenants than this needs force.", type: int, default: 25}
   force: {description: "Allow what the safety rails refuse.", type: bool, default: false}
   run_dir: {description: "The plan directory to add applied.json to (stage applied).", type: path}
+notes:
+  - The result's C(invocation) holds every argument but O(stage_results); echoed back, every tenant's
+    results would travel to the controller and into the registered result a second time.
 extends_documentation_fragment: [mailops_in_process]
 author: mailops
 """

@@ -21,6 +21,9 @@ options:
         plan's for a tenant that was up to date) - its C(stages) and its preflight's C(account).
     type: dict
     required: true
+notes:
+  - The result's C(invocation) holds every argument but O(tenants); echoed back, every tenant's
+    results would travel to the controller and into the registered result a second time.
 extends_documentation_fragment: [mailops_in_process]
 author: mailops
 """

@@ -88,7 +88,7 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
         result = {"failed": True, "msg": f"{module_name} failed unexpectedly: "
                   f"{type(error).__name__}: {error}", "exception": traceback.format_exc()}
     warnings = [str(w) for w in result.pop("warnings", [])]
-    result["invocation"] = {"module_args": params}
+    result.setdefault("invocation", {"module_args": params})
     secrets = validation._no_log_values
     result = as_json(remove_values(result, secrets), Direction.MODULE_TO_CONTROLLER)
     return result, [remove_values(w, secrets) for w in warnings]

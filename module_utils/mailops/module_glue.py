@@ -28,6 +28,13 @@ def sendcloud_client(params: dict[str, Any], http: HttpClient | None = None) -> 
     return SendCloudClient(account, http or HttpClient("SendCloud", timeout=params["timeout"]))
 
 
+def invocation_without(params: dict[str, Any], *bulk: str) -> dict[str, Any]:
+    """The ``invocation`` to return instead of every argument: without the ``bulk`` ones (every
+    tenant's results), which would otherwise travel back to the controller and into the
+    registered result a second time."""
+    return {"module_args": {name: value for name, value in params.items() if name not in bulk}}
+
+
 def run(module: Any, work: Callable[[], dict[str, Any]]) -> None:
     try:
         result = work()

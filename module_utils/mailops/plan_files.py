@@ -9,6 +9,7 @@ from typing import Any
 
 from ansible.module_utils.mailops.artifacts import write_text
 from ansible.module_utils.mailops.gitops_plan import Plan, render_markdown, run_directory
+from ansible.module_utils.mailops.module_glue import invocation_without
 
 PLAN_ARGS: dict[str, dict[str, Any]] = {
     "plan_dir": {"type": "path", "required": True},
@@ -37,7 +38,8 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if params["stage"] == "applied":
         directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
         write(directory, "applied", document, "Applied changes")
-        return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants}
+        return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants,
+                "invocation": invocation_without(params, "stage_results")}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
     directory = run_directory(Path(params["plan_dir"]), params["mode"])
@@ -45,7 +47,7 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     write_text(directory / "checksum", plan.checksum() + "\n")
     result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
-              "apply": plan.to_apply}
+              "apply": plan.to_apply, "invocation": invocation_without(params, "stage_results")}
     expected = params["expected_checksum"]
     if expected and expected != plan.checksum():
         return dict(result, failed=True, msg=(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.mailops import report as reports
+from ansible.module_utils.mailops.module_glue import invocation_without
 
 REPORT_ARGS: dict[str, dict[str, Any]] = {
     "report_dir": {"type": "path", "required": True},
@@ -44,4 +45,5 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if changed and not check_mode:
         for path, text in outputs.items():
             reports.write_if_changed(path, text)
-    return {"changed": changed, "paths": [str(p) for p in outputs], "statuses": statuses}
+    return {"changed": changed, "paths": [str(p) for p in outputs], "statuses": statuses,
+            "invocation": invocation_without(params, "tenants")}

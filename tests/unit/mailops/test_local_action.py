@@ -14,6 +14,7 @@ from ansible.module_utils.mailops.local_action import (
     runs_in_process,
     validate_inventory,
 )
+from ansible.module_utils.mailops.stages.report import REPORT_ARGS, run_report
 
 SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},
@@ -137,3 +138,11 @@ def test_the_inventory_is_validated_against_the_role_spec_naming_each_bad_variab
 def test_an_unreadable_role_spec_is_named(tmp_path):
     with pytest.raises(AnsibleActionFail, match="cannot read the role argument spec"):
         validate_inventory(str(tmp_path / "missing.yml"), {})
+
+
+def test_a_work_function_may_return_a_shorter_invocation_and_the_report_does(tmp_path):
+    result, _ = run_work("mailops_report", REPORT_ARGS,
+                         {"report_dir": str(tmp_path), "tenants": {"acme": {"stages": {}}}},
+                         run_report, check_mode=True)
+    assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path)}}
+    assert result["statuses"] == {"acme": "incomplete"}
