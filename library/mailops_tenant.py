@@ -78,6 +78,12 @@ author: mailops
 """
 
 EXAMPLES = r"""
+- name: Onboard this tenant from its inventory variables, validated first (as roles/tenant does)
+  mailops_tenant:
+    from_inventory: true
+    inventory_spec: "{{ role_path }}/meta/argument_specs.yml"
+  register: tenant_result
+
 - name: Onboard this tenant (in check mode, plan it)
   mailops_tenant:
     sendcloud: {api_user: "{{ sendcloud_api_user }}", api_key: "{{ sendcloud_api_key }}"}

@@ -19,6 +19,12 @@ validated against the module's own argument spec (errors name the module, never 
 check mode is the task's, warnings are Ansible warnings, a ``MailopsError`` is a failed result
 with its ``error`` dict, any other exception a failed result with its traceback, and every
 ``no_log`` value is masked out of all of it.
+
+A module may also take its arguments ``from_inventory`` (mailops_tenant does): the plugin reads
+the variables it names from the host, renders them in one pass, validates them against a role's
+argument spec when the task gives one (``inventory_spec``), and builds the arguments from them,
+either way the module then runs. Each task renders a variable's template once, where written-out
+arguments rendered it again at every reference (docs/bench.md, "Where the time goes").
 """
 
 from __future__ import annotations
