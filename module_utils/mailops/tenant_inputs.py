@@ -39,7 +39,6 @@ CONTRACT = (
 )
 
 
-
 def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments of ``mailops_tenant`` from the tenant's variables ``var`` (rendered).
     A variable that should be there and is not raises ``KeyError`` with its name."""
