@@ -56,6 +56,7 @@ def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
     }
     zone = {"zone": var["dns_zone"]} if var["dns_zone"] else {}
     min_balance = var["preflight_min_balance"]
+    tracking = var["sendcloud_tracking"]  # not a dict: api_users.tracking's validation says so
     return {
         "sendcloud": {"edition": var["sendcloud_edition"],
                       **renamed(api_base="sendcloud_api_base"),
@@ -76,7 +77,7 @@ def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
         "check_keys": var["preflight_check_keys"],
         "domain": {
             "name": var["sending_domain"],
-            "click_tracking": (var["sendcloud_tracking"] or {}).get("click", False),
+            "click_tracking": tracking.get("click", False) if isinstance(tracking, dict) else False,
             "verify_layout": var["sendcloud_verify_layout"],
             "verify_timeout": var["sendcloud_verify_timeout"],
             "verify_interval": var["sendcloud_verify_interval"],

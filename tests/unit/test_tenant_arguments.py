@@ -133,3 +133,9 @@ def test_the_contract_lists_every_variable_the_arguments_read(variables):
 def test_the_contract_is_the_tenant_roles_argument_spec():
     spec = yaml.safe_load((ROLES / "tenant/meta/argument_specs.yml").read_text())
     assert set(spec["argument_specs"]["main"]["options"]) == set(CONTRACT)
+
+
+def test_a_malformed_variable_reaches_the_module_validation_instead_of_crashing_the_mapping():
+    values = defaults("acme") | {"sendcloud_tracking": "yes"}
+    args = tenant_args(values)
+    assert args["api_users"]["tracking"] == "yes" and args["domain"]["click_tracking"] is False
