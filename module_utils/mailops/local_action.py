@@ -29,7 +29,6 @@ arguments rendered it again at every reference (docs/bench.md, "Where the time g
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import traceback
@@ -100,7 +99,6 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
     return result, [remove_values(w, secrets) for w in warnings]
 
 
-@functools.lru_cache(maxsize=4)
 def role_argument_spec(path: str) -> dict[str, Any]:
     """The options of the ``main`` entry point in a role's ``meta/argument_specs.yml``."""
     try:
