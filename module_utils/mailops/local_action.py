@@ -42,7 +42,10 @@ from ansible.module_utils.common.json import Direction, get_module_decoder, get_
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import filter_loader, test_loader
+from ansible.template import Templar
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
@@ -52,17 +55,32 @@ FromInventory = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, A
 # What a module imports only when it needs it (a DNS query, one provider), imported here once,
 # in the controller's main process, for every worker it forks to inherit. Only a speed-up: a
 # missing library is reported where it is needed, as in a module.
-PRELOAD = ("dns.resolver", "ansible.module_utils.mailops.dns.propagation",
+PRELOAD = ("dns.resolver", "dns.rdtypes.IN", "ansible.module_utils.mailops.dns.propagation",
            "ansible.module_utils.mailops.dns.zone",
            "ansible.module_utils.mailops.dns.providers.dnspod",
            "ansible.module_utils.mailops.dns.providers.rfc2136",
            "ansible.module_utils.mailops.dns.providers.manual",
            "ansible.module_utils.mailops.sendcloud.diagnose")
-for _name in PRELOAD:
-    try:
-        importlib.import_module(_name)
-    except ImportError:
-        pass
+
+
+def warm_controller() -> None:
+    """Load, once in the controller, what each forked worker would otherwise load again for
+    its task: the modules above; every builtin filter and test plugin, which Ansible loads the
+    first time a template uses any one of them (about 9 ms of CPU per worker: the API user
+    names' ``regex_replace``, the tasks' ``is defined``); Jinja's lexer, built at the first
+    compile (about 1 ms); the JSON profiles ``as_json`` uses. Ansible keeps each in a
+    process-wide cache that every worker inherits (docs/bench.md, "Where the time goes")."""
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    for loader in (filter_loader, test_loader):
+        for _plugin in loader.all():
+            pass
+    Templar(loader=DataLoader()).template("{{ 'warm' | lower is string }}")
+    as_json({}, Direction.CONTROLLER_TO_MODULE)
+    as_json({}, Direction.MODULE_TO_CONTROLLER)
 
 
 def runs_in_process(connection: str, async_seconds: int, task_vars: dict[str, Any]) -> bool:
@@ -75,6 +93,9 @@ def as_json(value: Any, direction: Direction) -> Any:
     encodes a module's arguments and results with (plain types, no templating tags)."""
     text = json.dumps(value, cls=get_module_encoder("legacy", direction))
     return json.loads(text, cls=get_module_decoder("legacy", direction))
+
+
+warm_controller()
 
 
 def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, Any],
