@@ -33,6 +33,7 @@ class Params:
     latency_ms: int
     scale_tenants: int
     forks: int
+    repeat: int
     skip: frozenset[str]
     keep: bool
 
@@ -44,6 +45,7 @@ class Params:
             latency_ms=_env_int("BENCH_LATENCY_MS", 50),
             scale_tenants=_env_int("BENCH_SCALE_TENANTS", 1000),
             forks=_env_int("BENCH_FORKS", configured_forks()),
+            repeat=max(1, _env_int("BENCH_REPEAT", 3)),
             skip=frozenset(s.strip() for s in skip.split(",") if s.strip()),
             keep=os.environ.get("BENCH_KEEP", "") not in ("", "0"),
         )

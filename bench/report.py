@@ -165,6 +165,9 @@ def _run_table(runs: dict[str, Any]) -> list[str]:
         if not run:
             continue
         status = "ok" if run["ok"] else f"**failed** (rc {run['returncode']})"
+        if len(run.get("wall_s_samples", ())) > 1:
+            samples = ", ".join(_fmt(wall) for wall in run["wall_s_samples"])
+            status += f"; median of {samples}"
         lines.append(
             f"| {label} | {run['tenants']} | {_fmt(run['wall_s'])} | "
             f"{_fmt(run['wall_s_per_tenant'])} | {_fmt(run.get('reads_per_tenant'))} | "
@@ -223,7 +226,9 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Parameters: {params['tenants']} generated tenants, {params['latency_ms']} ms injected "
         f"latency on every API call, forks {params['forks']} ({params['forks_from']}), scale point "
-        f"{params['scale_tenants']} tenants. Command: `make bench`. Bench wall time "
+        f"{params['scale_tenants']} tenants; the project and the empty-task floor run "
+        f"{params.get('repeat', 1)} times, interleaved, each figure the median. Command: "
+        f"`make bench`. Bench wall time "
         f"{results['bench_wall_s']} s.",
         "",
         *_run_table(results["runs"]),

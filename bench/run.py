@@ -74,15 +74,46 @@ def onboarding(name: str, playbook: Path, root: Path, count: int, params: config
     return records
 
 
-def floor(root: Path, count: int, params: config.Params) -> dict[str, dict[str, Any]]:
-    """Ansible's own cost: an empty task per tenant per stage, and a module (ping) per stage."""
+def floor(root: Path, count: int, params: config.Params,
+          playbooks: tuple[tuple[str, str], ...]) -> dict[str, dict[str, Any]]:
+    """Ansible's own cost: an empty task per tenant per stage (floor_ansible), and a module
+    (ping) per stage (floor_module)."""
     inventory = tenants.write_inventory(root / "inventory", count)
     records = {}
-    for name, playbook in (("floor_ansible", "floor_empty.yml"), ("floor_module", "floor.yml")):
+    for name, playbook in playbooks:
         result = ansible_run.run(name, PLAYBOOKS / playbook, inventory / "hosts.yml",
                                  root / "work", extra_env={"ANSIBLE_FORKS": str(params.forks)})
         records[name] = run_record(result, count)
     return records
+
+
+def medians(samples: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per run name, the record of the sample with the median wall time, with every
+    sample's wall time in ``wall_s_samples`` (in the order they ran)."""
+    merged = {}
+    for name in samples[0]:
+        records = [sample[name] for sample in samples]
+        ranked = sorted(records, key=lambda record: (not record["ok"], record["wall_s"]))
+        merged[name] = {**ranked[(len(ranked) - 1) // 2],
+                        "wall_s_samples": [record["wall_s"] for record in records]}
+    return merged
+
+
+def project_and_floor(root: Path, params: config.Params) -> dict[str, dict[str, Any]]:
+    """The runs the floor ratio compares, interleaved ``repeat`` times (floor, then the
+    project's first run and no-op), each figure the median: this VM's speed drifts by 20 % and
+    more over minutes, which one run of each, minutes apart, turned into the ratio."""
+    samples = []
+    for index in range(params.repeat):
+        sample: dict[str, dict[str, Any]] = {}
+        if "floor" not in params.skip:
+            sample |= floor(root / f"floor-{index}", params.tenants, params,
+                            (("floor_ansible", "floor_empty.yml"),))
+        if "project" not in params.skip:
+            sample |= onboarding("project", ONBOARD, root / f"project-{index}", params.tenants,
+                                 params, args=PROJECT_ARGS)
+        samples.append(sample)
+    return medians(samples) if samples[0] else {}
 
 
 def dns_stage(root: Path, count: int, params: config.Params) -> dict[str, dict[str, Any]]:
@@ -110,13 +141,13 @@ def dns_stage(root: Path, count: int, params: config.Params) -> dict[str, dict[s
 def scenarios(root: Path, params: config.Params) -> dict[str, dict[str, Any]]:
     n = params.tenants
     runs: dict[str, dict[str, Any]] = {}
-    log(f"{n} tenants, {params.latency_ms} ms latency, forks {params.forks}; work dir {root}")
-    if "project" not in params.skip:
-        runs |= onboarding("project", ONBOARD, root / "project", n, params, args=PROJECT_ARGS)
+    log(f"{n} tenants, {params.latency_ms} ms latency, forks {params.forks}, "
+        f"project and floor {params.repeat}x; work dir {root}")
+    runs |= project_and_floor(root, params)
     if "naive" not in params.skip:
         runs |= onboarding("naive", NAIVE, root / "naive", n, params)
-    if "floor" not in params.skip:
-        runs |= floor(root / "floor", n, params)
+    if "floor" not in params.skip and "floor_module" not in params.skip:
+        runs |= floor(root / "floor", n, params, (("floor_module", "floor.yml"),))
     if "dns" not in params.skip:
         runs |= dns_stage(root / "dns", n, params)
     if "scale" not in params.skip and params.scale_tenants > 0:

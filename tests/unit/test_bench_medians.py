@@ -1,0 +1,39 @@
+"""The bench repeats the project and the empty-task floor and keeps, per run, the median
+sample's record: a slow or fast moment of the VM must not decide the floor ratio."""
+
+from __future__ import annotations
+
+from bench import report
+from bench.run import medians
+
+
+def record(wall: float, ok: bool = True, reads: int = 5) -> dict:
+    return {"wall_s": wall, "ok": ok, "reads_per_tenant": reads}
+
+
+def test_each_run_takes_the_record_of_its_own_median_sample():
+    samples = [
+        {"project_first": record(19.0, reads=12), "floor_ansible": record(6.0)},
+        {"project_first": record(14.0, reads=13), "floor_ansible": record(8.0)},
+        {"project_first": record(15.0, reads=14), "floor_ansible": record(7.0)},
+    ]
+    merged = medians(samples)
+    assert merged["project_first"]["wall_s"] == 15.0
+    assert merged["project_first"]["reads_per_tenant"] == 14  # that sample's own figures
+    assert merged["project_first"]["wall_s_samples"] == [19.0, 14.0, 15.0]
+    assert merged["floor_ansible"]["wall_s"] == 7.0
+
+
+def test_a_failed_sample_ranks_last_so_one_failure_in_three_is_not_the_median():
+    samples = [{"project_first": record(5.0, ok=False)},
+               {"project_first": record(15.0)}, {"project_first": record(16.0)}]
+    assert medians(samples)["project_first"]["wall_s"] == 16.0
+
+
+def test_two_samples_take_the_faster_and_the_table_lists_every_sample():
+    merged = medians([{"project_first": record(15.0)}, {"project_first": record(14.0)}])
+    assert merged["project_first"]["wall_s"] == 14.0
+    row = {**merged["project_first"], "tenants": 100, "wall_s_per_tenant": 0.14,
+           "rss_mb": 80, "cpu_s": 20.0, "returncode": 0}
+    table = "\n".join(report._run_table({"project_first": row}))
+    assert "median of 15, 14" in table
