@@ -174,6 +174,13 @@ def record_set_result(
     return result
 
 
+def below_any_floor(records: list[Record], provider: DNSProvider) -> bool:
+    """Whether a record's TTL is under the highest floor a zone at ``provider`` can have
+    (``ProviderInfo.min_ttl``): only then can the zone's own floor change anything."""
+    return any(record.ttl is not None and record.ttl < provider.info.min_ttl
+               for record in records)
+
+
 def run_record_set(
     params: dict[str, Any], check_mode: bool, provider: DNSProvider | None = None
 ) -> dict[str, Any]:
@@ -189,8 +196,9 @@ def run_record_set(
         plan = plan_removal(records, existing)
     else:
         plan = plan_changes(records, existing, params["on_conflict"])
-    if plan.changed and params.get("state") != "absent":
+    if plan.changed and params.get("state") != "absent" and below_any_floor(records, chosen):
         # TTLs are not compared, so the zone's TTL floor is only read when something is written
+        # that could be below it (with DNSPod a DescribeDomain call per pass)
         records, warnings = clamp_ttls(records, chosen.min_ttl(zone), where)
         plan = plan_changes(records, existing, params["on_conflict"])
     applied = None

@@ -66,6 +66,33 @@ def test_ttl_under_the_provider_minimum_is_clamped_and_warned():
     assert any("below the minimum 300" in warning for warning in result["warnings"])
 
 
+class FloorAskingProvider(FakeProvider):
+    """Counts the questions about the zone's own TTL floor (DNSPod: a DescribeDomain call)."""
+
+    asked = 0
+
+    def min_ttl(self, zone):
+        self.asked += 1
+        return 120
+
+
+def test_the_zone_floor_is_asked_only_when_a_ttl_is_under_the_providers_highest_floor():
+    at_floor = FloorAskingProvider()
+    result = run_record_set(params(records=RECORDS[:1], ttl=300), check_mode=True,
+                            provider=at_floor)
+    assert at_floor.asked == 0 and result["changes"][0]["after"]["ttl"] == 300
+
+    below = FloorAskingProvider()
+    result = run_record_set(params(records=RECORDS[:1], ttl=60), check_mode=True, provider=below)
+    assert below.asked == 1 and result["changes"][0]["after"]["ttl"] == 120
+
+
+def test_no_dnspod_plan_has_a_floor_above_the_one_that_spares_the_question():
+    from ansible.module_utils.mailops.dns.providers.dnspod import DNSPOD_INFO, MIN_TTL_BY_GRADE
+
+    assert max(MIN_TTL_BY_GRADE.values()) <= DNSPOD_INFO.min_ttl
+
+
 def test_apply_writes_the_planned_changes_once():
     provider = FakeProvider()
 

@@ -14,6 +14,8 @@ class ProviderInfo:
 
     name: str
     default_ttl: int
+    # The highest TTL floor a zone at this provider can have (a zone's own, ``min_ttl(zone)``,
+    # may be lower): a record at or above it is never clamped, so the zone is not asked.
     min_ttl: int
     min_ttl_rule: str
     supported_types: tuple[str, ...] = ("TXT", "MX", "CNAME")
