@@ -42,6 +42,7 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
     "api_users": {"type": "dict", "required": True, "options": API_USERS_OPTIONS},
     "binding": {"type": "dict", "required": True, "options": BINDING_ARGS},
     "wait": {"type": "bool", "default": True},
+    "report_change": {"type": "bool", "default": True},
     "from_inventory": {"type": "bool", "default": False},
     "inventory_spec": {"type": "path"},
 }
@@ -122,5 +123,6 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         warnings += check_mail_before_writing(params["preflight"], preflight)
         preflight["mail_checked"] = True
         timings["preflight"] += round(time.monotonic() - mail_started, 3)
-    return {"changed": changed, "needs_apply": to_apply, "preflight": preflight,
+    return {"changed": changed and params["report_change"], "needs_apply": to_apply,
+            "preflight": preflight,
             "stages": results, "timings": timings, "diff": diffs, "warnings": warnings}
