@@ -11,4 +11,5 @@ ansible.module_utils.__path__ += [p for p in C.DEFAULT_MODULE_UTILS_PATH
 from ansible.module_utils.mailops.local_action import in_process_action  # noqa: E402
 from ansible.module_utils.mailops.plan_files import PLAN_ARGS, run_plan  # noqa: E402
 
-ActionModule = in_process_action("mailops_plan", PLAN_ARGS, run_plan)
+ActionModule = in_process_action("mailops_plan", PLAN_ARGS, run_plan,
+                                 from_registered="stage_results")

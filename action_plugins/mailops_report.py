@@ -11,4 +11,5 @@ ansible.module_utils.__path__ += [p for p in C.DEFAULT_MODULE_UTILS_PATH
 from ansible.module_utils.mailops.local_action import in_process_action  # noqa: E402
 from ansible.module_utils.mailops.stages.report import REPORT_ARGS, run_report  # noqa: E402
 
-ActionModule = in_process_action("mailops_report", REPORT_ARGS, run_report)
+ActionModule = in_process_action("mailops_report", REPORT_ARGS, run_report,
+                                 from_registered="tenants")

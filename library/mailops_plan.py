@@ -19,9 +19,10 @@ options:
   stage: {description: "plan or applied.", type: str, choices: [plan, applied], default: plan}
   mode: {description: "check or apply (the run's mode).", type: str, choices: [check, apply], required: true}
   stage_results:
-    description: Per tenant, the registered results of the stages (keys domain, dns, api_users, binding).
+    description:
+      - Per tenant, the registered results of the stages (keys domain, dns, api_users, binding).
+      - This or O(registered) is required.
     type: dict
-    required: true
   failed: {description: "Tenants that failed before planning, with their error.", type: dict, default: {}}
   expected_checksum: {description: "Refuse unless the plan's checksum equals this (the reviewed plan).", type: str}
   max_changed_tenants: {description: "More changed tenants than this needs force.", type: int, default: 25}
@@ -30,7 +31,7 @@ options:
 notes:
   - The result's C(invocation) holds every argument but O(stage_results); echoed back, every tenant's
     results would travel to the controller and into the registered result a second time.
-extends_documentation_fragment: [mailops_in_process]
+extends_documentation_fragment: [mailops_registered, mailops_in_process]
 author: mailops
 """
 
@@ -39,7 +40,7 @@ EXAMPLES = r"""
   mailops_plan:
     plan_dir: "{{ mailops_plan_dir }}"
     mode: "{{ 'check' if ansible_check_mode else 'apply' }}"
-    stage_results: "{{ mailops_stage_results_by_tenant }}"
+    registered: {hosts: "{{ ansible_play_hosts }}", var: tenant_result, key: stages}
     expected_checksum: "{{ expected_plan_checksum | default(omit) }}"
   check_mode: false
   run_once: true

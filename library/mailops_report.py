@@ -19,12 +19,12 @@ options:
     description:
       - Per tenant, what M(mailops_tenant) returned last in the run (the apply's result, or the
         plan's for a tenant that was up to date) - its C(stages) and its preflight's C(account).
+      - This or O(registered) is required.
     type: dict
-    required: true
 notes:
   - The result's C(invocation) holds every argument but O(tenants); echoed back, every tenant's
     results would travel to the controller and into the registered result a second time.
-extends_documentation_fragment: [mailops_in_process]
+extends_documentation_fragment: [mailops_registered, mailops_in_process]
 author: mailops
 """
 
@@ -32,7 +32,7 @@ EXAMPLES = r"""
 - name: Write the reports
   mailops_report:
     report_dir: "{{ mailops_report_dir }}"
-    tenants: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'tenant_result'))) }}"
+    registered: {hosts: "{{ ansible_play_hosts }}", var: tenant_result}
   run_once: true
 """
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ansible.module_utils.mailops.errors import MailopsError
+from ansible.module_utils.mailops.errors import MailopsError, ValidationError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
 
@@ -26,6 +26,30 @@ def sendcloud_client(params: dict[str, Any], http: HttpClient | None = None) -> 
         params["edition"], params["api_user"], params["api_key"], params.get("api_base")
     )
     return SendCloudClient(account, http or HttpClient("SendCloud", timeout=params["timeout"]))
+
+
+# The option with which a run-once task names the hosts whose registered results it reads, in
+# place of a template that extracts them from hostvars (the action plugin reads them:
+# module_utils/mailops/local_action.py, registered_values).
+REGISTERED_ARG: dict[str, Any] = {
+    "type": "dict",
+    "options": {
+        "hosts": {"type": "list", "elements": "str", "required": True},
+        "var": {"type": "str", "required": True},
+        "key": {"type": "str"},
+    },
+}
+
+
+def given_or_registered(params: dict[str, Any], option: str) -> dict[str, Any]:
+    """The per-host option ``option``; the action plugin has filled it from ``registered``."""
+    if params.get("registered") is not None:
+        raise ValidationError(
+            "registered is read by the action plugin of this module, which did not run",
+            hint="keep the project's action_plugins/ in the action plugin path (ansible.cfg)")
+    if params.get(option) is None:
+        raise ValidationError(f"one of {option} or registered is required")
+    return params[option]
 
 
 def invocation_without(params: dict[str, Any], *bulk: str) -> dict[str, Any]:

@@ -9,13 +9,18 @@ from typing import Any
 
 from ansible.module_utils.mailops.artifacts import write_text
 from ansible.module_utils.mailops.gitops_plan import Plan, render_markdown, run_directory
-from ansible.module_utils.mailops.module_glue import invocation_without
+from ansible.module_utils.mailops.module_glue import (
+    REGISTERED_ARG,
+    given_or_registered,
+    invocation_without,
+)
 
 PLAN_ARGS: dict[str, dict[str, Any]] = {
     "plan_dir": {"type": "path", "required": True},
     "stage": {"type": "str", "default": "plan", "choices": ["plan", "applied"]},
     "mode": {"type": "str", "required": True, "choices": ["check", "apply"]},
-    "stage_results": {"type": "dict", "required": True},
+    "stage_results": {"type": "dict"},
+    "registered": REGISTERED_ARG,
     "failed": {"type": "dict", "default": {}},
     "expected_checksum": {"type": "str"},
     "max_changed_tenants": {"type": "int", "default": 25},
@@ -33,13 +38,14 @@ def write(directory: Path, name: str, document: dict, title: str) -> None:
 def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Writes even in check mode (the task runs with ``check_mode: false``): a plan is the output
     of a ``--check`` run. A failed pin or rail is a failed result that still says where the plan is."""
-    plan = Plan.build(params["mode"], params["stage_results"], params["failed"])
+    plan = Plan.build(params["mode"], given_or_registered(params, "stage_results"),
+                      params["failed"])
     document = plan.to_dict()
     if params["stage"] == "applied":
         directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
         write(directory, "applied", document, "Applied changes")
         return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants,
-                "invocation": invocation_without(params, "stage_results")}
+                "invocation": invocation_without(params, "stage_results", "registered")}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
     directory = run_directory(Path(params["plan_dir"]), params["mode"])
@@ -47,7 +53,8 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     write_text(directory / "checksum", plan.checksum() + "\n")
     result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
-              "apply": plan.to_apply, "invocation": invocation_without(params, "stage_results")}
+              "apply": plan.to_apply,
+              "invocation": invocation_without(params, "stage_results", "registered")}
     expected = params["expected_checksum"]
     if expected and expected != plan.checksum():
         return dict(result, failed=True, msg=(

@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.mailops import report as reports
-from ansible.module_utils.mailops.module_glue import invocation_without
+from ansible.module_utils.mailops.module_glue import (
+    REGISTERED_ARG,
+    given_or_registered,
+    invocation_without,
+)
 
 REPORT_ARGS: dict[str, dict[str, Any]] = {
     "report_dir": {"type": "path", "required": True},
-    "tenants": {"type": "dict", "required": True},
+    "tenants": {"type": "dict"},
+    "registered": REGISTERED_ARG,
 }
 
 
@@ -32,7 +37,7 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     directory = Path(params["report_dir"])
     outputs: dict[Path, str] = {}
     statuses = {}
-    for tenant, result in sorted(params["tenants"].items()):
+    for tenant, result in sorted(given_or_registered(params, "tenants").items()):
         files, report = tenant_outputs(directory, tenant, result)
         outputs.update(files)
         statuses[tenant] = report["status"]
@@ -46,4 +51,4 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         for path, text in outputs.items():
             reports.write_if_changed(path, text)
     return {"changed": changed, "paths": [str(p) for p in outputs], "statuses": statuses,
-            "invocation": invocation_without(params, "tenants")}
+            "invocation": invocation_without(params, "tenants", "registered")}

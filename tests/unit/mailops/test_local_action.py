@@ -10,6 +10,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.mailops.errors import AuthError
 from ansible.module_utils.mailops.local_action import (
     args_from_inventory,
+    registered_values,
     run_work,
     runs_in_process,
     validate_inventory,
@@ -146,3 +147,46 @@ def test_a_work_function_may_return_a_shorter_invocation_and_the_report_does(tmp
                          run_report, check_mode=True)
     assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path)}}
     assert result["statuses"] == {"acme": "incomplete"}
+
+
+class HostVars:
+    """What the plugin reads of Ansible's HostVars: raw_get, each host's variables as stored."""
+
+    def __init__(self, by_host: dict[str, dict[str, Any]]) -> None:
+        self.by_host = by_host
+
+    def raw_get(self, host: str) -> Any:
+        return self.by_host.get(host, "undefined host")
+
+
+def test_registered_reads_each_named_hosts_variable_or_its_key():
+    hostvars = HostVars({"acme": {"tenant_result": {"stages": {"a": 1}, "preflight": {}}},
+                         "globex": {"tenant_result": {"stages": {"b": 2}}},
+                         "initech": {"tenant_result": {"stages": {"c": 3}}}})
+    spec = {"hosts": ["acme", "globex"], "var": "tenant_result", "key": "stages"}
+    assert registered_values("mailops_plan", hostvars, spec) == {"acme": {"a": 1},
+                                                                  "globex": {"b": 2}}
+    whole = registered_values("mailops_report", hostvars,
+                              {"hosts": ["acme"], "var": "tenant_result"})
+    assert whole == {"acme": {"stages": {"a": 1}, "preflight": {}}}
+
+
+@pytest.mark.parametrize("by_host", [{"acme": {}}, {}, {"acme": {"tenant_result": {"other": 1}}}])
+def test_a_host_without_the_registered_variable_is_named(by_host):
+    with pytest.raises(AnsibleActionFail, match="host acme has no registered tenant_result.stages"):
+        registered_values("mailops_plan", HostVars(by_host),
+                          {"hosts": ["acme"], "var": "tenant_result", "key": "stages"})
+
+
+def test_registered_without_hosts_or_var_says_what_it_needs():
+    with pytest.raises(AnsibleActionFail, match="registered needs hosts"):
+        registered_values("mailops_plan", HostVars({}), {"var": "tenant_result"})
+
+
+def test_the_work_refuses_registered_when_the_action_plugin_did_not_read_it(tmp_path):
+    args = {"report_dir": str(tmp_path), "registered": {"hosts": ["acme"], "var": "tenant_result"}}
+    result, _ = run_work("mailops_report", REPORT_ARGS, args, run_report, check_mode=True)
+    assert result["failed"] and "action plugin" in result["msg"]
+    result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": str(tmp_path)},
+                         run_report, check_mode=True)
+    assert result["failed"] and "one of tenants or registered is required" in result["msg"]
