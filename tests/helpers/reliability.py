@@ -150,6 +150,17 @@ def assert_clean(run: PlaybookRun) -> None:
             assert '"msg": "' in line and '"msg": ""' not in line, line
 
 
+def failure_messages(runs: list[PlaybookRun]) -> list[str]:
+    """The message of each failed task in ``runs``: why a rerun was needed."""
+    found = []
+    for run in runs:
+        for line in run.output.splitlines():
+            if "FAILED!" in line:
+                message = re.search(r'"msg": "((?:[^"\\]|\\.)*)"', line)
+                found.append((message.group(1) if message else line)[:300])
+    return found
+
+
 def converge(sandbox: Any, workdir: Path, *args: str,
              max_reruns: int = MAX_RERUNS) -> list[PlaybookRun]:
     """Run, and rerun a failed run at most ``max_reruns`` times; every run must be clean."""
@@ -377,6 +388,11 @@ def render(results: list[dict[str, Any]]) -> str:
                   + f"{sum(r['figures']['duplicates'] for r in converged)}, keys lost: "
                   + f"{sum(r['figures']['keys_lost'] for r in converged)}, unmanaged records "
                   + f"changed: {sum(r['figures']['unmanaged_changed'] for r in converged)}."]
+    reasons = [r for r in sorted(converged, key=lambda r: r["seed"]) if r.get("rerun_because")]
+    if reasons:
+        lines += ["", "Why a rerun was needed (the failed tasks' messages of the runs before the "
+                  "last):", ""]
+        lines += [f"- seed {r['seed']}: " + "; ".join(r["rerun_because"]) for r in reasons]
     if crashes:
         lines += ["", "### Crashes (SIGKILL of the whole process tree, then one rerun)", "",
                   "| kill point | killed | reruns | duplicates | keys lost "

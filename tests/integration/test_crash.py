@@ -69,9 +69,11 @@ POINTS = [
               dict(HELD, component="dnspod")),
     KillPoint("boundary: sending_domain|api_users", "acme", [hold("sendcloud", "apiuser/add")],
               dict(HELD, component="sendcloud"), ci=True),
-    KillPoint("boundary: api_users|platform_binding", "acme", [hold("platform")],
-              dict(HELD, component="platform"),
-              arm_after={"component": "sendcloud", "action": "apiuser/add", "status": 200}, nth=2),
+    # the binding's first write, held from the start (the plan's GET binding passes). Arming a
+    # hold on every platform call once the second key showed raced the run, which reaches
+    # PUT binding a few milliseconds after writing that key.
+    KillPoint("boundary: api_users|platform_binding", "acme", [hold("platform", "PUT */binding")],
+              dict(HELD, component="platform")),
     KillPoint("boundary: platform_binding|report", "acme", [],
               {"component": "platform", "action": "PUT binding", "status": 200}),
     # inside a write: committed at the API, the module has not returned

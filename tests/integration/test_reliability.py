@@ -49,7 +49,8 @@ def test_onboarding_under_faults_converges_without_duplicates_or_lost_keys(seed,
         sandbox.stop()
     rel.record(f"faults-seed{seed:03d}", {
         "kind": "faults", "seed": seed, "runs": len(runs), "faults": faults,
-        "requests": requests_made, "figures": figures.counts()})
+        "requests": requests_made, "figures": figures.counts(),
+        "rerun_because": rel.failure_messages(runs[:-1])})
     figures.assert_ok()
     assert sum(faults.values()) > 0
 
