@@ -45,7 +45,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import filter_loader, test_loader
-from ansible.template import Templar
+from ansible.template import Templar, trust_as_template
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
@@ -78,7 +78,7 @@ def warm_controller() -> None:
     for loader in (filter_loader, test_loader):
         for _plugin in loader.all():
             pass
-    Templar(loader=DataLoader()).template("{{ 'warm' | lower is string }}")
+    Templar(loader=DataLoader()).template(trust_as_template("{{ 'warm' | lower is string }}"))
     as_json({}, Direction.CONTROLLER_TO_MODULE)
     as_json({}, Direction.MODULE_TO_CONTROLLER)
 
@@ -167,8 +167,8 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
     for host in spec["hosts"]:
         variables = hostvars.raw_get(str(host))
         value = variables.get(var) if isinstance(variables, Mapping) else None
-        if isinstance(value, Mapping) and key:
-            value = value.get(key)
+        if key:
+            value = value.get(key) if isinstance(value, Mapping) else None
         if value is None:
             raise AnsibleActionFail(
                 f"{module_name}: host {host} has no registered {var}{'.' + key if key else ''}; "

@@ -190,3 +190,9 @@ def test_the_work_refuses_registered_when_the_action_plugin_did_not_read_it(tmp_
     result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": str(tmp_path)},
                          run_report, check_mode=True)
     assert result["failed"] and "one of tenants or registered is required" in result["msg"]
+
+
+def test_a_key_of_a_registered_value_that_is_not_a_mapping_is_missing():
+    with pytest.raises(AnsibleActionFail, match="host acme has no registered tenant_result.stages"):
+        registered_values("mailops_plan", HostVars({"acme": {"tenant_result": "skipped"}}),
+                          {"hosts": ["acme"], "var": "tenant_result", "key": "stages"})
