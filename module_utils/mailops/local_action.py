@@ -44,7 +44,7 @@ from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import filter_loader, test_loader
+from ansible.plugins.loader import filter_loader, lookup_loader, test_loader
 from ansible.template import Templar, trust_as_template
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
@@ -55,7 +55,8 @@ FromInventory = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, A
 # What a module imports only when it needs it (a DNS query, one provider), imported here once,
 # in the controller's main process, for every worker it forks to inherit. Only a speed-up: a
 # missing library is reported where it is needed, as in a module.
-PRELOAD = ("dns.resolver", "dns.rdtypes.IN", "ansible.module_utils.mailops.dns.propagation",
+PRELOAD = ("dns.resolver", "dns.rdtypes.IN", "netrc",
+           "ansible.module_utils.mailops.dns.propagation",
            "ansible.module_utils.mailops.dns.zone",
            "ansible.module_utils.mailops.dns.providers.dnspod",
            "ansible.module_utils.mailops.dns.providers.rfc2136",
@@ -65,11 +66,13 @@ PRELOAD = ("dns.resolver", "dns.rdtypes.IN", "ansible.module_utils.mailops.dns.p
 
 def warm_controller() -> None:
     """Load, once in the controller, what each forked worker would otherwise load again for
-    its task: the modules above; every builtin filter and test plugin, which Ansible loads the
-    first time a template uses any one of them (about 9 ms of CPU per worker: the API user
-    names' ``regex_replace``, the tasks' ``is defined``); Jinja's lexer, built at the first
-    compile (about 1 ms); the JSON profiles ``as_json`` uses. Ansible keeps each in a
-    process-wide cache that every worker inherits (docs/bench.md, "Where the time goes")."""
+    its task: the modules above (``netrc``: requests imports it for the Tencent Cloud SDK's
+    session); every builtin filter and test plugin, which Ansible loads the first time a
+    template uses any one of them (about 9 ms of CPU per worker: the API user names'
+    ``regex_replace``, the tasks' ``is defined``); the ``env`` lookup of the project's defaults
+    (``mailops_report_dir``); Jinja's lexer, built at the first compile; the JSON profiles
+    ``as_json`` uses. Ansible keeps each in a process-wide cache that every worker inherits
+    (docs/bench.md, "Where the time goes")."""
     for name in PRELOAD:
         try:
             importlib.import_module(name)
@@ -78,6 +81,7 @@ def warm_controller() -> None:
     for loader in (filter_loader, test_loader):
         for _plugin in loader.all():
             pass
+    lookup_loader.get("ansible.builtin.env")  # the project's defaults read the environment
     Templar(loader=DataLoader()).template(trust_as_template("{{ 'warm' | lower is string }}"))
     as_json({}, Direction.CONTROLLER_TO_MODULE)
     as_json({}, Direction.MODULE_TO_CONTROLLER)
