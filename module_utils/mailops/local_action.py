@@ -41,6 +41,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.mailops.errors import MailopsError
+from ansible.module_utils.mailops.module_glue import REGISTERED_ARG
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.action import ActionBase
@@ -162,14 +163,16 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
     templates; extracted by a template (``map('extract', hostvars, var)``), each host's whole
     result went through the template engine again: about 4 ms per host, 0.3-0.4 s for each
     run-once task at 100 tenants, while every other worker waits (docs/bench.md)."""
-    if not isinstance(spec, Mapping) or not isinstance(spec.get("var"), str) \
-            or not isinstance(spec.get("hosts"), list):
+    validation = ArgumentSpecValidator(REGISTERED_ARG["options"]).validate(
+        as_json(spec, Direction.CONTROLLER_TO_MODULE) if isinstance(spec, Mapping) else {})
+    if validation.error_messages:
         raise AnsibleActionFail(f"{module_name}: registered needs hosts (a list of host names) "
-                                "and var (the registered variable), and may have key")
-    var, key = spec["var"], spec.get("key")
+                                f"and var (the registered variable), and may have key: "
+                                f"{validation.errors.msg}")
+    hosts, var, key = (validation.validated_parameters[name] for name in ("hosts", "var", "key"))
     values = {}
-    for host in spec["hosts"]:
-        variables = hostvars.raw_get(str(host))
+    for host in hosts:
+        variables = hostvars.raw_get(host)
         value = variables.get(var) if isinstance(variables, Mapping) else None
         if key:
             value = value.get(key) if isinstance(value, Mapping) else None
@@ -177,7 +180,7 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
             raise AnsibleActionFail(
                 f"{module_name}: host {host} has no registered {var}{'.' + key if key else ''}; "
                 f"name only hosts whose task registered it (e.g. ansible_play_hosts)")
-        values[str(host)] = value
+        values[host] = value
     return values
 
 

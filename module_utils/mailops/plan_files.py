@@ -41,11 +41,12 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     plan = Plan.build(params["mode"], given_or_registered(params, "stage_results"),
                       params["failed"])
     document = plan.to_dict()
+    invocation = invocation_without(params, "stage_results", "registered")
     if params["stage"] == "applied":
         directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
         write(directory, "applied", document, "Applied changes")
         return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants,
-                "invocation": invocation_without(params, "stage_results", "registered")}
+                "invocation": invocation}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
     directory = run_directory(Path(params["plan_dir"]), params["mode"])
@@ -53,8 +54,7 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     write_text(directory / "checksum", plan.checksum() + "\n")
     result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
-              "apply": plan.to_apply,
-              "invocation": invocation_without(params, "stage_results", "registered")}
+              "apply": plan.to_apply, "invocation": invocation}
     expected = params["expected_checksum"]
     if expected and expected != plan.checksum():
         return dict(result, failed=True, msg=(
