@@ -29,8 +29,10 @@ arguments rendered it again at every reference (docs/bench.md, "Where the time g
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
+import multiprocessing
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -73,7 +75,11 @@ def warm_controller() -> None:
     ``regex_replace``, the tasks' ``is defined``); the ``env`` lookup of the project's defaults
     (``mailops_report_dir``); Jinja's lexer, built at the first compile; the JSON profiles
     ``as_json`` uses. Ansible keeps each in a process-wide cache that every worker inherits
-    (docs/bench.md, "Where the time goes")."""
+    (docs/bench.md, "Where the time goes").
+
+    Last, everything the controller holds by now is moved out of the cyclic collector's reach
+    (``gc.freeze``): a worker's collection would otherwise walk every object it inherited, and
+    touching each one copies the page it is on (copy-on-write), in every worker."""
     for name in PRELOAD:
         try:
             importlib.import_module(name)
@@ -86,6 +92,15 @@ def warm_controller() -> None:
     Templar(loader=DataLoader()).template(trust_as_template("{{ 'warm' | lower is string }}"))
     as_json({}, Direction.CONTROLLER_TO_MODULE)
     as_json({}, Direction.MODULE_TO_CONTROLLER)
+    gc.freeze()
+
+
+def pause_collector_in_worker() -> None:
+    """Turn the cyclic collector off in a forked worker (never in the controller or a test's
+    process). The worker runs one task and exits, and its cycles go with it: a collection would
+    only cost time, and copy the inherited pages it touches."""
+    if multiprocessing.parent_process() is not None:
+        gc.disable()
 
 
 def runs_in_process(connection: str, async_seconds: int, task_vars: dict[str, Any]) -> bool:
@@ -197,6 +212,7 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
         _supports_async = True
 
         def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+            pause_collector_in_worker()
             task_vars = task_vars or {}
             result = super().run(tmp, task_vars)
             args = dict(self._task.args)

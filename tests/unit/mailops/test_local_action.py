@@ -3,6 +3,8 @@ module's own argument spec, check mode, MailopsError as a failed result, no_log 
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.mailops.errors import AuthError
 from ansible.module_utils.mailops.local_action import (
     args_from_inventory,
+    pause_collector_in_worker,
     registered_values,
     run_work,
     runs_in_process,
@@ -196,3 +199,20 @@ def test_a_key_of_a_registered_value_that_is_not_a_mapping_is_missing():
     with pytest.raises(AnsibleActionFail, match="host acme has no registered tenant_result.stages"):
         registered_values("mailops_plan", HostVars({"acme": {"tenant_result": "skipped"}}),
                           {"hosts": ["acme"], "var": "tenant_result", "key": "stages"})
+
+
+def _collector_state_in_child(queue) -> None:
+    pause_collector_in_worker()
+    queue.put(gc.isenabled())
+
+
+def test_the_cyclic_collector_is_paused_in_a_forked_worker_only():
+    assert gc.get_freeze_count() > 0  # warm_controller froze what the importing process held
+    pause_collector_in_worker()
+    assert gc.isenabled()  # this process has no parent process: never paused here
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    child = context.Process(target=_collector_state_in_child, args=(queue,))
+    child.start()
+    child.join(30)
+    assert queue.get() is False
