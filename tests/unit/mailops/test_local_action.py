@@ -152,6 +152,17 @@ def test_a_work_function_may_return_a_shorter_invocation_and_the_report_does(tmp
     assert result["statuses"] == {"acme": "incomplete"}
 
 
+def test_what_the_plugin_read_from_registered_reaches_the_work_beside_the_arguments(tmp_path):
+    read = {"tenants": {"acme": {"stages": {}}, "globex": {"stages": {}}}}
+    result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": str(tmp_path)},
+                         run_report, check_mode=True, read=read)
+    assert result["statuses"] == {"acme": "incomplete", "globex": "incomplete"}
+    assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path)}}
+    result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": 7, "bogus": 1},
+                         run_report, check_mode=True, read=read)
+    assert result["failed"] and "bogus" in result["msg"]  # the arguments are still validated
+
+
 class HostVars:
     """What the plugin reads of Ansible's HostVars: raw_get, each host's variables as stored."""
 
