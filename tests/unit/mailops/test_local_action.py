@@ -226,4 +226,5 @@ def test_the_cyclic_collector_is_paused_in_a_forked_worker_only():
     child = context.Process(target=_collector_state_in_child, args=(queue,))
     child.start()
     child.join(30)
+    assert child.exitcode == 0  # a child that died never answers: fail instead of waiting
     assert queue.get() is False
