@@ -29,8 +29,9 @@ options:
   force: {description: "Allow what the safety rails refuse.", type: bool, default: false}
   run_dir: {description: "The plan directory to add applied.json to (stage applied).", type: path}
 notes:
-  - The result's C(invocation) holds every argument but O(stage_results); echoed back, every tenant's
-    results would travel to the controller and into the registered result a second time.
+  - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
+    holds every argument but O(stage_results); echoed back, every tenant's results would travel
+    to the controller and into the registered result a second time.
 extends_documentation_fragment: [mailops_registered, mailops_in_process]
 author: mailops
 """

@@ -22,8 +22,9 @@ options:
       - This or O(registered) is required.
     type: dict
 notes:
-  - The result's C(invocation) holds every argument but O(tenants); echoed back, every tenant's
-    results would travel to the controller and into the registered result a second time.
+  - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
+    holds every argument but O(tenants); echoed back, every tenant's results would travel to the
+    controller and into the registered result a second time.
 extends_documentation_fragment: [mailops_registered, mailops_in_process]
 author: mailops
 """

@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
@@ -119,12 +120,16 @@ warm_controller()
 
 
 def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, Any],
-             work: Work, check_mode: bool,
-             read: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+             work: Work, check_mode: bool, read: dict[str, Any] | None = None,
+             inject_invocation: bool = False) -> tuple[dict[str, Any], list[str]]:
     """The module's run, without the module: (result, warnings). ``read`` holds the per-host
     option the plugin read from ``registered``: every host's result of a project module, a
     mapping by construction. It joins the arguments after they are validated, because the
-    validator deep-copies what it checks (a fifth to a third of a run-once task, profiled)."""
+    validator deep-copies what it checks (a fifth to a third of a run-once task, profiled).
+
+    ``invocation`` is in the result only when ``inject_invocation`` (Ansible's
+    ``INJECT_INVOCATION``, off by default since ansible-core 2.21) says so, as AnsibleModule
+    returns it: the work's own if it gave one, else every argument."""
     validation = ArgumentSpecValidator(argument_spec).validate(
         as_json(args, Direction.CONTROLLER_TO_MODULE))
     if validation.error_messages:
@@ -139,7 +144,10 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
         result = {"failed": True, "msg": f"{module_name} failed unexpectedly: "
                   f"{type(error).__name__}: {error}", "exception": traceback.format_exc()}
     warnings = [str(w) for w in result.pop("warnings", [])]
-    result.setdefault("invocation", {"module_args": params})
+    if inject_invocation:
+        result.setdefault("invocation", {"module_args": params})
+    else:
+        result.pop("invocation", None)
     secrets = validation._no_log_values
     result = as_json(remove_values(result, secrets), Direction.MODULE_TO_CONTROLLER)
     return result, [remove_values(w, secrets) for w in warnings]
@@ -236,8 +244,10 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
                     module_name, task_vars["hostvars"], args.pop("registered"))
             if not runs_in_process(self._connection.transport, self._task.async_val, task_vars):
                 return self._run_as_module(result, task_vars, {**args, **read})
-            outcome, warnings = run_work(module_name, argument_spec, args,
-                                         work, bool(self._task.check_mode), read)
+            outcome, warnings = run_work(
+                module_name, argument_spec, args, work, bool(self._task.check_mode), read,
+                inject_invocation=C.config.get_config_value("INJECT_INVOCATION",
+                                                            variables=task_vars))
             for warning in warnings:
                 Display().warning(warning)
             result.update(outcome)

@@ -80,13 +80,8 @@ def test_a_module_warning_reaches_ansible_output_both_ways(runs):
                    for line in warnings), (way, warnings)
 
 
-ASYNC_PLAY = """
-- hosts: acme
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Preflight as an async job (a module process of its own)
-      mailops_preflight:
+# The arguments of a mailops_preflight task for the sandbox's tenant acme.
+PREFLIGHT_ARGS = """
         tenant_id: acme
         sending_domain: "{{ sending_domain }}"
         nameservers: "{{ dns_nameservers }}"
@@ -97,7 +92,15 @@ ASYNC_PLAY = """
         api_base: "{{ sendcloud_api_base }}"
         api_user: "{{ sendcloud_api_user }}"
         api_key: "{{ sendcloud_api_key }}"
-      async: 120
+"""
+
+ASYNC_PLAY = """
+- hosts: acme
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Preflight as an async job (a module process of its own)
+      mailops_preflight:PREFLIGHT_ARGS      async: 120
       poll: 1
       register: preflight
     - name: It ran as a job and did the preflight
@@ -106,12 +109,43 @@ ASYNC_PLAY = """
           - preflight.ansible_job_id is defined
           - preflight.finished == 1
           - preflight.sending_domain == sending_domain
-"""
+""".replace("PREFLIGHT_ARGS", PREFLIGHT_ARGS)
 
 
 def test_an_async_task_runs_as_a_module_job(sandbox, tmp_path):
     playbook = tmp_path / "async.yml"
     playbook.write_text(ASYNC_PLAY)
     run = run_playbook(sandbox, tmp_path / "work", playbook=str(playbook))
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.recap()["acme"]["failed"] == 0
+
+
+INVOCATION_PLAY = """
+- hosts: acme
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Preflight in the worker
+      mailops_preflight:PREFLIGHT_ARGS      check_mode: true
+      register: in_process
+    - name: Preflight as a module
+      mailops_preflight:PREFLIGHT_ARGS      check_mode: true
+      vars: {mailops_in_process: false}
+      register: as_module
+    - name: Both ways return invocation as Ansible is configured to, the key masked
+      ansible.builtin.assert:
+        that:
+          - (in_process.invocation is defined) == (ansible_inject_invocation | default(false) | bool)
+          - (as_module.invocation is defined) == (ansible_inject_invocation | default(false) | bool)
+          - in_process.invocation | default({}) == as_module.invocation | default({})
+          - sendcloud_api_key not in (in_process | to_json)
+""".replace("PREFLIGHT_ARGS", PREFLIGHT_ARGS)
+
+
+@pytest.mark.parametrize("inject", [(), ("-e", "ansible_inject_invocation=true")])
+def test_both_ways_return_invocation_only_when_ansible_injects_it(sandbox, tmp_path, inject):
+    playbook = tmp_path / "invocation.yml"
+    playbook.write_text(INVOCATION_PLAY)
+    run = run_playbook(sandbox, tmp_path / "work", *inject, playbook=str(playbook))
     assert run.returncode == 0, run.output[-3000:]
     assert run.recap()["acme"]["failed"] == 0

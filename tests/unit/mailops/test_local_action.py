@@ -82,10 +82,22 @@ def test_no_log_values_are_masked_in_the_result_warnings_and_invocation():
         return {"changed": False, "echo": {"deep": [f"key={params['api_key']}"]},
                 "warnings": [f"the key {params['api_key']} is old"]}
 
-    result, warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY}, work, False)
+    result, warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY}, work, False,
+                                inject_invocation=True)
     assert KEY not in repr(result) and KEY not in repr(warnings)
     assert result["invocation"]["module_args"]["name"] == "acme"
+    assert result["invocation"]["module_args"]["api_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert warnings and "is old" in warnings[0]
+
+
+def test_the_result_has_no_invocation_unless_ansible_injects_it_as_for_a_module():
+    def work(params, check_mode):  # a work function that gives its own, as mailops_report does
+        return {"changed": False, "invocation": {"module_args": {"name": params["name"]}}}
+
+    args = {"name": "acme", "api_key": KEY}
+    assert "invocation" not in run_work("demo", SPEC, args, work, False)[0]
+    assert run_work("demo", SPEC, args, work, False, inject_invocation=True)[0]["invocation"] == {
+        "module_args": {"name": "acme"}}
 
 
 def test_the_result_holds_only_what_json_can_carry_back_from_a_module():
@@ -147,7 +159,7 @@ def test_an_unreadable_role_spec_is_named(tmp_path):
 def test_a_work_function_may_return_a_shorter_invocation_and_the_report_does(tmp_path):
     result, _ = run_work("mailops_report", REPORT_ARGS,
                          {"report_dir": str(tmp_path), "tenants": {"acme": {"stages": {}}}},
-                         run_report, check_mode=True)
+                         run_report, check_mode=True, inject_invocation=True)
     assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path)}}
     assert result["statuses"] == {"acme": "incomplete"}
 
@@ -155,7 +167,7 @@ def test_a_work_function_may_return_a_shorter_invocation_and_the_report_does(tmp
 def test_what_the_plugin_read_from_registered_reaches_the_work_beside_the_arguments(tmp_path):
     read = {"tenants": {"acme": {"stages": {}}, "globex": {"stages": {}}}}
     result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": str(tmp_path)},
-                         run_report, check_mode=True, read=read)
+                         run_report, check_mode=True, read=read, inject_invocation=True)
     assert result["statuses"] == {"acme": "incomplete", "globex": "incomplete"}
     assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path)}}
     result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": 7, "bogus": 1},
