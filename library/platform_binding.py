@@ -56,6 +56,10 @@ binding:
   description: The binding as the platform holds it after the run (keys as fingerprints).
   returned: always
   type: dict
+before:
+  description: The binding as the platform held it before the run (keys as fingerprints); null if there was none.
+  returned: always
+  type: dict
 action:
   description: create, update or unchanged.
   returned: always

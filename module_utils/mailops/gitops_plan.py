@@ -44,9 +44,8 @@ def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
                             "before": user.get("before"), "after": user.get("after")})
     binding = stages.get("binding") or {}
     if binding.get("changed"):
-        diff = binding.get("diff") or {}
         changes.append({"object": "binding", "id": tenant, "action": binding.get("action"),
-                        "before": diff.get("before") or None, "after": diff.get("after")})
+                        "before": binding.get("before"), "after": binding.get("binding")})
     return mask(changes)
 
 

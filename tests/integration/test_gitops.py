@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers.playbook import run_playbook
+from tests.helpers.playbook import run_playbook, tenants
 
 pytestmark = pytest.mark.slow
 
@@ -89,3 +89,23 @@ def test_the_pipeline_scripts_plan_then_apply_the_reviewed_plan(sandbox, fresh):
                              capture_output=True, text=True, timeout=600)
     assert applied.returncode == 0, applied.stdout[-2000:]
     assert len(writes(sandbox)) > 0
+
+
+def binding_change(plan: dict, tenant: str) -> dict:
+    return next(c for c in plan["tenants"][tenant]["changes"] if c["object"] == "binding")
+
+
+def test_the_plan_shows_the_binding_before_and_after(sandbox, fresh):
+    first = run_playbook(sandbox, fresh, "--check", "-l", "acme")
+    assert first.returncode == 0, first.output[-2000:]
+    created = binding_change(first.plan("check"), "acme")
+    assert created["action"] == "create" and created["before"] is None
+    assert created["after"]["sending_domain"] == tenants(sandbox)["acme"]["sending_domain"]
+    assert run_playbook(sandbox, fresh, "-l", "acme").returncode == 0
+    renamed = run_playbook(sandbox, fresh, "--check", "-l", "acme", "-e", "sender_name=AcmeNews")
+    assert renamed.returncode == 0, renamed.output[-2000:]
+    updated = binding_change(renamed.plan("check"), "acme")
+    assert updated["action"] == "update"
+    assert updated["before"]["sender_name"] != "AcmeNews"
+    assert updated["after"]["sender_name"] == "AcmeNews"
+    assert updated["before"]["sending_domain"] == updated["after"]["sending_domain"]

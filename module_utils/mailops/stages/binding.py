@@ -89,7 +89,7 @@ def run_binding(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     elif action != "unchanged":
         binding = after
     return {"changed": action != "unchanged", "action": action, "binding": binding,
-            "previous_domain": previous_domain,
+            "before": before, "previous_domain": previous_domain,
             "diff": {"before": before or {}, "after": after,
                      "before_header": f"platform binding of {tenant_id}",
                      "after_header": f"platform binding of {tenant_id}"}}
