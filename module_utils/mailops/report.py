@@ -39,6 +39,8 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
              "|---|---|---|---|---|"]
     for record in report.get("records", []):
         value = str(record.get("value") or "(known after apply)")
+        if record.get("priority") is not None:  # MX, as a zone file shows it
+            value = f"{record['priority']} {value}"
         shown = value if len(value) <= 60 else value[:57] + "..."
         lines.append(f"| {record['purpose']} | {record['type']} | {record['name']} | `{shown}` | "
                      f"{_mark(record.get('verified'))} |")

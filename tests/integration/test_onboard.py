@@ -95,6 +95,17 @@ def test_sendcloud_reports_every_required_item_verified(onboarded):
         assert all(report["domain"]["items"].values()), report["domain"]
 
 
+def test_the_markdown_report_gives_each_record_as_a_zone_file_would(onboarded):
+    reports = onboarded["workdir"] / "reports"
+    report = json.loads((reports / "acme.json").read_text())
+    rows = (reports / "acme.md").read_text().splitlines()
+    for record in report["records"]:
+        row = next(r for r in rows if r.startswith(f"| {record['purpose']} | {record['type']} |"))
+        priority = "" if record["priority"] is None else f"{record['priority']} "
+        assert f"| `{priority}{record['value'][:20]}" in row, row
+    assert any(r["type"] == "MX" and r["priority"] for r in report["records"])
+
+
 def test_platform_holds_each_binding_and_its_keys_authenticate(sandbox, onboarded):
     for tenant, spec in tenants(sandbox).items():
         token = sandbox.seed["platform"]["tokens"][tenant]
