@@ -206,6 +206,17 @@ def test_check_mode_on_a_fresh_sandbox_writes_nothing(onboarded):
     assert [r for r in onboarded["check_requests"] if r["kind"] == "write"] == []
 
 
+def test_check_diff_shows_every_stage_s_change_for_each_tenant(onboarded):
+    output = onboarded["check"].output
+    assert "Callback dispatch" not in output  # a diff Ansible cannot render is dropped whole
+    for tenant in ("acme", "globex", "initech"):
+        for header in (f"API users of {tenant}", f"platform binding of {tenant}"):
+            assert f"--- before: {header}" in output and f"+++ after: {header}" in output, header
+    assert output.count("+++ after: zone ") == 3
+    assert output.count("+++ after: SendCloud domain ") == 3
+    assert '"value": null' not in output  # what SendCloud generates is "(known after apply)"
+
+
 def _shape(document: dict) -> dict[str, list[tuple]]:
     """Per tenant, the (object, action, id) of each change; ids SendCloud generates on creation
     (the DKIM selector) are "known after apply" in the plan, so they compare by type only."""

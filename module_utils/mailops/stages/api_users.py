@@ -9,7 +9,7 @@ from ansible.module_utils.mailops.credentials import CredentialStore, read_passw
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
-from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
+from ansible.module_utils.mailops.sendcloud.apiusers import KNOWN_AFTER_APPLY, ApiUserService
 
 NAMES_OPTION = {"type": "dict", "required": True, "options": {
     "batch": {"type": "str", "required": True},
@@ -48,8 +48,11 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
     entries = [{"role": c.role, "name": c.name, "action": c.action, "before": c.before,
                 "after": c.after, "key_captured": c.key_captured} for c in plan.changes]
     return {"changed": plan.changed, "api_users": entries, "credentials_file": str(store.path),
-            "diff": {"before": [c.before for c in plan.changes if c.before],
-                     "after": [dict(c.after, key="(known after apply)") if c.action in ("create", "recreate")
-                               else c.after for c in plan.changes],
+            # Ansible's diff wants mappings (or text), as in dns_record_set: the lists wrapped
+            "diff": {"before": {"api_users": [c.before for c in plan.changes if c.before]},
+                     "after": {"api_users": [
+                         dict(c.after, key=KNOWN_AFTER_APPLY)
+                         if c.action in ("create", "recreate") else c.after
+                         for c in plan.changes]},
                      "before_header": f"API users of {params['tenant_id']}",
                      "after_header": f"API users of {params['tenant_id']}"}}

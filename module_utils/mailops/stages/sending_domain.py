@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
 from ansible.module_utils.mailops.dns.nameserver import DEFAULT_MAX_INTERVAL
 from ansible.module_utils.mailops.dns.record_set import (
     RECORD_SET_ARGS,
@@ -45,7 +46,10 @@ SENDING_DOMAIN_ARGS: dict[str, dict[str, Any]] = {
 
 
 def domain_diff(state: DomainState) -> dict[str, Any]:
-    after = {"domain": state.name, "records": state.records}
+    # a planned domain's generated names and values, as the zone's diff shows them
+    records = [{k: KNOWN_AFTER_APPLY if v is None and k in ("name", "value") else v
+                for k, v in record.items()} for record in state.records]
+    after = {"domain": state.name, "records": records}
     return {"before": {} if state.created else after, "after": after,
             "before_header": f"SendCloud domain {state.name}",
             "after_header": f"SendCloud domain {state.name}"}
