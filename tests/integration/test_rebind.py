@@ -71,6 +71,13 @@ def test_a_domestic_rebind_switches_with_zero_gap_and_retires_the_old_records(sa
     assert {r["type"] for r in backup["records_at_dns_provider"]} == {"TXT", "MX"}
     assert sorted(u["name"] for u in backup["api_users"]) == ["acme_batch", "acme_trigger"]
     assert all(u["domain"] == "news.acme.example" for u in backup["api_users"])
+    report = json.loads((onboarded / "reports" / "acme.json").read_text())
+    assert report["status"] == "verified and bound"
+    assert report["domain"]["name"] == report["binding"]["sending_domain"] == "mail2.acme.example"
+    assert {u["name"]: u["key_stored"] for u in report["api_users"]} == {
+        "acme_batch": True, "acme_trigger": True}
+    index = json.loads((onboarded / "reports" / "index.json").read_text())
+    assert {t["tenant_id"] for t in index["tenants"]} == {"acme", "globex", "initech"}
 
 
 def test_the_api_users_keep_their_keys_across_the_rebind(sandbox, onboarded):
