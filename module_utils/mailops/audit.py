@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from ansible.module_utils.mailops.gitops_plan import tenant_changes
+from ansible.module_utils.mailops.report import yes_no
 
 
 def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
 def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> dict[str, Any]:
     tenants = {tenant: tenant_findings(tenant, stages) for tenant, stages in sorted(stage_results.items())}
     for tenant, message in failed.items():
-        tenants[tenant] = {"drift": [f"audit failed: {message}"], "verified": False}
+        tenants[tenant] = {"drift": [f"audit failed: {message}"], "verified": None}  # not known
     drifted = sorted(t for t, findings in tenants.items() if findings["drift"])
     return {"drifted_tenants": drifted, "tenants": tenants}
 
@@ -50,12 +51,16 @@ def render_markdown(audit: dict[str, Any]) -> str:
              f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted.", "",
              "| tenant | drift | verified | quota left | reputation |", "|---|---|---|---|---|"]
     for tenant, findings in audit["tenants"].items():
-        lines.append(f"| {tenant} | {len(findings['drift'])} | {'yes' if findings['verified'] else 'NO'} | "
-                     f"{findings.get('quota_remaining')} | {findings.get('reputation')} |")
+        lines.append(f"| {tenant} | {len(findings['drift'])} | {yes_no(findings['verified'])} | "
+                     f"{_shown(findings.get('quota_remaining'))} | {_shown(findings.get('reputation'))} |")
     for tenant, findings in audit["tenants"].items():
         if findings["drift"]:
             lines += ["", f"## {tenant}", ""] + [f"- {item}" for item in findings["drift"]]
     return "\n".join(lines) + "\n"
+
+
+def _shown(value: Any) -> str:
+    return "-" if value is None else str(value)
 
 
 def render_json(audit: dict[str, Any]) -> str:

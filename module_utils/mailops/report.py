@@ -43,16 +43,16 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
             value = f"{record['priority']} {value}"
         shown = value if len(value) <= 60 else value[:57] + "..."
         lines.append(f"| {record['purpose']} | {record['type']} | {record['name']} | `{shown}` | "
-                     f"{_mark(record.get('verified'))} |")
+                     f"{yes_no(record.get('verified'))} |")
     lines += ["", "## SendCloud verification", "",
               f"verify bitmask {domain.get('verify')} (layout {domain.get('layout')}): "
-              + ", ".join(f"{k} {_mark(v)}" for k, v in sorted((domain.get("items") or {}).items())), "",
+              + ", ".join(f"{k} {yes_no(v)}" for k, v in sorted((domain.get("items") or {}).items())), "",
               "## API users", "", "| role | name | domain | open | click | unsubscribe | key stored |",
               "|---|---|---|---|---|---|---|"]
     for user in report.get("api_users", []):
-        lines.append(f"| {user['role']} | {user['name']} | {user.get('domain')} | {_mark(user.get('open'))} "
-                     f"| {_mark(user.get('click'))} | {_mark(user.get('unsubscribe'))} | "
-                     f"{_mark(user.get('key_stored'))} |")
+        lines.append(f"| {user['role']} | {user['name']} | {user.get('domain')} | {yes_no(user.get('open'))} "
+                     f"| {yes_no(user.get('click'))} | {yes_no(user.get('unsubscribe'))} | "
+                     f"{yes_no(user.get('key_stored'))} |")
     lines += ["", "## Platform binding", "",
               f"- domain: {binding.get('sending_domain')} ({binding.get('edition')})",
               f"- sender: {binding.get('sender_name')} <{binding.get('sender_address')}>",
@@ -79,7 +79,7 @@ def render_index(reports: list[dict[str, Any]]) -> tuple[str, str]:
     return json.dumps({"tenants": rows}, indent=2, sort_keys=True) + "\n", "\n".join(markdown) + "\n"
 
 
-def _mark(value: Any) -> str:
+def yes_no(value: Any) -> str:
     if value is None:
         return "-"
     return "yes" if value else "NO"
