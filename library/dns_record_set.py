@@ -198,7 +198,7 @@ change_file:
   returned: when provider is manual and something is to change
   type: str
 diff:
-  description: Before/after lists of the managed records.
+  description: "The managed records before and after, each side a mapping C({records: [...]})."
   returned: always
   type: dict
 """

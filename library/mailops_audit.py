@@ -12,7 +12,13 @@ description:
     task reports C(changed=false).
 options:
   audit_dir: {description: "Directory for audit.json and audit.md.", type: path, required: true}
-  stage_results: {description: "Per tenant: preflight, domain, dns, api_users, binding, propagation, keys.", type: dict, required: true}
+  stage_results:
+    description:
+      - "Per tenant: preflight, sending_domain (with its domain and dns), api_users, binding (the
+        M(mailops_tenant) result's C(preflight) and C(stages)), propagation (M(dns_propagation)) and
+        keys (M(sendcloud_key_check)); playbooks/audit.yml builds it."
+    type: dict
+    required: true
   failed: {description: "Tenants whose audit failed, with a message.", type: dict, default: {}}
 author: mailops
 """

@@ -20,7 +20,8 @@ options:
   mode: {description: "check or apply (the run's mode).", type: str, choices: [check, apply], required: true}
   stage_results:
     description:
-      - Per tenant, the registered results of the stages (keys domain, dns, api_users, binding).
+      - Per tenant, the registered results of the stages, as the C(stages) of M(mailops_tenant)
+        (keys sending_domain, api_users, binding).
       - This or O(registered) is required.
     type: dict
   failed: {description: "Tenants that failed before planning, with their error.", type: dict, default: {}}

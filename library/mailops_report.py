@@ -18,7 +18,8 @@ options:
   tenants:
     description:
       - Per tenant, what M(mailops_tenant) returned last in the run (the apply's result, or the
-        plan's for a tenant that was up to date) - its C(stages) and its preflight's C(account).
+        plan's for a tenant that was up to date) - its C(stages), its preflight's C(account)
+        and its C(report_warnings).
       - This or O(registered) is required.
     type: dict
 notes:

@@ -127,6 +127,13 @@ needs_apply:
   description: Something is (or would be) written, or the domain is not verified yet.
   returned: success
   type: bool
+report_warnings:
+  description:
+    - Every warning about this tenant, for its report; those of its plan's preflight too, which an
+      apply pass given O(preflight_done) does not show again.
+  returned: success
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

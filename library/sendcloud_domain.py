@@ -70,10 +70,10 @@ domain:
   contains:
     name: {description: "Domain name.", type: str}
     exists: {description: "Whether it exists (false only in check mode before creation).", type: bool}
-    layout: {description: "The verify bit layout used to decode C(verify).", type: str}
-    verify: {description: "The raw verify bitmask.", type: int}
-    verified: {description: "Every required item verified.", type: bool}
-    items: {description: "Verify status per purpose (spf, dkim, mx, dmarc, verify, tracking).", type: dict}
+    layout: {description: "The verify bit layout used to decode C(verify); absent when the domain does not exist.", type: str}
+    verify: {description: "The raw verify bitmask; absent when the domain does not exist.", type: int}
+    verified: {description: "Every required item verified; absent when the domain does not exist.", type: bool}
+    items: {description: "Verify status per purpose (spf, dkim, mx, dmarc, verify, tracking); absent when the domain does not exist.", type: dict}
 records:
   description: The DNS records SendCloud asks for; C(value) null means known after apply.
   returned: always

@@ -27,7 +27,8 @@ def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tupl
     stages = result.get("stages") or {}
     facts = reports.compose(stages.get("sending_domain") or {}, stages.get("api_users") or {},
                             stages.get("binding") or {},
-                            (result.get("preflight") or {}).get("account") or {}, [])
+                            (result.get("preflight") or {}).get("account") or {},
+                            result.get("report_warnings") or [])
     report = reports.tenant_report(tenant, facts, previous)
     return {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
             directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report

@@ -98,7 +98,10 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     http = HttpClient("SendCloud", timeout=sendcloud["timeout"])  # one connection, every stage
     timings: dict[str, float] = {}
     preflight = dict(in_stage("preflight", lambda: preflight_of(params, check_mode, http), timings))
-    warnings = list(preflight.pop("warnings", []))
+    # The preflight keeps its warnings: the apply pass, which reuses its plan's preflight,
+    # reports them without showing them a second time.
+    preflight_warnings = list(preflight.get("warnings", []))
+    warnings = [] if params["preflight_done"] else list(preflight_warnings)
     domain_name = preflight["sending_domain"]
     results: dict[str, dict[str, Any]] = {}
     results["sending_domain"] = in_stage("sending_domain", lambda: run_sending_domain(
@@ -110,19 +113,24 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     results["binding"] = in_stage("binding", lambda: run_binding(
         {**params["binding"], "sending_domain": domain_name}, check_mode), timings)
     diffs: list[dict[str, Any]] = []
+    stage_warnings: list[str] = []
     for stage in STAGES:
         result = results[stage]
-        warnings += result.pop("warnings", [])
+        stage_warnings += result.pop("warnings", [])
         diff = result.pop("diff")
         if result["changed"]:
             diffs += diff if isinstance(diff, list) else [diff]
+    warnings += stage_warnings
     changed = any(results[stage]["changed"] for stage in STAGES)
     to_apply = needs_apply(results)
     if to_apply and not preflight["mail_checked"]:
         mail_started = time.monotonic()
-        warnings += check_mail_before_writing(params["preflight"], preflight)
+        mail_warnings = check_mail_before_writing(params["preflight"], preflight)
+        warnings += mail_warnings
+        preflight_warnings += mail_warnings
         preflight["mail_checked"] = True
         timings["preflight"] += round(time.monotonic() - mail_started, 3)
+    preflight["warnings"] = preflight_warnings
     return {"changed": changed and params["report_change"], "needs_apply": to_apply,
-            "preflight": preflight,
-            "stages": results, "timings": timings, "diff": diffs, "warnings": warnings}
+            "preflight": preflight, "stages": results, "timings": timings, "diff": diffs,
+            "warnings": warnings, "report_warnings": preflight_warnings + stage_warnings}
