@@ -17,6 +17,7 @@ from ansible.module_utils.mailops.dns.record_set import (
     run_propagation,
     run_record_set,
 )
+from ansible.module_utils.mailops.errors import WaitTimeoutError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
@@ -77,9 +78,17 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool,
         diffs.append(dns_diff)
     waits = params["wait"] and not check_mode
     if waits and (records["changed"] or not state.verified):
-        propagation = run_propagation(
-            {"records": state.records, "zone": records["zone"], "nameservers": dns["nameservers"],
-             "timeout": dns["propagation_timeout"], "interval": DEFAULT_MAX_INTERVAL}, False)
+        try:
+            propagation = run_propagation(
+                {"records": state.records, "zone": records["zone"],
+                 "nameservers": dns["nameservers"], "timeout": dns["propagation_timeout"],
+                 "interval": DEFAULT_MAX_INTERVAL}, False)
+        except WaitTimeoutError as error:
+            if records.get("change_file"):  # provider manual: a human has the change to make
+                error.hint = (f"apply the change request {records['change_file']} at the "
+                              "zone's DNS provider, then run again")
+                error.args = (error.format(),)
+            raise
         warnings += propagation.pop("warnings")
         result["propagation"] = propagation
     if waits and not state.verified:
