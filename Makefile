@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# make validate INVENTORY=inventories/prod checks another inventory
+INVENTORY ?= inventories/sandbox
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export NO_PROXY := 127.0.0.1,localhost
@@ -40,8 +42,8 @@ lint: venv
 	ansible-lint
 
 validate: venv
-	$(PY) -m scripts.validate_inventory inventories/sandbox
-	ansible-inventory --list >/dev/null
+	$(PY) -m scripts.validate_inventory $(INVENTORY)
+	ansible-inventory -i $(INVENTORY) --list >/dev/null
 
 unit: venv
 	pytest -q -n 2 tests/unit tests/sandbox

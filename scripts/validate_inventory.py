@@ -25,7 +25,8 @@ ansible.module_utils.__path__.append(str(REPO / "module_utils"))
 from ansible.module_utils.mailops import preflight  # noqa: E402
 
 REQUIRED = ("sending_domain", "sendcloud_api_user", "sendcloud_api_key", "sender_address",
-            "reply_to_address", "platform_api_url", "platform_api_token")
+            "reply_to_address", "platform_api_url", "platform_api_token",
+            "credentials_vault_password_file")
 CHOICES = {"sendcloud_edition": ("domestic", "overseas"),
            "dns_provider": ("dnspod", "rfc2136", "manual"),
            "dns_on_conflict": ("keep_and_fail", "keep_and_warn", "replace"),

@@ -59,7 +59,7 @@ class ConflictError(MailopsError):
 
 
 class RateLimitedError(MailopsError):
-    default_hint = "wait and run again, or lower the request rate (forks, rate limit setting)"
+    default_hint = "wait and run again, or run fewer tenants at once (--forks)"
 
 
 class TransientError(MailopsError):

@@ -41,4 +41,5 @@ tenants:
     assert "tenant bad: sender_address: 'not-an-address' is not a valid e-mail address" in problems
     assert "tenant bad: dnspod_secret_id: is missing (dns_provider is dnspod)" in problems
     assert "tenant twin: sendcloud_api_user: is missing" in problems
+    assert "tenant bad: credentials_vault_password_file: is missing" in problems
     assert "also used by tenant bad" in problems

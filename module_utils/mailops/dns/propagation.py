@@ -137,7 +137,7 @@ def discover_nameservers(
     except dns.exception.DNSException as exc:
         raise NotFoundError(
             f"cannot find the nameservers of zone {zone}: {exc}",
-            hint="give the nameservers option (host[:port]) explicitly",
+            hint="give the nameservers option (host[:port]; inventory: dns_nameservers) explicitly",
         ) from exc
     return servers
 

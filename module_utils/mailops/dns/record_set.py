@@ -74,12 +74,17 @@ PROPAGATION_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
+# The inventory variable of each option whose name differs (the others are the same).
+INVENTORY_VARIABLES = {"manual_change_dir": "dns_manual_change_dir"}
+
+
 def _require(params: dict[str, Any], names: list[str], provider: str) -> None:
     missing = [name for name in names if not params.get(name)]
     if missing:
+        variables = ", ".join(INVENTORY_VARIABLES.get(name, name) for name in missing)
         raise ValidationError(
             f"provider {provider} needs {', '.join(missing)}",
-            hint=f"set {', '.join(missing)} in the inventory (vaulted for secrets)",
+            hint=f"set {variables} in the inventory (vaulted for secrets)",
         )
 
 
@@ -118,7 +123,7 @@ def _shortest_name(entries: list[dict[str, Any]]) -> str:
     names = [normalize_name(entry["name"]) for entry in entries if entry.get("name")]
     if not names:
         raise ValidationError(
-            "no record has a name to find the zone from", hint="set the zone option"
+            "no record has a name to find the zone from", hint="set the zone option (inventory: dns_zone)"
         )
     return min(names, key=lambda name: name.count("."))
 

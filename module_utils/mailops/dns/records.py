@@ -99,7 +99,7 @@ def normalize_name(name: str, zone: str | None = None) -> str:
     zone_fqdn = to_idna(zone.strip().rstrip(".")) if zone else ""
     if text in ("", "@"):
         if not zone_fqdn:
-            raise ValidationError(f"record name {name!r} needs a zone", hint="set the zone option")
+            raise ValidationError(f"record name {name!r} needs a zone", hint="set the zone option (inventory: dns_zone)")
         return zone_fqdn
     if text.endswith("."):
         return to_idna(text.rstrip("."))
@@ -117,7 +117,7 @@ def relative_name(fqdn: str, zone: str) -> str:
     if not fqdn.endswith(suffix):
         raise ValidationError(
             f"record {fqdn} is not inside zone {zone}",
-            hint="set the zone option to the zone that holds the sending domain",
+            hint="set the zone option (inventory: dns_zone) to the zone that holds the sending domain",
         )
     return fqdn[: -len(suffix)]
 

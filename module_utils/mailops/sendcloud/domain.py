@@ -172,8 +172,9 @@ class DomainService:
             raise ConflictError(
                 f"adding {name} would exceed SendCloud's limit of {MAX_DOMAINS} domains per "
                 f"account {self.client.account.api_user} (it holds: {held})",
-                hint="delete an unused domain in the SendCloud console (or retire it with "
-                "rebind.yml) before onboarding this one",
+                hint="delete an unused domain in the SendCloud console before onboarding this "
+                "one (the domestic API cannot delete domains; on the overseas edition rebind.yml "
+                "with -e rebind_retire_old=domain deletes the domain it leaves)",
             )
         if check_mode:
             layout = self._layout({})

@@ -51,7 +51,8 @@ def refuse_unmanaged_switch(tenant_id: str, before: dict[str, Any] | None, after
             f"tenant {tenant_id} is bound to {previous_domain}; the inventory asks for "
             f"{desired.sending_domain}",
             hint=f"changing a bound domain is a change-managed rebind: run "
-                 f"'ansible-playbook rebind.yml -l {tenant_id} -e change_ticket=ID' in the change window")
+                 f"'ansible-playbook rebind.yml -l HOST -e change_ticket=ID' for tenant "
+                 f"{tenant_id}'s inventory host in the change window (docs/rebind.md)")
     if not before:
         return
     renamed = {role: (user["name"], after["api_users"][role]["name"])
@@ -64,8 +65,8 @@ def refuse_unmanaged_switch(tenant_id: str, before: dict[str, Any] | None, after
             + "; the inventory names "
             + ", ".join(f"{role} {new}" for role, (_old, new) in renamed.items())
             + ". Renaming the platform's API users breaks sending",
-            hint="keep sendcloud_api_users as bound; a deliberate change of API users goes "
-                 "through rebind.yml in the change window")
+            hint="keep sendcloud_api_users as bound (the names above): the project never "
+                 "renames a bound tenant's API users")
 
 
 def run_binding(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:

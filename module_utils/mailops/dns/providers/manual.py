@@ -120,7 +120,7 @@ class ManualProvider(DNSProvider):
         if not change_dir:
             raise ValidationError(
                 "provider manual needs a directory for change requests",
-                hint="set manual_change_dir",
+                hint="set manual_change_dir (inventory: dns_manual_change_dir)",
             )
         self.change_dir = change_dir
         self.tenant = tenant
