@@ -9,23 +9,19 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.playbook import run_playbook
-from tests.helpers.sandbox_fixture import start_sandbox
 
 pytestmark = pytest.mark.slow
 
 
-def test_a_manual_tenant_s_timeout_names_the_change_request_to_apply(tmp_path):
-    sandbox = start_sandbox(tmp_path / "sandbox")
-    try:
-        run = run_playbook(sandbox, tmp_path / "work", "-l", "acme", "-e", "dns_provider=manual",
-                           "-e", "dns_propagation_timeout=2")
-        assert run.returncode != 0
-        named = re.search(r"Fix: apply the change request (\S+) at the zone's DNS provider",
-                          run.output)
-        assert named, run.output[-3000:]
-        request = Path(named.group(1))
-        assert request.is_file() and "TXT" in request.read_text()
-        assert sandbox.requests() and not [r for r in sandbox.requests()
-                                           if r["kind"] == "write" and r["component"] == "dnspod"]
-    finally:
-        sandbox.stop()
+def test_a_manual_tenant_s_timeout_names_the_change_request_to_apply(fresh_sandbox, tmp_path):
+    sandbox = fresh_sandbox
+    run = run_playbook(sandbox, tmp_path / "work", "-l", "acme", "-e", "dns_provider=manual",
+                       "-e", "dns_propagation_timeout=2")
+    assert run.returncode != 0
+    named = re.search(r"Fix: apply the change request (\S+) at the zone's DNS provider",
+                      run.output)
+    assert named, run.output[-3000:]
+    request = Path(named.group(1))
+    assert request.is_file() and "TXT" in request.read_text()
+    assert sandbox.requests() and not [r for r in sandbox.requests()
+                                       if r["kind"] == "write" and r["component"] == "dnspod"]
