@@ -147,6 +147,21 @@ def test_second_run_changes_nothing_and_writes_nothing(onboarded):
     assert [r for r in onboarded["second_requests"] if r["kind"] == "write"] == []
 
 
+def apply_play_output(run) -> str:
+    after_banner = run.output.split("PLAY [Apply the plan]", 1)[1].split("\n", 1)[1]
+    return after_banner.split("PLAY [", 1)[0]
+
+
+def test_only_the_tenants_the_plan_applies_are_in_the_apply_play(onboarded):
+    """The apply play's hosts are the plan's: every tenant on a first run, none on the no-op or
+    with --check, so nothing runs, or prints, for a tenant with nothing to do."""
+    first = apply_play_output(onboarded["first"])
+    assert all(f"[{tenant}]" in first for tenant in ("acme", "globex", "initech")), first
+    for run in ("second", "check"):
+        assert apply_play_output(onboarded[run]).split() == [
+            "skipping:", "no", "hosts", "matched"], apply_play_output(onboarded[run])
+
+
 def test_a_tenant_run_talks_to_sendcloud_over_one_connection(onboarded):
     """The no-op's SendCloud reads (account, domain, API users) come from three stages; the
     connection (client host:port in the sandbox's log) is opened once, not once per stage."""

@@ -22,7 +22,6 @@ EMAIL_TYPE_LABELS = {"触发": 0, "trigger": 0, "批量": 1, "batch": 1, "0": 0,
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{6,32}$")
 TRACKING_FIELDS = ("open", "click", "unsubscribe")
 MAX_API_USERS = 10   # per account (code 41112)
-KNOWN_AFTER_APPLY = "(known after apply)"
 
 
 def validate_name(name: str, role: str) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
-from ansible.module_utils.mailops.sendcloud.apiusers import KNOWN_AFTER_APPLY, ApiUserService
+from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
 
 NAMES_OPTION = {"type": "dict", "required": True, "options": {
     "batch": {"type": "str", "required": True},
