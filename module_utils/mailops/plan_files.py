@@ -56,6 +56,11 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
               "apply": plan.to_apply, "invocation": invocation}
     expected = params["expected_checksum"]
+    if expected is not None and not expected.strip():
+        return dict(result, failed=True, msg=(
+            "the pinned checksum (expected_plan_checksum) is empty, so no reviewed plan is pinned. "
+            "Nothing was written. Fix: pass the reviewed plan's checksum (plans/latest-check/"
+            "checksum), or leave expected_plan_checksum out to apply without a pin"))
     if expected and expected != plan.checksum():
         return dict(result, failed=True, msg=(
             f"the plan changed since it was reviewed: expected checksum {expected}, the plan now "

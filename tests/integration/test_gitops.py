@@ -29,6 +29,15 @@ def test_apply_refuses_a_plan_other_than_the_reviewed_one_before_any_write(sandb
     assert writes(sandbox) == []
 
 
+def test_an_empty_pin_is_refused_not_taken_for_no_pin(sandbox, fresh):
+    """A CI variable that is not set gives -e expected_plan_checksum= : that must not apply
+    unpinned."""
+    refused = run_playbook(sandbox, fresh, "-e", "expected_plan_checksum=")
+    assert refused.returncode != 0
+    assert "the pinned checksum (expected_plan_checksum) is empty" in refused.output
+    assert writes(sandbox) == []
+
+
 def test_apply_goes_ahead_when_the_pinned_checksum_matches(sandbox, fresh):
     planned = run_playbook(sandbox, fresh, "--check")
     checksum = (fresh / "plans" / "latest-check" / "checksum").read_text().strip()

@@ -1,6 +1,7 @@
 """credentials_dir defaults to <inventory>/credentials: the tenants' vaulted key files live in
 the inventory directory, and Ansible must not read them as inventory sources (it would decrypt
-every tenant's keys on every run and warn about their contents)."""
+every tenant's keys on every run and warn about their contents); nor the rebind audit log. An
+inventory that does not parse fails the run instead of matching no host."""
 
 from __future__ import annotations
 
@@ -25,3 +26,24 @@ def test_the_key_files_in_the_inventory_directory_are_not_read_as_inventory(fres
     assert all(run.returncode == 0 for run in runs), runs[-1].output[-3000:]
     assert (inventory / "credentials" / "acme.vault.yml").is_file()
     assert not any(text in runs[1].output for text in KEY_FILE_AS_INVENTORY), runs[1].output
+
+
+def test_the_rebind_audit_log_in_the_inventory_directory_is_not_read_as_inventory(
+        fresh_sandbox, tmp_path):
+    inventory = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventories" / "sandbox", inventory,
+                    ignore=shutil.ignore_patterns("credentials"))
+    (inventory / "rebind-audit.jsonl").write_text('{"tenant": "acme", "outcome": "started"}\n')
+    run = run_playbook(fresh_sandbox, tmp_path / "work", "-i", str(inventory), "-l", "acme",
+                       "--check")
+    assert run.returncode == 0, run.output[-3000:]
+    assert "rebind-audit.jsonl" not in run.output, run.output
+
+
+@pytest.mark.parametrize("playbook", ["onboard.yml", "playbooks/audit.yml"])
+def test_a_mistyped_inventory_fails_the_run_instead_of_matching_no_host(
+        fresh_sandbox, tmp_path, playbook):
+    run = run_playbook(fresh_sandbox, tmp_path, "-i", str(REPO / "inventories" / "sandbx"),
+                       "-e", "expected_plan_checksum=0000", playbook=playbook)
+    assert run.returncode != 0, run.output[-3000:]
+    assert "No inventory was parsed" in run.output
