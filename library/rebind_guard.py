@@ -29,7 +29,7 @@ options:
       timezone: {description: "IANA time zone of the window.", type: str, default: Asia/Shanghai}
   emergency: {description: "Allow a run outside the window (recorded in the audit log).", type: bool, default: false}
   emergency_reason: {description: "Why; required with emergency.", type: str}
-  now: {description: "The current time, ISO 8601 with offset (for rehearsals and tests); default the clock.", type: str}
+  now: {description: "A time to rehearse, ISO 8601 with offset, in check mode only (a real run refuses it and uses the clock); default the clock.", type: str}
   audit_log: {description: "The rebind audit log (JSON lines).", type: path, required: true}
   api_url: {description: "Platform API base URL.", type: str, required: true}
   token: {description: "Platform bearer token.", type: str, required: true}
@@ -94,6 +94,11 @@ ARGUMENT_SPEC = dict(
 def guard(module: AnsibleModule) -> dict:
     params = module.params
     window = rebind.ChangeWindow(**params["window"])
+    if params["now"] and not module.check_mode:
+        raise ValidationError(
+            f"rebind_now ({params['now']}) rehearses a time with --check only: a real rebind runs "
+            "at the real time, inside the change window",
+            hint="drop -e rebind_now, or add --check --diff to rehearse the rebind at that time")
     now = rebind.parse_now(params["now"])
     in_window = window.contains(now)
     warnings = []
@@ -103,11 +108,15 @@ def guard(module: AnsibleModule) -> dict:
         if not module.check_mode:
             raise
         warnings.append(f"the apply will need a valid ticket: {error.message}")
+    outside = (f"{now.isoformat(timespec='minutes')} is outside the change window "
+               f"({window.describe()}); the next one opens "
+               f"{window.next_opening(now).isoformat(timespec='minutes')}")
+    if not in_window and module.check_mode:
+        warnings.append(f"the apply would be refused now: {outside}, unless it is an emergency")
     if not in_window and not module.check_mode:
         if not params["emergency"]:
             raise ValidationError(
-                f"it is {now.isoformat(timespec='minutes')}, outside the change window "
-                f"({window.describe()}); the next one opens {window.next_opening(now).isoformat(timespec='minutes')}",
+                outside,
                 hint="run inside the window, or for an emergency add -e rebind_emergency=true "
                      "-e \"rebind_emergency_reason='the reason'\" (recorded in the audit log)")
         if not params["emergency_reason"]:
@@ -120,6 +129,11 @@ def guard(module: AnsibleModule) -> dict:
     entries = rebind.journal_entries(Path(params["audit_log"]), params["tenant_id"])
     phase, old_domain = rebind.phase_of(current.get("sending_domain") if current else None,
                                         new_domain, entries)
+    if phase == "done":
+        warnings.append(
+            f"nothing to rebind for {params['tenant_id']}: the platform already sends from "
+            f"{new_domain} and no rebind to it is unfinished. To move the tenant, set its "
+            "sending_domain (and sender_address) to the new domain in the inventory first")
     return {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
             "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
             "emergency": params["emergency"] and not in_window,

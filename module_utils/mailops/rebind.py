@@ -92,7 +92,11 @@ def check_ticket(ticket: str | None, pattern: str) -> None:
 def parse_now(text: str | None) -> datetime:
     if not text:
         return datetime.now().astimezone()
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"rebind_now '{text}' is not an ISO 8601 time",
+                              hint="write it like 2026-11-27T23:30:00+08:00") from None
     if moment.tzinfo is None:
         raise ValidationError(f"rebind_now '{text}' has no time zone",
                               hint="write it like 2026-11-27T23:30:00+08:00")

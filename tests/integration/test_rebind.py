@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -10,8 +11,21 @@ import requests
 from tests.helpers.playbook import run_playbook
 
 pytestmark = pytest.mark.slow
-IN_WINDOW = "rebind_now=2026-11-27T23:30:00+08:00"
-OUTSIDE_WINDOW = "rebind_now=2026-11-26T10:00:00+08:00"
+
+
+def window(opens_in_hours: float, hours: float) -> str:
+    """A change window relative to the real clock (a real rebind runs at the real time), as
+    extra vars."""
+    start = datetime.now(UTC) + timedelta(hours=opens_in_hours)
+    end = start + timedelta(hours=hours)
+    return json.dumps({"rebind_window": {
+        "start_day": start.strftime("%A").lower(), "start": start.strftime("%H:%M"),
+        "end_day": end.strftime("%A").lower(), "end": end.strftime("%H:%M"), "timezone": "UTC"}})
+
+
+IN_WINDOW = window(-1, 4)
+OUTSIDE_WINDOW = window(6, 1)
+REHEARSED_OUTSIDE = "rebind_now=2026-11-26T10:00:00+08:00"   # a Thursday morning in Shanghai
 
 
 def rebind(sandbox, workdir, tenant: str, new_domain: str, sender: str, *extra: str):
@@ -121,6 +135,33 @@ def test_an_emergency_outside_the_window_runs_and_is_recorded(sandbox, onboarded
     assert done.returncode == 0, done.output[-3000:]
     assert all(e["emergency"] and e["emergency_reason"] == "old domain blacklisted"
                for e in audit(onboarded))
+
+
+def test_a_rehearsed_time_is_refused_in_a_real_run_before_any_write(sandbox, onboarded):
+    refused = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                     "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, "-e", REHEARSED_OUTSIDE)
+    assert refused.returncode != 0
+    assert "rebind_now (2026-11-26T10:00:00+08:00) rehearses a time with --check only" in refused.output
+    assert writes(sandbox) == []
+    assert not (onboarded / "audit.jsonl").exists()
+
+
+def test_a_rehearsal_says_whether_the_window_would_let_the_apply_run(sandbox, onboarded):
+    rehearsed = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                       "-e", REHEARSED_OUTSIDE, "--check")
+    assert rehearsed.returncode == 0, rehearsed.output[-3000:]
+    assert "the apply would be refused now: 2026-11-26T10:00+08:00 is outside the change window" \
+        in " ".join(rehearsed.output.split())
+
+
+def test_nothing_to_rebind_is_said_not_silent(sandbox, onboarded):
+    unchanged = run_playbook(sandbox, onboarded, "-l", "acme", "-e", "change_ticket=CHG-42",
+                             "-e", IN_WINDOW, playbook="rebind.yml",
+                             extra_env={"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl")})
+    assert unchanged.returncode == 0, unchanged.output[-3000:]
+    assert "nothing to rebind for acme: the platform already sends from news.acme.example" \
+        in " ".join(unchanged.output.split())
+    assert writes(sandbox) == []
 
 
 def test_check_mode_plans_the_rebind_at_any_time_without_writing(sandbox, onboarded):
