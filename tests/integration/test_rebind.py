@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.helpers.playbook import run_playbook
+from tests.helpers.sandbox_fixture import default_seed, start_sandbox
 
 pytestmark = pytest.mark.slow
 
@@ -186,3 +187,33 @@ def test_a_rebind_that_fails_at_a_step_resumes_and_converges(sandbox, onboarded,
     assert served(sandbox, "acme.example", "news", "MX") == []
     assert binding_history(sandbox, "acme")["history"][-1]["sending_domain"] == "mail2.acme.example"
     assert binding_history(sandbox, "acme")["sending_gap_seconds"] == 0
+
+
+@pytest.fixture
+def two_zone_sandbox(tmp_path):
+    """acme's DNSPod account holds a second zone, acmemail.example, to rebind into."""
+    seed = default_seed()
+    account = next(a for a in seed["dnspod"]["accounts"]
+                   if any(z["name"] == "acme.example" for z in a["zones"]))
+    account["zones"].append({"name": "acmemail.example", "grade": "DP_Free", "records": []})
+    handle = start_sandbox(tmp_path / "sandbox", seed=seed, exit_after=900)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def test_a_rebind_into_another_zone_retires_the_old_records_where_they_are(
+        two_zone_sandbox, tmp_path):
+    """dns_zone names the new domain's zone; the old domain's records are in the old zone."""
+    sandbox = two_zone_sandbox
+    onboard = run_playbook(sandbox, tmp_path, "-l", "acme", "-e", "dns_zone=acme.example")
+    assert onboard.returncode == 0, onboard.output[-3000:]
+    assert served(sandbox, "acme.example", "news", "MX")
+    done = rebind(sandbox, tmp_path, "acme", "news.acmemail.example", "marketing",
+                  "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, "-e", "dns_zone=acmemail.example")
+    assert done.returncode == 0, done.output[-3000:]
+    assert served(sandbox, "acmemail.example", "news", "MX")
+    for host, rtype in (("news", "MX"), ("news", "TXT"), ("_dmarc.news", "TXT")):
+        assert served(sandbox, "acme.example", host, rtype) == [], (host, rtype)
+    assert served(sandbox, "acme.example", "@", "MX") == ["mail.acme.example."]
