@@ -217,3 +217,18 @@ def test_a_rebind_into_another_zone_retires_the_old_records_where_they_are(
     for host, rtype in (("news", "MX"), ("news", "TXT"), ("_dmarc.news", "TXT")):
         assert served(sandbox, "acme.example", host, rtype) == [], (host, rtype)
     assert served(sandbox, "acme.example", "@", "MX") == ["mail.acme.example."]
+
+
+def test_the_rebind_s_report_is_the_one_the_next_onboard_run_keeps(sandbox, onboarded):
+    """globex's new domain gives a preflight warning (its mailbox-like name); the report the
+    rebind writes has it, so the no-op onboard run after it rewrites nothing."""
+    new = ("-e", "sending_domain=mail.globex.example", "-e", "sender_address=hello@mail.globex.example")
+    done = rebind(sandbox, onboarded, "globex", "mail.globex.example", "hello",
+                  "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    assert done.returncode == 0, done.output[-3000:]
+    report = onboarded / "reports" / "globex.json"
+    written = report.read_text()
+    assert json.loads(written)["warnings"], written
+    again = run_playbook(sandbox, onboarded, "-l", "globex", *new)
+    assert again.returncode == 0, again.output[-3000:]
+    assert report.read_text() == written
