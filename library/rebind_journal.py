@@ -12,7 +12,7 @@ description:
     check mode nothing is written.
 options:
   audit_log: {description: "The rebind audit log.", type: path, required: true}
-  entry: {description: "The audit entry: tenant, ticket, operator, old_domain, new_domain, outcome, ...", type: dict, required: true}
+  entry: {description: "The audit entry: tenant, ticket, operator (the process's user when empty), old_domain, new_domain, outcome, ...", type: dict, required: true}
   backup_dir: {description: "Directory of backups (with backup).", type: path}
   backup: {description: "The state to back up.", type: dict}
 author: mailops
@@ -29,6 +29,7 @@ RETURN = r"""
 backup_file: {description: "The backup written.", returned: with backup, type: str}
 """
 
+import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,8 @@ def main() -> None:
                                     ensure_ascii=False, default=str) + "\n")
         result["backup_file"] = str(path)
     entry = dict(params["entry"], time=stamp.isoformat(timespec="seconds"))
+    if not entry.get("operator"):
+        entry["operator"] = getpass.getuser()   # $USER, $LOGNAME, ..., then the process's user
     if result.get("backup_file"):
         entry["backup_file"] = result["backup_file"]
     rebind.append_entry(Path(params["audit_log"]), entry)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -232,3 +234,14 @@ def test_the_rebind_s_report_is_the_one_the_next_onboard_run_keeps(sandbox, onbo
     again = run_playbook(sandbox, onboarded, "-l", "globex", *new)
     assert again.returncode == 0, again.output[-3000:]
     assert report.read_text() == written
+
+
+def test_the_audit_log_names_the_operator_when_user_is_not_set(sandbox, onboarded):
+    done = run_playbook(sandbox, onboarded, "-l", "acme", "-e", "sending_domain=mail2.acme.example",
+                        "-e", "sender_address=marketing@mail2.acme.example",
+                        "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, playbook="rebind.yml",
+                        extra_env={"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl"),
+                                   "MAILOPS_BACKUP_DIR": str(onboarded / "backups"),
+                                   "USER": "", "LOGNAME": ""})
+    assert done.returncode == 0, done.output[-3000:]
+    assert {entry["operator"] for entry in audit(onboarded)} == {pwd.getpwuid(os.getuid()).pw_name}
