@@ -26,7 +26,7 @@ options:
       batch: {description: "Batch API user.", type: str, required: true}
       trigger: {description: "Trigger API user.", type: str, required: true}
   sender_address: {description: "Sender (From) address.", type: str, required: true}
-  sender_name: {description: "Sender display name.", type: str, default: ""}
+  sender_name: {description: "Sender display name, 1-64 characters (the platform's limit).", type: str, required: true}
   reply_to_address: {description: "Reply-To address.", type: str, required: true}
   credentials_file: {description: "The tenant's vaulted credential file.", type: path, required: true}
   vault_password_file: {description: "File holding its vault password.", type: path, required: true}

@@ -23,9 +23,11 @@ REPO = Path(__file__).resolve().parent.parent
 ansible.module_utils.__path__.append(str(REPO / "module_utils"))
 
 from ansible.module_utils.mailops import preflight  # noqa: E402
+from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
+from ansible.module_utils.mailops.stages.binding import check_sender_name  # noqa: E402
 
 REQUIRED = ("sending_domain", "sendcloud_api_user", "sendcloud_api_key", "sender_address",
-            "reply_to_address", "platform_api_url", "platform_api_token",
+            "sender_name", "reply_to_address", "platform_api_url", "platform_api_token",
             "credentials_vault_password_file")
 CHOICES = {"sendcloud_edition": ("domestic", "overseas"),
            "dns_provider": ("dnspod", "rfc2136", "manual"),
@@ -57,10 +59,17 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
     if isinstance(domain, str) and not is_template(domain):
         domain = preflight.normalise_domain(domain, findings)
         preflight.check_domain(domain, findings)
+        mismatch_fails = variables.get("preflight_sender_domain_mismatch", "fail") == "fail"
         for field, must_match in (("sender_address", True), ("reply_to_address", False)):
             address = variables.get(field)
             if isinstance(address, str) and not is_template(address):
-                preflight.check_address(field, address, domain, findings, must_match, True)
+                preflight.check_address(field, address, domain, findings, must_match, mismatch_fails)
+    sender_name = variables.get("sender_name")
+    if isinstance(sender_name, str) and not is_template(sender_name):
+        try:
+            check_sender_name(sender_name)
+        except ValidationError as error:
+            findings.error("sender_name", error.message.removeprefix("sender_name "), error.hint)
     names = variables.get("sendcloud_api_users")
     if isinstance(names, dict) and not any(is_template(v) for v in names.values()):
         preflight.check_api_user_names(names, findings)

@@ -24,6 +24,7 @@ REQUIRED = {
     "reply_to_address": "service@acme.example", "sendcloud_api_user": "acme_mgmt",
     "sendcloud_api_key": "key-1", "platform_api_url": "https://platform.example/api",
     "platform_api_token": "pt-1", "credentials_vault_password_file": "/secrets/vault_pass",
+    "sender_name": "Acme News",
 }
 OPTIONAL = {
     "dns_zone": "acme.example", "sendcloud_api_base": "https://api.example/apiv2",
@@ -35,7 +36,7 @@ OPTIONAL = {
     "dns_ttl": 300, "dns_propagation_timeout": 120, "sendcloud_verify_timeout": 450,
     "sendcloud_verify_interval": 7, "preflight_min_quota": 9, "allow_existing_mx": True,
     "preflight_require_kyc": True, "preflight_check_keys": True, "api_users_allow_domain_change": True,
-    "sender_name": "Acme", "credentials_vault_id": "acme", "credentials_dir": "/creds",
+    "credentials_vault_id": "acme", "credentials_dir": "/creds",
     "dns_provider": "rfc2136", "dns_on_conflict": "replace", "dns_nameservers": ["127.0.0.1:53"],
     "dnspod_api_endpoint": "dnspod.example", "dnspod_api_scheme": "http",
     "sendcloud_edition": "overseas", "sendcloud_verify_layout": "overseas",

@@ -43,3 +43,40 @@ tenants:
     assert "tenant twin: sendcloud_api_user: is missing" in problems
     assert "tenant bad: credentials_vault_password_file: is missing" in problems
     assert "also used by tenant bad" in problems
+
+
+TENANT = """
+tenants:
+  hosts:
+    acme:
+      sending_domain: news.acme.example
+      sendcloud_api_user: acme_admin
+      sendcloud_api_key: x
+      sender_address: hello@acme.example
+      reply_to_address: ok@acme.example
+      platform_api_url: http://p
+      platform_api_token: t
+      credentials_vault_password_file: /secrets/pass
+      dnspod_secret_id: id
+      dnspod_secret_key: key
+"""
+
+
+def test_a_sender_outside_the_domain_is_refused_only_where_the_run_refuses_it(tmp_path):
+    (tmp_path / "hosts.yml").write_text(TENANT + "      sender_name: Acme\n")
+    refused = validate(tmp_path / "hosts.yml")
+    assert refused.returncode == 1
+    assert "sender_address: 'hello@acme.example' is not on the sending domain" in refused.stderr
+    (tmp_path / "hosts.yml").write_text(
+        TENANT + "      sender_name: Acme\n      preflight_sender_domain_mismatch: warn\n")
+    assert validate(tmp_path / "hosts.yml").returncode == 0
+
+
+def test_the_sender_name_the_platform_refuses_is_reported(tmp_path):
+    (tmp_path / "hosts.yml").write_text(
+        TENANT.replace("hello@acme.example", "hello@news.acme.example") + '      sender_name: ""\n')
+    result = validate(tmp_path / "hosts.yml")
+    assert result.returncode == 1
+    assert "tenant acme: sender_name: '' must be 1-64 characters" in result.stderr
+    (tmp_path / "hosts.yml").write_text(TENANT.replace("hello@acme.example", "hello@news.acme.example"))
+    assert "tenant acme: sender_name: is missing" in validate(tmp_path / "hosts.yml").stderr

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password
-from ansible.module_utils.mailops.errors import ConflictError, MailopsError
+from ansible.module_utils.mailops.errors import ConflictError, MailopsError, ValidationError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.platform import DesiredBinding, PlatformClient, view_of
 from ansible.module_utils.mailops.stages.api_users import NAMES_OPTION
 
+MAX_SENDER_NAME = 64
 BINDING_ARGS: dict[str, dict[str, Any]] = {
     "tenant_id": {"type": "str", "required": True},
     "api_url": {"type": "str", "required": True},
@@ -20,7 +21,7 @@ BINDING_ARGS: dict[str, dict[str, Any]] = {
     "edition": {"type": "str", "default": "domestic", "choices": ["domestic", "overseas"]},
     "api_user_names": NAMES_OPTION,
     "sender_address": {"type": "str", "required": True},
-    "sender_name": {"type": "str", "default": ""},
+    "sender_name": {"type": "str", "required": True},
     "reply_to_address": {"type": "str", "required": True},
     "credentials_file": {"type": "path", "required": True},
     "vault_password_file": {"type": "path", "required": True, "no_log": False},
@@ -30,7 +31,17 @@ BINDING_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
+def check_sender_name(name: str) -> None:
+    """The platform refuses a sender name outside 1-64 characters (docs/binding-api.md): found in
+    the plan, before anything is written, not by the binding write at the end of an apply."""
+    if not 1 <= len(name.strip()) <= MAX_SENDER_NAME:
+        raise ValidationError(
+            f"sender_name '{name}' must be 1-{MAX_SENDER_NAME} characters: the platform refuses it",
+            hint="set sender_name (the display name of the tenant's mail) in the inventory")
+
+
 def desired_binding(params: dict[str, Any], keys: dict[str, str], check_mode: bool) -> DesiredBinding:
+    check_sender_name(params["sender_name"])
     api_users = {}
     for role, name in params["api_user_names"].items():
         key = keys.get(name)
