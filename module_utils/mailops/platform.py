@@ -136,6 +136,17 @@ class PlatformClient:
                 provider_message=message,
                 hint="run again",
             )
+        if status == 422 and code == "keys_rejected":
+            api_user = error.get("api_user") or "the API user named above"
+            raise AuthError(
+                f"{what} was rejected (HTTP 422): SendCloud does not accept the stored key of "
+                f"{api_user}",
+                code=code,
+                provider_message=message,
+                hint=f"the credential file holds a key SendCloud no longer takes: reset the key of "
+                f"{api_user} in the SendCloud console, then store it with "
+                f"playbooks/import_key.yml -l <tenant> -e api_user={api_user}",
+            )
         if status == 422:
             raise ValidationError(
                 f"{what} was rejected (HTTP 422)",

@@ -178,9 +178,9 @@ class _PlanBuilder:
         raise ConflictError(
             f"{desired.describe()} ({desired.purpose}) conflicts with {what} already at "
             f"{desired.name}: {present}",
-            hint="choose on_conflict: keep_and_fail (default, stop here), keep_and_warn (leave "
-            "the existing record and warn), or replace (delete the existing record and write "
-            "ours); or fix the record by hand",
+            hint="choose dns_on_conflict in the inventory (option on_conflict): keep_and_fail "
+            "(default, stop here), keep_and_warn (leave the existing record and warn), or replace "
+            "(delete the existing record and write ours); or fix the record by hand",
         )
 
 

@@ -68,10 +68,22 @@ def test_a_put_whose_response_was_lost_is_re_read_and_not_repeated_when_it_lande
 
 
 @responses.activate
-def test_rejected_keys_are_a_validation_error_with_the_platform_message():
-    responses.put(URL, status=422, json={"error": {"code": "keys_rejected",
+def test_a_rejected_stored_key_points_to_the_key_import_not_the_inventory():
+    responses.put(URL, status=422, json={"error": {"code": "keys_rejected", "field": "api_users.batch",
+                                                   "api_user": "acme_batch",
                                                    "message": "acme_batch did not authenticate"}})
-    with pytest.raises(ValidationError, match="keys_rejected acme_batch did not authenticate"):
+    with pytest.raises(AuthError, match="keys_rejected acme_batch did not authenticate") as error:
+        client().put_binding("acme", desired(), revision=None)
+    assert "SendCloud does not accept the stored key of acme_batch" in str(error.value)
+    assert "playbooks/import_key.yml -l <tenant> -e api_user=acme_batch" in str(error.value)
+    assert "in the inventory" not in str(error.value)
+
+
+@responses.activate
+def test_an_invalid_field_is_a_validation_error_naming_the_inventory():
+    responses.put(URL, status=422, json={"error": {"code": "invalid_field", "field": "sender_name",
+                                                   "message": "sender_name is required"}})
+    with pytest.raises(ValidationError, match="invalid_field sender_name is required"):
         client().put_binding("acme", desired(), revision=None)
 
 
