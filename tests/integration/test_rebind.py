@@ -245,3 +245,12 @@ def test_the_audit_log_names_the_operator_when_user_is_not_set(sandbox, onboarde
                                    "USER": "", "LOGNAME": ""})
     assert done.returncode == 0, done.output[-3000:]
     assert {entry["operator"] for entry in audit(onboarded)} == {pwd.getpwuid(os.getuid()).pw_name}
+
+
+def test_a_rebind_without_a_tenant_named_is_refused_before_any_write(sandbox, onboarded):
+    refused = run_playbook(sandbox, onboarded, "-e", "sending_domain=mail2.acme.example",
+                           "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, playbook="rebind.yml",
+                           extra_env={"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl")})
+    assert refused.returncode != 0
+    assert "rebind.yml needs -l TENANT" in " ".join(refused.output.split())
+    assert writes(sandbox) == [] and not (onboarded / "audit.jsonl").exists()
