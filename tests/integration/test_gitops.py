@@ -82,6 +82,22 @@ def test_audit_passes_after_onboarding_and_fails_on_a_record_changed_behind_its_
     assert any("_dmarc.news.acme.example" in item for item in audit["tenants"]["acme"]["drift"])
 
 
+def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):
+    """onboard.yml's default (keep_and_fail) would stop on it, so the audit must not pass it."""
+    assert run_playbook(sandbox, fresh).returncode == 0
+    sandbox.dnspod_call("acme.example", "CreateRecord", {
+        "Domain": "acme.example", "SubDomain": "news", "RecordType": "MX", "RecordLine": "默认",
+        "Value": "mx.other.example.", "MX": 5, "TTL": 600})
+    sandbox.clear_requests()
+    drifted = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
+    assert drifted.returncode != 0
+    assert writes(sandbox) == []
+    audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
+    assert audit["drifted_tenants"] == ["acme"]
+    assert any(item.startswith("MX news.acme.example: foreign MX kept")
+               for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]
+
+
 def test_the_pipeline_scripts_plan_then_apply_the_reviewed_plan(sandbox, fresh):
     import subprocess
 

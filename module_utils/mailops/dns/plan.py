@@ -328,6 +328,9 @@ def _plan_mx_group(builder: _PlanBuilder, desired_mx: list[Record]) -> None:
     if foreign and builder.on_conflict == "keep_and_warn":
         for entry in foreign:
             builder.claim(entry)
+            # an outcome of its own, so that the drift audit (which plans with keep_and_warn)
+            # reports what onboard.yml's default keep_and_fail would stop on
+            builder.plan.outcomes.append(Outcome(entry.record, "kept", "foreign MX kept beside SendCloud's"))
         builder.plan.warnings.append(
             f"foreign MX records kept at {name} beside SendCloud's: "
             + "; ".join(entry.record.describe() for entry in foreign)

@@ -153,6 +153,8 @@ def test_foreign_mx_is_kept_and_ours_added_beside_under_keep_and_warn():
         [MX], [existing(DOMAIN, "MX", "mail.corp.example", priority=5)], "keep_and_warn"
     )
     assert actions(plan) == [("create", "mx.sendcloud.net")] and plan.warnings
+    kept = [(o.desired.value, o.action) for o in plan.outcomes if o.action == "kept"]
+    assert kept == [("mail.corp.example", "kept")]   # the drift audit counts it
 
 
 def test_foreign_mx_is_deleted_before_ours_is_created_under_replace():
