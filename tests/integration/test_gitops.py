@@ -98,6 +98,32 @@ def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):
                for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]
 
 
+def put_customer_dmarc(sandbox) -> None:
+    sandbox.dnspod_call("acme.example", "CreateRecord", {
+        "Domain": "acme.example", "SubDomain": "_dmarc.news", "RecordType": "TXT",
+        "RecordLine": "默认", "Value": "v=DMARC1; p=reject; rua=mailto:sec@acme.example", "TTL": 600})
+    sandbox.clear_requests()
+
+
+def test_a_customer_dmarc_before_the_first_run_stops_the_plan_not_the_apply(sandbox, fresh):
+    put_customer_dmarc(sandbox)
+    stopped = run_playbook(sandbox, fresh, "-l", "acme")
+    assert stopped.returncode != 0
+    assert "a different DMARC record" in stopped.output
+    assert writes(sandbox) == []   # no domain/add before the conflict was found
+
+
+def test_replacing_a_customer_dmarc_on_a_first_run_needs_force(sandbox, fresh):
+    put_customer_dmarc(sandbox)
+    replace = ("-l", "acme", "-e", "dns_on_conflict=replace")
+    refused = run_playbook(sandbox, fresh, *replace)
+    assert refused.returncode != 0
+    assert "refusing to apply without -e force=true" in refused.output
+    assert writes(sandbox) == []
+    forced = run_playbook(sandbox, fresh, *replace, "-e", "force=true")
+    assert forced.returncode == 0, forced.output[-3000:]
+
+
 def test_the_pipeline_scripts_plan_then_apply_the_reviewed_plan(sandbox, fresh):
     import subprocess
 

@@ -274,10 +274,8 @@ def _plan_dmarc(builder: _PlanBuilder, desired: Record) -> None:
     if not existing_dmarc:
         builder.create(desired, "no DMARC record at the name")
         return
-    if desired.value is None:
-        builder.update(desired, existing_dmarc[0], desired, "value known after apply")
-        builder.plan.warnings.append(_unknown_warning(desired, existing_dmarc))
-        return
+    # A value not known yet means SendCloud has not made the domain: a DMARC record already
+    # there is someone else's policy, planned as on_conflict says (the replace needs force).
     if builder.on_conflict == "keep_and_fail":
         builder.conflict(desired, existing_dmarc, "a different DMARC record")
     if builder.on_conflict == "keep_and_warn":

@@ -230,7 +230,15 @@ def test_unknown_mx_value_beside_existing_mx_plans_a_create_and_warns_instead_of
     assert [c.action for c in plan.changes] == ["create"] and "may conflict" in plan.warnings[0]
 
 
-def test_unknown_dmarc_value_with_an_existing_dmarc_is_an_update_known_after_apply():
+def test_a_dmarc_record_before_the_domain_exists_is_planned_as_on_conflict_says():
+    """The value is known after apply only when SendCloud has not made the domain yet: a DMARC
+    record already there is the customer's, so the plan stops, keeps or replaces it now, not
+    the apply halfway through."""
     unknown = make_record(DMARC.name, "TXT", None, purpose="dmarc")
-    plan = plan_changes([unknown], [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")])
-    assert [c.action for c in plan.changes] == ["update"]
+    theirs = [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")]
+    with pytest.raises(ConflictError, match="a different DMARC record"):
+        plan_changes([unknown], theirs)
+    kept = plan_changes([unknown], theirs, "keep_and_warn")
+    assert kept.changes == [] and [o.action for o in kept.outcomes] == ["kept"]
+    replaced = plan_changes([unknown], theirs, "replace")
+    assert [(c.action, c.touches_foreign) for c in replaced.changes] == [("update", True)]
