@@ -92,7 +92,7 @@ EXAMPLES = r"""
     inventory_spec: "{{ role_path }}/meta/argument_specs.yml"
   register: tenant_result
 
-- name: Onboard this tenant (in check mode, plan it)
+- name: Onboard this tenant, every stage in one call
   mailops_tenant:
     sendcloud: {api_user: "{{ sendcloud_api_user }}", api_key: "{{ sendcloud_api_key }}"}
     preflight: {tenant_id: acme, sending_domain: news.acme.example, sender_address: marketing@news.acme.example,
