@@ -16,6 +16,11 @@ def test_the_sandbox_inventory_is_valid():
     assert validate(REPO / "inventories/sandbox").returncode == 0
 
 
+def test_the_example_inventory_is_valid():
+    result = validate(REPO / "inventories/example")
+    assert result.returncode == 0, result.stderr
+
+
 def test_every_problem_is_reported_with_tenant_field_and_fix(tmp_path):
     (tmp_path / "hosts.yml").write_text("""
 tenants:
