@@ -82,6 +82,24 @@ def test_audit_passes_after_onboarding_and_fails_on_a_record_changed_behind_its_
     assert any("_dmarc.news.acme.example" in item for item in audit["tenants"]["acme"]["drift"])
 
 
+def test_an_audit_that_fails_for_every_tenant_still_writes_the_report_with_the_reasons(
+        sandbox, fresh):
+    assert run_playbook(sandbox, fresh).returncode == 0
+    assert run_playbook(sandbox, fresh, playbook="playbooks/audit.yml").returncode == 0
+    sandbox.set_faults([{"component": "platform", "kind": "http_500", "count": None}])
+    try:
+        failed = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
+    finally:
+        sandbox.clear_faults()
+    assert failed.returncode != 0
+    audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
+    assert audit["drifted_tenants"] == ["acme", "globex", "initech"]
+    for tenant in audit["drifted_tenants"]:
+        (finding,) = audit["tenants"][tenant]["drift"]
+        assert finding.startswith("audit failed: ") and "HTTP 500" in finding, finding
+    assert "3 of 3 tenants drifted" in (fresh / "reports" / "audit" / "audit.md").read_text()
+
+
 def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):
     """onboard.yml's default (keep_and_fail) would stop on it, so the audit must not pass it."""
     assert run_playbook(sandbox, fresh).returncode == 0
