@@ -123,9 +123,19 @@ def render_markdown(document: dict[str, Any], title: str) -> str:
         lines += ["", f"## {tenant}", "", "| object | id | action | before | after |",
                   "|---|---|---|---|---|"]
         for change in entry["changes"]:
+            before, after = _differing(change.get("before"), change.get("after"))
             lines.append(f"| {change['object']} | {change['id']} | {change['action']} | "
-                         f"{_short(change.get('before'))} | {_short(change.get('after'))} |")
+                         f"{_short(before)} | {_short(after)} |")
     return "\n".join(lines) + "\n"
+
+
+def _differing(before: Any, after: Any) -> tuple[Any, Any]:
+    """For an update of a mapping, only the fields that change: cut to a table cell, the whole
+    value could hide the change behind the fields that stay (a binding's key fingerprints)."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return before, after
+    changed = [key for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+    return ({key: before.get(key) for key in changed}, {key: after.get(key) for key in changed})
 
 
 def _short(value: Any) -> str:

@@ -3,7 +3,7 @@ domain still waiting for SendCloud's verification."""
 
 from __future__ import annotations
 
-from ansible.module_utils.mailops.gitops_plan import Plan, needs_apply
+from ansible.module_utils.mailops.gitops_plan import Plan, needs_apply, render_markdown
 
 
 def stages(changed: str | None = None, verified: bool = True) -> dict:
@@ -23,3 +23,15 @@ def test_the_plan_lists_the_tenants_to_apply_in_order():
     plan = Plan.build("apply", {"zeta": stages(changed="api_users"), "acme": stages(verified=False),
                                 "globex": stages()}, {})
     assert plan.to_apply == ["acme", "zeta"]
+
+
+def test_the_markdown_plan_shows_the_fields_an_update_changes():
+    fingerprints = {role: {"name": f"acme_{role}", "key_sha256": "f" * 64} for role in ("batch", "trigger")}
+    before = {"api_users": fingerprints, "sender_address": "m@news.acme.example", "sender_name": "Acme"}
+    document = {"checksum": "c", "tenants": {"acme": {
+        "counts": {"update": 1},
+        "changes": [{"object": "binding", "id": "acme", "action": "update",
+                     "before": before, "after": dict(before, sender_name="Acme News")}]}}}
+    row = next(line for line in render_markdown(document, "Plan").splitlines()
+               if line.startswith("| binding |"))
+    assert row == '| binding | acme | update | `{"sender_name": "Acme"}` | `{"sender_name": "Acme News"}` |'
