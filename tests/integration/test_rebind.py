@@ -114,6 +114,16 @@ def test_an_overseas_rebind_can_delete_the_old_domain(sandbox, onboarded):
                            timeout=10).json()["info"]["dataList"]
     assert [d["name"] for d in listed] == ["mail.globex.example"]
     assert binding_history(sandbox, "globex")["sending_gap_seconds"] == 0
+    assert audit(onboarded)[-1]["retired"] == "domain"
+
+
+def test_the_audit_log_says_a_domestic_domain_was_kept_not_retired(sandbox, onboarded):
+    done = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                  "-e", "change_ticket=CHG-7", "-e", IN_WINDOW, "-e", "rebind_retire_old=domain")
+    assert done.returncode == 0, done.output[-3000:]
+    assert "news.acme.example is kept at SendCloud" in " ".join(done.output.split())
+    completed = audit(onboarded)[-1]
+    assert (completed["outcome"], completed["retired"]) == ("completed", "records")
 
 
 def test_a_completed_rebind_run_again_writes_nothing(sandbox, onboarded):
