@@ -5,8 +5,9 @@
 Reads the inventory with ``ansible-inventory --list`` (so vaulted values need the vault ids a
 plan run would use), then checks every host of the group ``tenants``: required names present,
 choices valid, the sending domain, addresses and API-user names valid (the same rules as the
-preflight role), and the provider's own settings present. Values that are still Jinja
-templates are checked for presence only. Exit 1 with one line per problem.
+preflight role), the provider's own settings present, and each value of the type the tenant
+role's argument spec gives it (the check a run makes first). Values that are still Jinja
+templates, or vaulted, are checked for presence only. Exit 1 with one line per problem.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import ansible.module_utils
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 ansible.module_utils.__path__.append(str(REPO / "module_utils"))
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 from ansible.module_utils.mailops import preflight  # noqa: E402
 from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
 from ansible.module_utils.mailops.stages.binding import check_sender_name  # noqa: E402
@@ -38,8 +41,28 @@ PROVIDER_REQUIRED = {"dnspod": ("dnspod_secret_id", "dnspod_secret_key"),
                      "manual": ()}
 
 
+ROLE_SPEC = yaml.safe_load((REPO / "roles/tenant/meta/argument_specs.yml").read_text())[
+    "argument_specs"]["main"]["options"]
+
+
 def is_template(value: Any) -> bool:
     return isinstance(value, str) and "{{" in value
+
+
+def is_vaulted(value: Any) -> bool:
+    return isinstance(value, dict) and "__ansible_vault" in value
+
+
+def type_problems(variables: dict[str, Any]) -> list[str]:
+    """The role spec's type and choice checks on the values given literally (presence is
+    checked above, with the inventory's defaults in mind)."""
+    given = {name: value for name, value in variables.items()
+             if name in ROLE_SPEC and value is not None and not is_template(value)
+             and not is_vaulted(value) and "{{" not in json.dumps(value, default=str)}
+    spec = {name: {k: v for k, v in ROLE_SPEC[name].items()
+                   if k not in ("required", "default") and not (k == "choices" and name in CHOICES)}
+            for name in given}
+    return ArgumentSpecValidator(spec).validate(given).error_messages
 
 
 def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
@@ -51,6 +74,9 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
         value = variables.get(name)
         if value is not None and not is_template(value) and value not in allowed:
             findings.error(name, f"is '{value}'", f"use one of {', '.join(allowed)}")
+    for message in type_problems(variables):
+        findings.error(message.split("'")[1] if "'" in message else "value", message,
+                       "give it the type the inventory contract says (README)")
     provider = variables.get("dns_provider", "dnspod")
     for name in PROVIDER_REQUIRED.get(provider, ()):
         if variables.get(name) in (None, ""):

@@ -85,3 +85,20 @@ def test_the_sender_name_the_platform_refuses_is_reported(tmp_path):
     assert "tenant acme: sender_name: '' must be 1-64 characters" in result.stderr
     (tmp_path / "hosts.yml").write_text(TENANT.replace("hello@acme.example", "hello@news.acme.example"))
     assert "tenant acme: sender_name: is missing" in validate(tmp_path / "hosts.yml").stderr
+
+
+def test_a_value_of_the_wrong_type_is_reported_as_the_run_would(tmp_path):
+    (tmp_path / "hosts.yml").write_text(
+        TENANT.replace("hello@acme.example", "hello@news.acme.example")
+        + "      sender_name: Acme\n      dns_ttl: ten\n      allow_existing_mx: maybe\n")
+    result = validate(tmp_path / "hosts.yml")
+    assert result.returncode == 1
+    assert "tenant acme: dns_ttl: argument 'dns_ttl' is of type" in result.stderr
+    assert "tenant acme: allow_existing_mx: argument 'allow_existing_mx' is of type" in result.stderr
+
+
+def test_an_inventory_that_does_not_parse_says_why(tmp_path):
+    (tmp_path / "hosts.yml").write_text("tenants:\n  hosts:\n    acme: {sending_domain: [\n")
+    result = validate(tmp_path / "hosts.yml")
+    assert result.returncode != 0
+    assert "ansible-inventory failed" in result.stderr and "hosts.yml" in result.stderr
