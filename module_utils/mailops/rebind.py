@@ -70,7 +70,8 @@ def _day(name: str) -> int:
 
 def _minutes(hhmm: str) -> int:
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", hhmm.strip())
-    if not match or int(match.group(1)) > 24 or int(match.group(2)) > 59:
+    hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (99, 99)
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes > 0):   # 24:00, the day's end
         raise ValidationError(f"rebind_window time '{hhmm}' is not HH:MM", hint="write e.g. 23:00")
     return int(match.group(1)) * 60 + int(match.group(2))
 

@@ -264,3 +264,11 @@ def test_a_rebind_without_a_tenant_named_is_refused_before_any_write(sandbox, on
     assert refused.returncode != 0
     assert "rebind.yml needs -l TENANT" in " ".join(refused.output.split())
     assert writes(sandbox) == [] and not (onboarded / "audit.jsonl").exists()
+
+
+def test_a_mistyped_emergency_flag_is_an_error_not_false(sandbox, onboarded):
+    refused = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                     "-e", "change_ticket=CHG-42", "-e", OUTSIDE_WINDOW, "-e", "rebind_emergency=ture")
+    assert refused.returncode != 0
+    assert "emergency" in refused.output and "outside the change window" not in refused.output
+    assert writes(sandbox) == []

@@ -80,3 +80,20 @@ def test_audit_entries_never_hold_secrets(tmp_path):
     rebind.append_entry(log, {"tenant": "acme", "api_key": "SECRET", "outcome": "started"})
     assert "SECRET" not in log.read_text()
     assert rebind.journal_entries(log, "acme")[0]["outcome"] == "started"
+
+
+@pytest.mark.parametrize("time", ["24:30", "25:00", "7:60", "23h"])
+def test_a_window_time_that_is_not_a_time_of_day_is_refused(time):
+    with pytest.raises(ValidationError, match=f"rebind_window time '{time}' is not HH:MM"):
+        rebind.ChangeWindow(end=time).contains(datetime(2026, 11, 27, 23, 30, tzinfo=ZoneInfo("UTC")))
+
+
+def test_a_window_may_end_at_24_00():
+    window = rebind.ChangeWindow(start_day="friday", start="20:00", end_day="friday", end="24:00",
+                                 timezone="UTC")
+    assert window.contains(datetime(2026, 11, 27, 23, 59, tzinfo=ZoneInfo("UTC")))
+
+
+def test_a_rehearsed_time_that_is_not_iso_names_the_variable():
+    with pytest.raises(ValidationError, match="rebind_now 'friday 23:30' is not an ISO 8601 time"):
+        rebind.parse_now("friday 23:30")
