@@ -272,3 +272,12 @@ def test_a_mistyped_emergency_flag_is_an_error_not_false(sandbox, onboarded):
     assert refused.returncode != 0
     assert "emergency" in refused.output and "outside the change window" not in refused.output
     assert writes(sandbox) == []
+
+
+def test_a_bad_input_stops_the_rebind_before_the_backup_and_the_audit_log(sandbox, onboarded):
+    refused = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                     "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, "-e", '{"reply_to_address": "help at acme"}')
+    assert refused.returncode != 0
+    assert "reply_to_address: 'help at acme' is not a valid e-mail address" in refused.output
+    assert writes(sandbox) == []
+    assert not (onboarded / "audit.jsonl").exists() and not (onboarded / "backups").exists()
