@@ -44,7 +44,9 @@ def find_zone_at(fqdn: str, nameservers: list[Nameserver]) -> str:
     raise NotFoundError(
         f"no zone found for {fqdn} at {', '.join(s.label for s in nameservers)}"
         + (f" ({errors[-1]})" if errors else ""),
-        hint="set the zone option (inventory: dns_zone), or give nameservers authoritative for the zone (dns_nameservers)",
+        hint=f"check the spelling of {fqdn} (sending_domain); if it is right, set the zone "
+        "option (inventory: dns_zone), or give nameservers authoritative for the zone "
+        "(dns_nameservers)",
     )
 
 
@@ -55,7 +57,8 @@ def find_zone_system(fqdn: str, resolver: dns.resolver.Resolver | None = None) -
     except dns.exception.DNSException as exc:
         raise NotFoundError(
             f"no zone found for {fqdn} through the system resolver: {exc}",
-            hint="set the zone option or the nameservers option (inventory: dns_zone, dns_nameservers)",
+            hint=f"check the spelling of {fqdn} (sending_domain); if it is right, set the zone "
+            "option or the nameservers option (inventory: dns_zone, dns_nameservers)",
         ) from exc
     return zone.to_text(omit_final_dot=True).lower()
 
