@@ -73,4 +73,3 @@ def test_ttl_below_the_minimum_is_clamped_with_a_warning():
 def test_ttl_at_or_above_the_minimum_is_kept_silently():
     records, warnings = clamp_ttls([make_record("example.com", "TXT", "x", ttl=600)], 600, "z")
     assert records[0].ttl == 600 and warnings == []
-
