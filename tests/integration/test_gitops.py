@@ -55,6 +55,20 @@ def test_more_changed_tenants_than_the_threshold_needs_force(sandbox, fresh):
     assert forced.returncode == 0, forced.output[-2000:]
 
 
+def test_the_plan_says_why_a_tenant_failed_planning(sandbox, fresh):
+    sandbox.set_faults([{"component": "platform", "action": "*/tenants/acme/*", "kind": "http_500"}])
+    try:
+        planned = run_playbook(sandbox, fresh, "--check")
+    finally:
+        sandbox.clear_faults()
+    assert planned.returncode != 0
+    plan = json.loads((fresh / "plans" / "latest-check" / "plan.json").read_text())
+    assert set(plan["failed"]) == {"acme"} and "HTTP 500" in plan["failed"]["acme"], plan["failed"]
+    row = next(line for line in (fresh / "plans" / "latest-check" / "plan.md").read_text().splitlines()
+               if line.startswith("| acme |"))
+    assert row.startswith("| acme | failed: binding stage:") and "HTTP 500" in row, row
+
+
 def test_check_mode_reports_what_would_need_force_without_failing(sandbox, fresh):
     planned = run_playbook(sandbox, fresh, "--check", "-e", "max_changed_tenants=1")
     assert planned.returncode == 0
