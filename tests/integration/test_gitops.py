@@ -76,6 +76,16 @@ def test_check_mode_reports_what_would_need_force_without_failing(sandbox, fresh
     assert plan["requires_force"] == ["3 tenants would change, more than max_changed_tenants=1"]
 
 
+def audit_of_drift(sandbox, workdir) -> dict:
+    """audit.yml after a change made behind the project's back: it fails, writes nothing, and
+    its report is returned."""
+    sandbox.clear_requests()
+    drifted = run_playbook(sandbox, workdir, playbook="playbooks/audit.yml")
+    assert drifted.returncode != 0
+    assert writes(sandbox) == []
+    return json.loads((workdir / "reports" / "audit" / "audit.json").read_text())
+
+
 def test_audit_passes_after_onboarding_and_fails_on_a_record_changed_behind_its_back(sandbox, fresh):
     assert run_playbook(sandbox, fresh).returncode == 0
     clean = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
@@ -87,11 +97,7 @@ def test_audit_passes_after_onboarding_and_fails_on_a_record_changed_behind_its_
     sandbox.dnspod_call("acme.example", "ModifyRecord", {
         "Domain": "acme.example", "RecordId": dmarc["RecordId"], "SubDomain": "_dmarc.news",
         "RecordType": "TXT", "RecordLine": "默认", "Value": "v=DMARC1; p=reject", "TTL": 600})
-    sandbox.clear_requests()
-    drifted = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
-    assert drifted.returncode != 0
-    assert writes(sandbox) == []
-    audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
+    audit = audit_of_drift(sandbox, fresh)
     assert audit["drifted_tenants"] == ["acme"]
     assert any("_dmarc.news.acme.example" in item for item in audit["tenants"]["acme"]["drift"])
 
@@ -120,11 +126,7 @@ def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):
     sandbox.dnspod_call("acme.example", "CreateRecord", {
         "Domain": "acme.example", "SubDomain": "news", "RecordType": "MX", "RecordLine": "默认",
         "Value": "mx.other.example.", "MX": 5, "TTL": 600})
-    sandbox.clear_requests()
-    drifted = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
-    assert drifted.returncode != 0
-    assert writes(sandbox) == []
-    audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
+    audit = audit_of_drift(sandbox, fresh)
     assert audit["drifted_tenants"] == ["acme"]
     assert any(item.startswith("MX news.acme.example: foreign MX kept")
                for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]
