@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import ansible.module_utils
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 ansible.module_utils.__path__.append(str(REPO / "module_utils"))
@@ -27,6 +26,7 @@ ansible.module_utils.__path__.append(str(REPO / "module_utils"))
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 from ansible.module_utils.mailops import preflight  # noqa: E402
 from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
+from ansible.module_utils.mailops.local_action import role_argument_spec  # noqa: E402
 from ansible.module_utils.mailops.stages.binding import check_sender_name  # noqa: E402
 
 REQUIRED = ("sending_domain", "sendcloud_api_user", "sendcloud_api_key", "sender_address",
@@ -41,8 +41,7 @@ PROVIDER_REQUIRED = {"dnspod": ("dnspod_secret_id", "dnspod_secret_key"),
                      "manual": ()}
 
 
-ROLE_SPEC = yaml.safe_load((REPO / "roles/tenant/meta/argument_specs.yml").read_text())[
-    "argument_specs"]["main"]["options"]
+ROLE_SPEC = role_argument_spec(str(REPO / "roles/tenant/meta/argument_specs.yml"))
 
 
 def is_template(value: Any) -> bool:
@@ -53,16 +52,20 @@ def is_vaulted(value: Any) -> bool:
     return isinstance(value, dict) and "__ansible_vault" in value
 
 
-def type_problems(variables: dict[str, Any]) -> list[str]:
-    """The role spec's type and choice checks on the values given literally (presence is
-    checked above, with the inventory's defaults in mind)."""
-    given = {name: value for name, value in variables.items()
-             if name in ROLE_SPEC and value is not None and not is_template(value)
-             and not is_vaulted(value) and "{{" not in json.dumps(value, default=str)}
-    spec = {name: {k: v for k, v in ROLE_SPEC[name].items()
-                   if k not in ("required", "default") and not (k == "choices" and name in CHOICES)}
-            for name in given}
-    return ArgumentSpecValidator(spec).validate(given).error_messages
+def type_problems(variables: dict[str, Any]) -> dict[str, list[str]]:
+    """Per variable, the role spec's type and choice checks on a value given literally
+    (presence is checked apart, with the inventory's defaults in mind)."""
+    problems = {}
+    for name, value in variables.items():
+        if (name not in ROLE_SPEC or value is None or is_vaulted(value)
+                or "{{" in json.dumps(value, default=str)):
+            continue
+        spec = {k: v for k, v in ROLE_SPEC[name].items()
+                if k not in ("required", "default") and not (k == "choices" and name in CHOICES)}
+        errors = ArgumentSpecValidator({name: spec}).validate({name: value}).error_messages
+        if errors:
+            problems[name] = errors
+    return problems
 
 
 def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
@@ -74,9 +77,8 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
         value = variables.get(name)
         if value is not None and not is_template(value) and value not in allowed:
             findings.error(name, f"is '{value}'", f"use one of {', '.join(allowed)}")
-    for message in type_problems(variables):
-        findings.error(message.split("'")[1] if "'" in message else "value", message,
-                       "give it the type the inventory contract says (README)")
+    for name, messages in type_problems(variables).items():
+        findings.error(name, "; ".join(messages), "give it the type the inventory contract says (README)")
     provider = variables.get("dns_provider", "dnspod")
     for name in PROVIDER_REQUIRED.get(provider, ()):
         if variables.get(name) in (None, ""):

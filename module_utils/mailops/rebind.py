@@ -73,7 +73,7 @@ def _minutes(hhmm: str) -> int:
     hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (99, 99)
     if hours > 24 or minutes > 59 or (hours == 24 and minutes > 0):   # 24:00, the day's end
         raise ValidationError(f"rebind_window time '{hhmm}' is not HH:MM", hint="write e.g. 23:00")
-    return int(match.group(1)) * 60 + int(match.group(2))
+    return hours * 60 + minutes
 
 
 def _minute_of_week(day: int, minute: int) -> int:
