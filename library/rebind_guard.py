@@ -108,7 +108,7 @@ def guard(module: AnsibleModule) -> dict:
         if not module.check_mode:
             raise
         warnings.append(f"the apply will need a valid ticket: {error.message}")
-    outside = (f"{now.isoformat(timespec='minutes')} is outside the change window "
+    outside = (f"{window.local(now).isoformat(timespec='minutes')} is outside the change window "
                f"({window.describe()}); the next one opens "
                f"{window.next_opening(now).isoformat(timespec='minutes')}")
     if not in_window and module.check_mode:

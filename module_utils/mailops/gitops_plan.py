@@ -94,8 +94,8 @@ class Plan:
                 if change["object"] != "dns_record":
                     continue
                 if change.get("foreign"):
-                    trips.append(f"{tenant}: would {change['action']} {change['id']}, a record "
-                                 "this project did not create")
+                    trips.append(f"{tenant}: would {change['action']} {change['id']}, whose "
+                                 "current value this project did not write")
                 elif change["action"] == "delete":
                     trips.append(f"{tenant}: would delete {change['id']}, a record it owns")
         return trips

@@ -44,6 +44,10 @@ class ChangeWindow:
             return start <= minute_of_week < end
         return minute_of_week >= start or minute_of_week < end   # wraps past Sunday midnight
 
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` in the window's own time zone, as messages give it."""
+        return moment.astimezone(_zone(self.timezone))
+
     def next_opening(self, moment: datetime) -> datetime:
         local = moment.astimezone(_zone(self.timezone)).replace(second=0, microsecond=0)
         for minutes in range(0, 7 * 24 * 60 + 1, 1):

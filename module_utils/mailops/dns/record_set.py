@@ -246,5 +246,5 @@ def run_propagation(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     )
     report = result.to_dict()
     if check_mode and not result.complete:
-        warnings.append(f"not yet served everywhere: {result.describe_missing()}")
+        warnings.append(f"not served as wanted at every nameserver: {result.describe_missing()}")
     return {"changed": False, **report, "warnings": warnings}

@@ -97,3 +97,9 @@ def test_a_window_may_end_at_24_00():
 def test_a_rehearsed_time_that_is_not_iso_names_the_variable():
     with pytest.raises(ValidationError, match="rebind_now 'friday 23:30' is not an ISO 8601 time"):
         rebind.parse_now("friday 23:30")
+
+
+def test_messages_give_a_moment_in_the_window_s_time_zone():
+    window = rebind.ChangeWindow()   # Asia/Shanghai
+    local = window.local(datetime(2026, 11, 27, 12, 47, tzinfo=ZoneInfo("UTC")))
+    assert local.isoformat(timespec="minutes") == "2026-11-27T20:47+08:00"
