@@ -47,3 +47,13 @@ def test_a_mistyped_inventory_fails_the_run_instead_of_matching_no_host(
                        "-e", "expected_plan_checksum=0000", playbook=playbook)
     assert run.returncode != 0, run.output[-3000:]
     assert "No inventory was parsed" in run.output
+
+
+
+@pytest.mark.parametrize("playbook", ["onboard.yml", "playbooks/audit.yml"])
+def test_an_inventory_without_the_tenants_group_fails_the_run(fresh_sandbox, tmp_path, playbook):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("customers:\n  hosts:\n    acme: {}\n")   # not the group the plays name
+    run = run_playbook(fresh_sandbox, tmp_path, "-i", str(inventory), playbook=playbook)
+    assert run.returncode != 0, run.output[-3000:]
+    assert "Could not match supplied host pattern" in run.output
