@@ -92,6 +92,11 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
             address = variables.get(field)
             if isinstance(address, str) and not is_template(address):
                 preflight.check_address(field, address, domain, findings, must_match, mismatch_fails)
+    password_file = variables.get("credentials_vault_password_file")
+    if isinstance(password_file, str) and password_file and not is_template(password_file) \
+            and not Path(password_file).is_file():
+        findings.error("credentials_vault_password_file", f"{password_file} does not exist",
+                       "write the inventory's vault password there before the run (CI: from its secret)")
     sender_name = variables.get("sender_name")
     if isinstance(sender_name, str) and not is_template(sender_name):
         try:

@@ -50,7 +50,7 @@ tenants:
     assert "also used by tenant bad" in problems
 
 
-TENANT = """
+TENANT = f"""
 tenants:
   hosts:
     acme:
@@ -61,7 +61,7 @@ tenants:
       reply_to_address: ok@acme.example
       platform_api_url: http://p
       platform_api_token: t
-      credentials_vault_password_file: /secrets/pass
+      credentials_vault_password_file: {REPO / 'inventories/sandbox/.vault_pass'}
       dnspod_secret_id: id
       dnspod_secret_key: key
 """
@@ -102,3 +102,14 @@ def test_an_inventory_that_does_not_parse_says_why(tmp_path):
     result = validate(tmp_path / "hosts.yml")
     assert result.returncode != 0
     assert "ansible-inventory failed" in result.stderr and "hosts.yml" in result.stderr
+
+
+def test_a_vault_password_file_that_does_not_exist_is_reported(tmp_path):
+    tenant = TENANT.replace("hello@acme.example", "hello@news.acme.example") + "      sender_name: Acme\n"
+    (tmp_path / "hosts.yml").write_text(tenant)
+    assert validate(tmp_path / "hosts.yml").returncode == 0
+    missing = tmp_path / "no" / "pass"
+    (tmp_path / "hosts.yml").write_text(
+        tenant.replace(str(REPO / "inventories/sandbox/.vault_pass"), str(missing)))
+    result = validate(tmp_path / "hosts.yml")
+    assert f"tenant acme: credentials_vault_password_file: {missing} does not exist" in result.stderr

@@ -8,7 +8,7 @@ from typing import Any
 from ansible.module_utils.mailops import preflight
 from ansible.module_utils.mailops.dns.nameserver import parse_nameserver
 from ansible.module_utils.mailops.dns.records import Record
-from ansible.module_utils.mailops.errors import ValidationError
+from ansible.module_utils.mailops.errors import NotFoundError, ValidationError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.sendcloud.account import account_info
@@ -90,6 +90,7 @@ def run_preflight(params: dict[str, Any], check_mail: bool = True,
     findings = preflight.Findings(params["tenant_id"])
     domain = preflight.normalise_domain(params["sending_domain"], findings)
     preflight.check_domain(domain, findings)
+    domain_is_valid = not findings.errors
     preflight.check_api_user_names(params["api_user_names"], findings)
     mismatch_fails = params["sender_domain_mismatch"] == "fail"
     preflight.check_address("sender_address", params["sender_address"], domain, findings,
@@ -97,12 +98,15 @@ def run_preflight(params: dict[str, Any], check_mail: bool = True,
     preflight.check_address("reply_to_address", params["reply_to_address"], domain, findings,
                             must_match_domain=False, mismatch_is_error=False)
     zone = None
-    if not findings.errors:
-        zone = find_zone_of(domain, params)
-        if check_mail:
-            mail = mail_findings(params, domain, zone)
-            findings.errors += mail.errors
-            findings.warnings += mail.warnings
+    if domain_is_valid:   # the DNS checks too, whatever else is wrong: every problem at once
+        try:
+            zone = find_zone_of(domain, params)
+        except NotFoundError as error:
+            findings.error("sending_domain", error.message, error.hint)
+    if zone is not None and check_mail:
+        mail = mail_findings(params, domain, zone)
+        findings.errors += mail.errors
+        findings.warnings += mail.warnings
     account = None
     if params["check_account"]:
         account = account_info(sendcloud_client(params, sendcloud_http))

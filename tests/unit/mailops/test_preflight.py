@@ -85,3 +85,25 @@ def test_same_name_for_both_roles_is_refused():
     found = findings()
     preflight.check_api_user_names({"batch": "acme_user", "trigger": "acme_user"}, found)
     assert "same name" in found.errors[0]
+
+
+def test_a_domain_in_no_zone_is_reported_with_the_other_problems(monkeypatch):
+    from ansible.module_utils.mailops.dns import zone
+    from ansible.module_utils.mailops.errors import NotFoundError
+    from ansible.module_utils.mailops.stages.preflight import PreflightFailed, run_preflight
+
+    def no_zone(fqdn, _nameservers=None):
+        raise NotFoundError(f"no zone found for {fqdn} at 127.0.0.1:53", hint="check the spelling")
+
+    monkeypatch.setattr(zone, "find_zone", no_zone)
+    params = {"tenant_id": "globex", "sending_domain": "send2.globex.exmaple", "zone": None,
+              "nameservers": ["127.0.0.1:53"], "allow_existing_mx": False,
+              "sender_address": "hello@send2.globex.example", "reply_to_address": "help@globex.example",
+              "sender_domain_mismatch": "fail", "api_user_names": {"batch": "globex_batch",
+                                                                   "trigger": "globex_trigger"},
+              "check_account": False}
+    with pytest.raises(PreflightFailed) as failed:
+        run_preflight(params)
+    assert [problem.split(":")[1].strip() for problem in failed.value.problems] == [
+        "sender_address", "sending_domain"]
+    assert "no zone found for send2.globex.exmaple" in failed.value.problems[1]
