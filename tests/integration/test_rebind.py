@@ -31,12 +31,13 @@ OUTSIDE_WINDOW = window(6, 1)
 REHEARSED_OUTSIDE = "rebind_now=2026-11-26T10:00:00+08:00"   # a Thursday morning in Shanghai
 
 
-def rebind(sandbox, workdir, tenant: str, new_domain: str, sender: str, *extra: str):
+def rebind(sandbox, workdir, tenant: str, new_domain: str, sender: str, *extra: str,
+           env: dict[str, str] | None = None):
     return run_playbook(sandbox, workdir, "-l", tenant, "-e", f"sending_domain={new_domain}",
                         "-e", f"sender_address={sender}@{new_domain}", *extra,
                         playbook="rebind.yml",
                         extra_env={"MAILOPS_AUDIT_LOG": str(workdir / "audit.jsonl"),
-                                   "MAILOPS_BACKUP_DIR": str(workdir / "backups")})
+                                   "MAILOPS_BACKUP_DIR": str(workdir / "backups"), **(env or {})})
 
 
 def binding_history(sandbox, tenant: str) -> dict:
@@ -247,12 +248,8 @@ def test_the_rebind_s_report_is_the_one_the_next_onboard_run_keeps(sandbox, onbo
 
 
 def test_the_audit_log_names_the_operator_when_user_is_not_set(sandbox, onboarded):
-    done = run_playbook(sandbox, onboarded, "-l", "acme", "-e", "sending_domain=mail2.acme.example",
-                        "-e", "sender_address=marketing@mail2.acme.example",
-                        "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, playbook="rebind.yml",
-                        extra_env={"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl"),
-                                   "MAILOPS_BACKUP_DIR": str(onboarded / "backups"),
-                                   "USER": "", "LOGNAME": ""})
+    done = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                  "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, env={"USER": "", "LOGNAME": ""})
     assert done.returncode == 0, done.output[-3000:]
     assert {entry["operator"] for entry in audit(onboarded)} == {pwd.getpwuid(os.getuid()).pw_name}
 

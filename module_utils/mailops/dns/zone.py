@@ -44,9 +44,8 @@ def find_zone_at(fqdn: str, nameservers: list[Nameserver]) -> str:
     raise NotFoundError(
         f"no zone found for {fqdn} at {', '.join(s.label for s in nameservers)}"
         + (f" ({errors[-1]})" if errors else ""),
-        hint=f"check the spelling of {fqdn} (sending_domain); if it is right, set the zone "
-        "option (inventory: dns_zone), or give nameservers authoritative for the zone "
-        "(dns_nameservers)",
+        hint=_spelling_first(fqdn, "set the zone option (inventory: dns_zone), or give "
+                             "nameservers authoritative for the zone (dns_nameservers)"),
     )
 
 
@@ -57,10 +56,15 @@ def find_zone_system(fqdn: str, resolver: dns.resolver.Resolver | None = None) -
     except dns.exception.DNSException as exc:
         raise NotFoundError(
             f"no zone found for {fqdn} through the system resolver: {exc}",
-            hint=f"check the spelling of {fqdn} (sending_domain); if it is right, set the zone "
-            "option or the nameservers option (inventory: dns_zone, dns_nameservers)",
+            hint=_spelling_first(fqdn, "set the zone option or the nameservers option "
+                                 "(inventory: dns_zone, dns_nameservers)"),
         ) from exc
     return zone.to_text(omit_final_dot=True).lower()
+
+
+def _spelling_first(fqdn: str, then: str) -> str:
+    """A name in no zone is most often a mistyped sending domain."""
+    return f"check the spelling of {fqdn} (sending_domain); if it is right, {then}"
 
 
 def find_zone(fqdn: str, nameservers: list[Nameserver] | None = None) -> str:
