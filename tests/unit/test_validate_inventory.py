@@ -113,3 +113,17 @@ def test_a_vault_password_file_that_does_not_exist_is_reported(tmp_path):
         tenant.replace(str(REPO / "inventories/sandbox/.vault_pass"), str(missing)))
     result = validate(tmp_path / "hosts.yml")
     assert f"tenant acme: credentials_vault_password_file: {missing} does not exist" in result.stderr
+
+
+def test_the_members_of_tracking_and_api_user_names_are_checked(tmp_path):
+    (tmp_path / "hosts.yml").write_text(
+        TENANT.replace("hello@acme.example", "hello@news.acme.example")
+        + "      sender_name: Acme\n      sendcloud_tracking: {open: true, clicks: true}\n")
+    result = validate(tmp_path / "hosts.yml")
+    assert result.returncode == 1
+    assert "tenant acme: sendcloud_tracking:" in result.stderr and "clicks" in result.stderr
+    (tmp_path / "hosts.yml").write_text(
+        TENANT.replace("hello@acme.example", "hello@news.acme.example")
+        + "      sender_name: Acme\n      sendcloud_api_users: {batch: acme_batch}\n")
+    result = validate(tmp_path / "hosts.yml")
+    assert "tenant acme: sendcloud_api_users:" in result.stderr and "trigger" in result.stderr
