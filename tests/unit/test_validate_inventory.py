@@ -87,11 +87,16 @@ def test_the_sender_name_the_platform_refuses_is_reported(tmp_path):
     assert "tenant acme: sender_name: is missing" in validate(tmp_path / "hosts.yml").stderr
 
 
-def test_a_value_of_the_wrong_type_is_reported_as_the_run_would(tmp_path):
+def validate_tenant_with(tmp_path: Path, extra: str) -> subprocess.CompletedProcess:
+    """A valid tenant acme with the YAML lines ``extra`` added to its variables."""
     (tmp_path / "hosts.yml").write_text(
         TENANT.replace("hello@acme.example", "hello@news.acme.example")
-        + "      sender_name: Acme\n      dns_ttl: ten\n      allow_existing_mx: maybe\n")
-    result = validate(tmp_path / "hosts.yml")
+        + f"      sender_name: Acme\n      {extra}\n")
+    return validate(tmp_path / "hosts.yml")
+
+
+def test_a_value_of_the_wrong_type_is_reported_as_the_run_would(tmp_path):
+    result = validate_tenant_with(tmp_path, "dns_ttl: ten\n      allow_existing_mx: maybe")
     assert result.returncode == 1
     assert "tenant acme: dns_ttl: argument 'dns_ttl' is of type" in result.stderr
     assert "tenant acme: allow_existing_mx: argument 'allow_existing_mx' is of type" in result.stderr
@@ -116,14 +121,8 @@ def test_a_vault_password_file_that_does_not_exist_is_reported(tmp_path):
 
 
 def test_the_members_of_tracking_and_api_user_names_are_checked(tmp_path):
-    (tmp_path / "hosts.yml").write_text(
-        TENANT.replace("hello@acme.example", "hello@news.acme.example")
-        + "      sender_name: Acme\n      sendcloud_tracking: {open: true, clicks: true}\n")
-    result = validate(tmp_path / "hosts.yml")
+    result = validate_tenant_with(tmp_path, "sendcloud_tracking: {open: true, clicks: true}")
     assert result.returncode == 1
     assert "tenant acme: sendcloud_tracking:" in result.stderr and "clicks" in result.stderr
-    (tmp_path / "hosts.yml").write_text(
-        TENANT.replace("hello@acme.example", "hello@news.acme.example")
-        + "      sender_name: Acme\n      sendcloud_api_users: {batch: acme_batch}\n")
-    result = validate(tmp_path / "hosts.yml")
+    result = validate_tenant_with(tmp_path, "sendcloud_api_users: {batch: acme_batch}")
     assert "tenant acme: sendcloud_api_users:" in result.stderr and "trigger" in result.stderr
