@@ -34,8 +34,7 @@ class ChangeWindow:
 
     def contains(self, moment: datetime) -> bool:
         """Whether ``moment`` (timezone-aware) falls in the weekly window, in its own zone."""
-        zone = _zone(self.timezone)
-        local = moment.astimezone(zone)
+        local = self.local(moment)
         minute_of_week = _minute_of_week(DAYS.index(local.strftime("%A").lower()),
                                          local.hour * 60 + local.minute)
         start = _minute_of_week(_day(self.start_day), _minutes(self.start))
@@ -49,7 +48,7 @@ class ChangeWindow:
         return moment.astimezone(_zone(self.timezone))
 
     def next_opening(self, moment: datetime) -> datetime:
-        local = moment.astimezone(_zone(self.timezone)).replace(second=0, microsecond=0)
+        local = self.local(moment).replace(second=0, microsecond=0)
         for minutes in range(0, 7 * 24 * 60 + 1, 1):
             candidate = local + timedelta(minutes=minutes)
             if self.contains(candidate):
