@@ -194,3 +194,24 @@ def test_the_plan_shows_the_binding_before_and_after(sandbox, fresh):
     assert updated["before"]["sender_name"] != "AcmeNews"
     assert updated["after"]["sender_name"] == "AcmeNews"
     assert updated["before"]["sending_domain"] == updated["after"]["sending_domain"]
+
+
+def test_a_first_run_plans_the_merge_into_an_spf_record_already_there(sandbox, fresh):
+    """Before domain/add, SendCloud's include is unknown; the plan still shows the merge (the
+    record keeps its mechanisms), and the apply writes that merge with the real include."""
+    sandbox.dnspod_call("acme.example", "CreateRecord", {
+        "Domain": "acme.example", "SubDomain": "news", "RecordType": "TXT", "RecordLine": "默认",
+        "Value": "v=spf1 include:_spf.google.com ~all"})
+    planned = run_playbook(sandbox, fresh, "--check", "-l", "acme")
+    assert planned.returncode == 0, planned.output[-2000:]
+    plan = json.loads((fresh / "plans" / "latest-check" / "plan.json").read_text())
+    spf = next(c for c in plan["tenants"]["acme"]["changes"]
+               if c["object"] == "dns_record" and c["after"]["purpose"] == "spf")
+    assert spf["action"] == "update"
+    assert spf["after"]["value"] == "v=spf1 include:_spf.google.com include:(known-after-apply) ~all"
+    applied = run_playbook(sandbox, fresh, "-l", "acme")
+    assert applied.returncode == 0, applied.output[-2000:]
+    listed = sandbox.dnspod_call("acme.example", "DescribeRecordList", {
+        "Domain": "acme.example", "Subdomain": "news", "RecordType": "TXT"})
+    spf_values = [r["Value"] for r in listed["RecordList"] if r["Value"].startswith("v=spf1")]
+    assert spf_values == ["v=spf1 include:_spf.google.com include:spf.sendcloud.org ~all"]

@@ -58,11 +58,17 @@ def test_spf_merge_over_ten_lookups_is_refused():
         plan_changes([SPF], [existing(DOMAIN, "TXT", crowded)])
 
 
-def test_spf_with_unknown_value_and_an_existing_spf_is_an_update_known_after_apply():
+def test_spf_with_unknown_value_is_planned_as_a_merge_keeping_the_existing_mechanisms():
     unknown = make_record(DOMAIN, "TXT", None, purpose="spf")
-    plan = plan_changes([unknown], [existing(DOMAIN, "TXT", "v=spf1 mx -all")])
-    assert plan.changes[0].action == "update"
-    assert plan.to_dict()["changes"][0]["after"]["value"] == "(known after apply)"
+    plan = plan_changes([unknown], [existing(DOMAIN, "TXT", "v=spf1 mx include:_spf.google.com -all")])
+    assert actions(plan) == [("update", "v=spf1 mx include:_spf.google.com include:(known-after-apply) -all")]
+
+
+def test_spf_with_unknown_value_over_ten_lookups_is_refused_before_the_domain_is_made():
+    unknown = make_record(DOMAIN, "TXT", None, purpose="spf")
+    crowded = "v=spf1 " + " ".join(f"include:s{i}.example" for i in range(10)) + " -all"
+    with pytest.raises(ValidationError, match="11 DNS lookups"):
+        plan_changes([unknown], [existing(DOMAIN, "TXT", crowded)])
 
 
 def test_foreign_txt_beside_spf_is_never_touched():
