@@ -120,16 +120,29 @@ def journal_entries(path: Path, tenant: str) -> list[dict[str, Any]]:
 
 
 def phase_of(bound_domain: str | None, new_domain: str, entries: list[dict[str, Any]]) -> tuple[str, str | None]:
-    """Where a rebind stands: ("switch", old) before the binding moved, ("retire", old) after it
-    moved but before the old domain was retired, ("done", None) when nothing is left to do."""
+    """Where a rebind to ``new_domain`` stands, from the binding and the tenant's audit log:
+    ("switch", old) until the binding is on the new domain and the switch is logged, ("retire",
+    old) after that until the old domain is retired, ("done", None) when nothing is left to do.
+
+    A rebind that stopped before its switch and whose domain the inventory then put back (the
+    binding never moved, but the API users may point to the other domain already) is undone as
+    a rebind from that other domain: the API users are re-pointed back and its records retired.
+    """
     if bound_domain is None:
         raise ValidationError("the tenant is not bound to any domain yet, so there is nothing to rebind",
                               hint="onboard it with onboard.yml")
     if bound_domain != new_domain:
         return "switch", bound_domain
-    open_rebinds = [e for e in entries if e.get("new_domain") == new_domain]
-    if open_rebinds and open_rebinds[-1].get("outcome") != "completed":
-        return "retire", open_rebinds[-1].get("old_domain")
+    started = [i for i, entry in enumerate(entries) if entry.get("outcome") == "started"]
+    attempt = entries[started[-1]:] if started else []
+    if not attempt or attempt[-1].get("outcome") == "completed":
+        return "done", None
+    first = attempt[0]
+    if first.get("new_domain") == new_domain:
+        switched = any(entry.get("outcome") == "switched" for entry in attempt)
+        return ("retire" if switched else "switch"), first.get("old_domain")
+    if first.get("old_domain") == new_domain:
+        return "switch", first.get("new_domain")
     return "done", None
 
 

@@ -202,6 +202,38 @@ def test_a_rebind_that_fails_at_a_step_resumes_and_converges(sandbox, onboarded,
     assert binding_history(sandbox, "acme")["sending_gap_seconds"] == 0
 
 
+def api_user_domains(sandbox, tenant: str) -> dict[str, str]:
+    account = next(a for a in sandbox.seed["sendcloud"]["accounts"] if a["api_user"] == f"{tenant}_admin")
+    users = requests.post(f"{sandbox.sendcloud_url}/apiv2/apiuser/list", timeout=10, data={
+        "apiUser": account["api_user"], "apiKey": account["api_key"]}).json()["info"]["dataList"]
+    return {u["name"]: u["domainName"] for u in users}
+
+
+def test_a_rebind_stopped_before_the_switch_is_undone_by_putting_the_old_domain_back(sandbox, onboarded):
+    """The API users moved to mail2 before the binding write failed; the inventory is put back
+    to news: rebind.yml re-points them back and retires mail2, and onboard.yml is then a no-op."""
+    sandbox.set_faults([{"component": "*", "action": "PUT */binding", "kind": "http_500", "count": 20}])
+    failed = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                    "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    sandbox.clear_faults()
+    assert failed.returncode != 0
+    assert set(api_user_domains(sandbox, "acme").values()) == {"mail2.acme.example"}
+    undone = rebind(sandbox, onboarded, "acme", "news.acme.example", "marketing",
+                    "-e", "change_ticket=CHG-43", "-e", IN_WINDOW)
+    assert undone.returncode == 0, undone.output[-3000:]
+    assert set(api_user_domains(sandbox, "acme").values()) == {"news.acme.example"}
+    assert [(e["outcome"], e["old_domain"]) for e in audit(onboarded)][-3:] == [
+        ("started", "mail2.acme.example"), ("switched", "mail2.acme.example"),
+        ("completed", "mail2.acme.example")]
+    assert served(sandbox, "acme.example", "mail2", "MX") == []
+    assert served(sandbox, "acme.example", "news", "MX") == ["mx.sendcloud.org."]
+    assert binding_history(sandbox, "acme")["sending_gap_seconds"] == 0
+    sandbox.clear_requests()
+    again = run_playbook(sandbox, onboarded, "-l", "acme")
+    assert again.returncode == 0, again.output[-3000:]
+    assert writes(sandbox) == []
+
+
 @pytest.fixture
 def two_zone_sandbox(tmp_path):
     """acme's DNSPod account holds a second zone, acmemail.example, to rebind into."""

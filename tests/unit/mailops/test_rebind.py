@@ -60,13 +60,35 @@ def test_phase_before_the_switch_is_switch_from_the_bound_domain():
     assert rebind.phase_of("old.example", "new.example", []) == ("switch", "old.example")
 
 
+def entry(outcome: str, old: str = "old.example", new: str = "new.example") -> dict:
+    return {"old_domain": old, "new_domain": new, "outcome": outcome}
+
+
 def test_a_run_killed_after_the_switch_resumes_with_the_retirement():
-    entries = [{"new_domain": "new.example", "old_domain": "old.example", "outcome": "started"}]
+    entries = [entry("started"), entry("switched")]
     assert rebind.phase_of("new.example", "new.example", entries) == ("retire", "old.example")
 
 
+def test_a_run_killed_between_the_binding_write_and_its_log_entry_runs_the_switch_again():
+    """The switch's steps are idempotent: run again, they change nothing and log the switch."""
+    assert rebind.phase_of("new.example", "new.example", [entry("started")]) == ("switch", "old.example")
+
+
+def test_a_rebind_stopped_before_the_switch_and_put_back_in_the_inventory_is_undone():
+    """The API users may point to new.example already: a rebind from it re-points them back."""
+    entries = [entry("started"), entry("failed")]
+    assert rebind.phase_of("old.example", "old.example", entries) == ("switch", "new.example")
+
+
+def test_only_the_last_attempt_counts():
+    entries = [entry("started"), entry("switched"), entry("completed"),
+               entry("started", "new.example", "third.example"), entry("failed", "new.example", "third.example")]
+    assert rebind.phase_of("new.example", "new.example", entries) == ("switch", "third.example")
+    assert rebind.phase_of("new.example", "new.example", entries[:3]) == ("done", None)
+
+
 def test_a_completed_rebind_is_done():
-    entries = [{"new_domain": "new.example", "old_domain": "old.example", "outcome": "completed"}]
+    entries = [entry("started"), entry("switched"), entry("completed")]
     assert rebind.phase_of("new.example", "new.example", entries) == ("done", None)
 
 
