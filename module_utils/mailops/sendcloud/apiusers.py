@@ -85,6 +85,8 @@ class ApiUserService:
             }
             current = existing.get(name)
             if current is None:
+                if name in stored_keys:
+                    raise self._vanished(name)
                 plan.changes.append(ApiUserChange(role, name, "create", None, desired))
                 continue
             before = self._describe(current)
@@ -212,6 +214,20 @@ class ApiUserService:
                 f"API user {name} exists at SendCloud but its key is not in {self.store.path}",
                 hint=_recovery_hint(name, self.store.path),
             )
+
+
+    def _vanished(self, name: str) -> ConflictError:
+        """A user whose key we captured is no longer listed: renamed or deleted in the console
+        (this project never renames a user it holds the key of). Creating it again would
+        overwrite the stored key, which may still authenticate under the new name."""
+        return ConflictError(
+            f"API user {name} is no longer at SendCloud, but its key is stored in "
+            f"{self.store.path}: it was renamed or deleted in the SendCloud console",
+            hint=f"if it was renamed, give it back the name {name} in the console (its key and "
+            f"every binding using it keep working); if it was deleted on purpose, remove {name} "
+            f"from api_users in {self.store.path} with ansible-vault edit, and run again to create "
+            f"it with a new key (the binding then moves to that key)",
+        )
 
 
 def _recovery_hint(name: str, path: Any) -> str:

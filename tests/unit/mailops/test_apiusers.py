@@ -96,6 +96,21 @@ def test_an_existing_user_without_a_stored_key_stops_the_run_with_recovery_steps
 
 
 @responses.activate
+def test_a_user_renamed_in_the_console_is_refused_and_its_stored_key_kept(store):
+    """acme_batch was renamed away: creating the name again would overwrite its stored key."""
+    store.add_key("acme", "acme_batch", "KB")
+    store.add_key("acme", "acme_trigger", "KT")
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch_renamed", "批量", DOMAIN),
+                                               fx.api_user("acme_trigger", "触发", DOMAIN)))
+    with pytest.raises(ConflictError) as caught:
+        service(store).plan(NAMES, DOMAIN, TRACKING)
+    assert "API user acme_batch is no longer at SendCloud, but its key is stored" in str(caught.value)
+    assert "give it back the name acme_batch" in str(caught.value)
+    assert store.keys() == {"acme_batch": "KB", "acme_trigger": "KT"}
+    assert len(responses.calls) == 1
+
+
+@responses.activate
 def test_a_name_bound_to_another_domain_is_refused_and_points_to_rebind(store):
     store.add_key("acme", "acme_batch", "KB")
     responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", "old.acme.example")))
