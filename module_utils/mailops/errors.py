@@ -26,6 +26,9 @@ class MailopsError(Exception):
         self.code = code
         self.provider_message = provider_message
         self.hint = hint if hint is not None else self.default_hint
+        # what the module had done before it failed (mailops_tenant: the stages it completed),
+        # returned beside the error so the report and the applied record can say so
+        self.partial: dict[str, object] = {}
         super().__init__(self.format())
 
     def format(self) -> str:

@@ -139,7 +139,7 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
     try:
         result = work(params, check_mode)
     except MailopsError as error:
-        result = {"failed": True, "msg": str(error), "error": error.to_dict()}
+        result = {"failed": True, "msg": str(error), "error": error.to_dict(), **error.partial}
     except Exception as error:  # a bug: reported like a module's crash, secrets masked too
         result = {"failed": True, "msg": f"{module_name} failed unexpectedly: "
                   f"{type(error).__name__}: {error}", "exception": traceback.format_exc()}
@@ -190,7 +190,8 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
     (or that variable's ``key``), read as stored. A registered result is data that Ansible never
     templates; extracted by a template (``map('extract', hostvars, var)``), each host's whole
     result went through the template engine again: about 4 ms per host, 0.3-0.4 s for each
-    run-once task at 100 tenants, while every other worker waits (docs/bench.md)."""
+    run-once task at 100 tenants, while every other worker waits (docs/bench.md). A host whose
+    task failed gives its ``failed_entry``."""
     validation = ArgumentSpecValidator(REGISTERED_ARG["options"]).validate(
         as_json(spec, Direction.CONTROLLER_TO_MODULE) if isinstance(spec, Mapping) else {})
     if validation.error_messages:
@@ -202,7 +203,9 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
     for host in hosts:
         variables = hostvars.raw_get(host)
         value = variables.get(var) if isinstance(variables, Mapping) else None
-        if key:
+        if key and isinstance(value, Mapping) and value.get("failed"):
+            value = failed_entry(value, key)
+        elif key:
             value = value.get(key) if isinstance(value, Mapping) else None
         if value is None:
             raise AnsibleActionFail(
@@ -210,6 +213,15 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
                 f"name only hosts whose task registered it (e.g. ansible_play_hosts)")
         values[host] = value
     return values
+
+
+def failed_entry(result: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A failed task's registered result, read with ``key``: its error, and the ``key`` part it
+    returned anyway (mailops_tenant: the stages it completed before the failure)."""
+    entry = {"failed": True, "msg": str(result.get("msg") or "failed; see the run output")}
+    if result.get(key) is not None:
+        entry[key] = result[key]
+    return entry
 
 
 def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Work,

@@ -63,7 +63,7 @@ def run(module: Any, work: Callable[[], dict[str, Any]]) -> None:
     try:
         result = work()
     except MailopsError as error:
-        module.fail_json(msg=str(error), error=error.to_dict())
+        module.fail_json(msg=str(error), error=error.to_dict(), **error.partial)
     for warning in result.pop("warnings", []):
         module.warn(warning)
     if result.get("failed"):  # a refusal that still reports what it found (mailops_plan)

@@ -35,18 +35,35 @@ def write(directory: Path, name: str, document: dict, title: str) -> None:
     write_text(directory / f"{name}.md", render_markdown(document, title))
 
 
+def split_failed(results: dict[str, dict[str, Any]], failed: dict[str, str],
+                 keep_partial: bool) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Each tenant's stage results, and the tenants that failed with their errors: those the
+    action plugin read as a failed result (local_action.failed_entry) joined to ``failed``. An
+    applied record keeps what a failed tenant completed (``keep_partial``); a plan never does."""
+    done, failures = {}, dict(failed)
+    for tenant, result in results.items():
+        if result.get("failed") is True:
+            failures[tenant] = result.get("msg") or "failed; see the run output"
+            if keep_partial and result.get("stages"):
+                done[tenant] = result["stages"]
+        else:
+            done[tenant] = result
+    return done, failures
+
+
 def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Writes even in check mode (the task runs with ``check_mode: false``): a plan is the output
     of a ``--check`` run. A failed pin or rail is a failed result that still says where the plan is."""
-    plan = Plan.build(params["mode"], given_or_registered(params, "stage_results"),
-                      params["failed"])
+    results, failed = split_failed(given_or_registered(params, "stage_results"),
+                                   params["failed"], keep_partial=params["stage"] == "applied")
+    plan = Plan.build(params["mode"], results, failed)
     document = plan.to_dict()
     invocation = invocation_without(params, "stage_results", "registered")
     if params["stage"] == "applied":
         directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
         write(directory, "applied", document, "Applied changes")
         return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants,
-                "invocation": invocation}
+                "failed_tenants": sorted(failed), "invocation": invocation}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
     directory = run_directory(Path(params["plan_dir"]), params["mode"])
@@ -54,7 +71,8 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     write_text(directory / "checksum", plan.checksum() + "\n")
     result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
-              "apply": plan.to_apply, "invocation": invocation}
+              "apply": plan.to_apply, "failed_tenants": sorted(failed), "failures": plan.failed,
+              "invocation": invocation}
     expected = params["expected_checksum"]
     if expected is not None and not expected.strip():
         return dict(result, failed=True, msg=(

@@ -35,6 +35,9 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
     binding = report.get("binding") or {}
     lines = [f"# Tenant {report['tenant_id']}: {domain.get('name', '?')}", "",
              f"Status: **{report.get('status', '?')}** — updated {report.get('updated_at', '?')}", "",
+             *([f"Last run failed: {report['error']}", "",
+                "Below: what the stages done before the failure returned; the rest as the last "
+                "report had it.", ""] if report.get("error") else []),
              "## DNS records", "", "| purpose | type | name | value | verified by SendCloud |",
              "|---|---|---|---|---|"]
     for record in report.get("records", []):
@@ -108,6 +111,18 @@ def compose(domain_result: dict[str, Any], apiuser_result: dict[str, Any],
         "account": {k: v for k, v in (account or {}).items() if k in ACCOUNT_FIELDS},
         "warnings": warnings,
     }
+
+
+def failed_facts(error: str, facts: dict[str, Any], done: set[str],
+                 previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The report of a tenant whose last run failed: status failed and the error, with what the
+    parts it completed (``done``: preflight and stage names) returned; for the rest, what the
+    last report said."""
+    parts = {"preflight": ("account",), "sending_domain": ("domain", "records"),
+             "api_users": ("api_users",), "binding": ("binding",)}
+    kept = {key: previous[key] for part, keys in parts.items() if part not in done
+            for key in keys if previous and key in previous}
+    return {**facts, **kept, "status": "failed", "error": error}
 
 
 def _api_user(user: dict[str, Any]) -> dict[str, Any]:

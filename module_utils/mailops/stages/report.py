@@ -29,6 +29,10 @@ def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tupl
                             stages.get("binding") or {},
                             (result.get("preflight") or {}).get("account") or {},
                             result.get("report_warnings") or [])
+    if result.get("failed"):
+        done = set(stages) | ({"preflight"} if result.get("preflight") else set())
+        facts = reports.failed_facts(str(result.get("msg") or "see the run output"), facts,
+                                     done, previous)
     report = reports.tenant_report(tenant, facts, previous)
     return {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
             directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report

@@ -104,14 +104,21 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     warnings = [] if params["preflight_done"] else list(preflight_warnings)
     domain_name = preflight["sending_domain"]
     results: dict[str, dict[str, Any]] = {}
-    results["sending_domain"] = in_stage("sending_domain", lambda: run_sending_domain(
-        {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
-         "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"]),
-         "wait": params["wait"]}, check_mode, http), timings)
-    results["api_users"] = in_stage("api_users", lambda: run_api_users(
-        {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http), timings)
-    results["binding"] = in_stage("binding", lambda: run_binding(
-        {**params["binding"], "sending_domain": domain_name}, check_mode), timings)
+    try:
+        results["sending_domain"] = in_stage("sending_domain", lambda: run_sending_domain(
+            {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
+             "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"]),
+             "wait": params["wait"]}, check_mode, http), timings)
+        results["api_users"] = in_stage("api_users", lambda: run_api_users(
+            {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http), timings)
+        results["binding"] = in_stage("binding", lambda: run_binding(
+            {**params["binding"], "sending_domain": domain_name}, check_mode), timings)
+    except MailopsError as error:
+        # the stages done before the failure, for the report and the applied record
+        error.partial = {"preflight": preflight, "timings": timings, "stages": {
+            stage: {k: v for k, v in result.items() if k not in ("diff", "warnings")}
+            for stage, result in results.items()}}
+        raise
     diffs: list[dict[str, Any]] = []
     stage_warnings: list[str] = []
     for stage in STAGES:

@@ -35,3 +35,15 @@ def test_the_markdown_plan_shows_the_fields_an_update_changes():
     row = next(line for line in render_markdown(document, "Plan").splitlines()
                if line.startswith("| binding |"))
     assert row == '| binding | acme | update | `{"sender_name": "Acme"}` | `{"sender_name": "Acme News"}` |'
+
+
+def test_failed_tenants_leave_the_plan_with_their_errors_and_the_applied_record_keeps_what_they_did():
+    from ansible.module_utils.mailops.plan_files import split_failed
+    results = {"acme": {"failed": True, "msg": "binding stage: HTTP 500",
+                        "stages": {"sending_domain": {"changed": True}}},
+               "globex": stages(changed="binding")}
+    planned, failed = split_failed(results, {"initech": "preflight stage: bad"}, keep_partial=False)
+    assert planned == {"globex": stages(changed="binding")}
+    assert failed == {"acme": "binding stage: HTTP 500", "initech": "preflight stage: bad"}
+    applied, _ = split_failed(results, {}, keep_partial=True)
+    assert applied["acme"] == {"sending_domain": {"changed": True}}

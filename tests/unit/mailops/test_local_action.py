@@ -66,6 +66,16 @@ def test_an_expected_failure_is_a_failed_result_with_its_error():
     assert result["error"]["code"] == "40005"
 
 
+def test_a_failure_returns_beside_its_error_what_the_work_had_done():
+    def work(params, check_mode):
+        error = AuthError("binding stage: refused")
+        error.partial = {"stages": {"sending_domain": {"changed": True}}}
+        raise error
+
+    result, _warnings = run_work("demo", SPEC, {"name": "acme", "api_key": KEY}, work, False)
+    assert result["failed"] is True and result["stages"] == {"sending_domain": {"changed": True}}
+
+
 def test_a_bug_is_a_failed_result_with_its_traceback_and_no_secret():
     def work(params, check_mode):
         raise KeyError(f"no entry for {params['api_key']}")
@@ -195,6 +205,18 @@ def test_registered_reads_each_named_hosts_variable_or_its_key():
     whole = registered_values("mailops_report", hostvars,
                               {"hosts": ["acme"], "var": "tenant_result"})
     assert whole == {"acme": {"stages": {"a": 1}, "preflight": {}}}
+
+
+def test_a_failed_hosts_registered_value_is_its_error_and_what_it_completed():
+    hostvars = HostVars({
+        "acme": {"tenant_result": {"failed": True, "msg": "binding stage: HTTP 500",
+                                   "stages": {"sending_domain": {"changed": True}}}},
+        "globex": {"tenant_result": {"failed": True, "msg": "preflight stage: bad domain"}}})
+    spec = {"hosts": ["acme", "globex"], "var": "tenant_result", "key": "stages"}
+    assert registered_values("mailops_plan", hostvars, spec) == {
+        "acme": {"failed": True, "msg": "binding stage: HTTP 500",
+                 "stages": {"sending_domain": {"changed": True}}},
+        "globex": {"failed": True, "msg": "preflight stage: bad domain"}}
 
 
 @pytest.mark.parametrize("by_host", [{"acme": {}}, {}, {"acme": {"tenant_result": {"other": 1}}}])

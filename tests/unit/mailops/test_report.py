@@ -1,0 +1,28 @@
+"""A failed tenant's report: status failed with its error, what the parts it completed returned,
+and for the rest what the last report said."""
+
+from __future__ import annotations
+
+from ansible.module_utils.mailops.report import failed_facts, render_tenant_markdown
+
+PREVIOUS = {"tenant_id": "acme", "status": "verified and bound", "updated_at": "2026-11-01T00:00:00Z",
+            "account": {"quota": 100}, "domain": {"name": "news.acme.example"}, "records": [],
+            "api_users": [{"name": "acme_batch"}], "binding": {"sender_name": "Acme"}}
+NOW = {"account": {"quota": 90}, "domain": {"name": "news.acme.example", "verified": True},
+       "records": [], "api_users": [], "binding": {}, "warnings": []}
+
+
+def test_a_failed_stage_keeps_the_last_reports_facts_for_what_it_did_not_complete():
+    facts = failed_facts("binding stage: HTTP 500", NOW,
+                         {"preflight", "sending_domain", "api_users"}, PREVIOUS)
+    assert facts["status"] == "failed" and facts["error"] == "binding stage: HTTP 500"
+    assert facts["account"] == {"quota": 90}          # from this run's preflight
+    assert facts["api_users"] == []                    # the stage completed: this run's result
+    assert facts["binding"] == {"sender_name": "Acme"}  # not reached: the last report's
+
+
+def test_a_tenant_that_failed_before_any_stage_and_has_no_report_yet_says_so():
+    facts = failed_facts("preflight stage: no zone", NOW, set(), None)
+    report = {"tenant_id": "acme", **facts, "updated_at": "t"}
+    markdown = render_tenant_markdown(report)
+    assert "Status: **failed**" in markdown and "Last run failed: preflight stage: no zone" in markdown
