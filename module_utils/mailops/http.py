@@ -93,7 +93,7 @@ class HttpClient:
                     raise AmbiguousWriteError(
                         f"{self.service} {action}: the connection failed after the request was sent "
                         f"({last_error}); it may have been applied",
-                        hint="re-read the object before retrying",
+                        hint="run again: the next run reads what is there and goes on from it",
                     ) from None
                 self._pause(attempt, None)
                 continue
@@ -103,7 +103,7 @@ class HttpClient:
                     # a 5xx on a write: the server may have committed part of it
                     raise AmbiguousWriteError(
                         f"{self.service} {action}: HTTP {response.status_code} on a write",
-                        hint="re-read the object before retrying",
+                        hint="run again: the next run reads what is there and goes on from it",
                     )
                 self._pause(attempt, response.headers.get("Retry-After"))
                 continue

@@ -29,10 +29,14 @@ arguments rendered it again at every reference (docs/bench.md, "Where the time g
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import importlib
 import json
 import multiprocessing
+import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -54,6 +58,7 @@ from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 Work = Callable[[dict[str, Any], bool], dict[str, Any]]
+PR_SET_PDEATHSIG = 1   # <linux/prctl.h>
 FromInventory = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, Any]]]
 
 # What a module imports only when it needs it (a DNS query, one provider), imported here once,
@@ -102,6 +107,22 @@ def pause_collector_in_worker() -> None:
     only cost time, and copy the inherited pages it touches."""
     if multiprocessing.parent_process() is not None:
         gc.disable()
+
+
+def end_worker_with_controller() -> None:
+    """A forked worker gets SIGTERM when the controller dies (Linux's parent-death signal), as
+    on Ctrl-C. Ansible's workers run in a session of their own: with the controller killed
+    (kill -9, an out-of-memory kill), one would go on writing with nobody to report to, beside
+    the rerun an operator starts. Nothing is lost either way: every write is resumable."""
+    parent = multiprocessing.parent_process()
+    if parent is None or not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent.pid:   # it died before the signal was asked for
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def runs_in_process(connection: str, async_seconds: int, task_vars: dict[str, Any]) -> bool:
@@ -238,6 +259,7 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
 
         def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
             pause_collector_in_worker()
+            end_worker_with_controller()
             task_vars = task_vars or {}
             result = super().run(tmp, task_vars)
             args = dict(self._task.args)

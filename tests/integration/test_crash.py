@@ -24,6 +24,7 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,6 +134,27 @@ def test_a_run_killed_here_is_finished_by_one_rerun(point, crash_sandbox, tmp_pa
         "kind": "crash", "point": point.name, "killed": killed, "runs": len(runs),
         "figures": figures.counts()})
     figures.assert_ok()
+
+
+def test_a_killed_controller_takes_its_workers_with_it(crash_sandbox, tmp_path):
+    """kill -9 of ansible-playbook alone: its worker (in a session of its own) must not go on
+    writing, unsupervised, beside the rerun an operator starts."""
+    sandbox = crash_sandbox
+    sandbox.reset()
+    sandbox.set_faults([{"component": "sendcloud", "action": "apiuser/add", "kind": "timeout",
+                         "hold_s": 3.0, "count": 1}])
+    process = rel.start_playbook(sandbox, tmp_path / "work", "-l", "acme")
+    try:
+        assert rel.wait_for_rows(sandbox, process, HELD), "the run ended before the hold"
+        workers = rel._descendants(process.pid)
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate(timeout=30)
+        killed_at = max(row["id"] for row in rel.rows(sandbox))
+        time.sleep(6.0)   # the hold ends after 3 s: a surviving worker would write again by now
+    finally:
+        sandbox.clear_faults()
+    assert [row for row in rel.rows(sandbox) if row["id"] > killed_at] == []
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
 WRITER = textwrap.dedent("""

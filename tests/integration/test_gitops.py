@@ -215,3 +215,9 @@ def test_a_first_run_plans_the_merge_into_an_spf_record_already_there(sandbox, f
         "Domain": "acme.example", "Subdomain": "news", "RecordType": "TXT"})
     spf_values = [r["Value"] for r in listed["RecordList"] if r["Value"].startswith("v=spf1")]
     assert spf_values == ["v=spf1 include:_spf.google.com include:spf.sendcloud.org ~all"]
+
+
+def test_a_check_run_leaves_no_file_behind_but_its_plan(sandbox, fresh):
+    planned = run_playbook(sandbox, fresh, "--check")
+    assert planned.returncode == 0, planned.output[-2000:]
+    assert sorted(p.name for p in fresh.iterdir()) == ["plans"]

@@ -105,7 +105,8 @@ class ApiUserService:
             raise ConflictError(
                 f"creating {', '.join(to_create)} would exceed SendCloud's limit of "
                 f"{MAX_API_USERS} API users per account (it holds {len(existing)})",
-                hint="remove unused API users in the SendCloud console first")
+                hint="remove unused API users in the SendCloud console first"
+                + _orphans_note(existing))
         return plan
 
     def apply(self, plan: ApiUserPlan) -> None:
@@ -228,6 +229,14 @@ class ApiUserService:
             f"from api_users in {self.store.path} with ansible-vault edit, and run again to create "
             f"it with a new key (the binding then moves to that key)",
         )
+
+
+def _orphans_note(existing: dict[str, Any]) -> str:
+    orphans = sorted(name for name in existing if re.search(r"_orphan\d+$", name))
+    if not orphans:
+        return ""
+    return (f"; {', '.join(orphans)} are orphans this project left when SendCloud's reply to a "
+            "create was lost (nobody has their keys): they are safe to remove")
 
 
 def _recovery_hint(name: str, path: Any) -> str:

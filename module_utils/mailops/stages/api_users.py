@@ -3,6 +3,7 @@ the vaulted credential file (the body of the ``sendcloud_apiuser`` module)."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
@@ -41,7 +42,11 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
                             params["vault_id"])
     service = ApiUserService(sendcloud_client(params, sendcloud_http), store, params["tenant_id"])
     domain = domain_key(params["domain"])
-    with tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]):
+    # A plan only reads, and every write is an atomic rename: it needs no lock (nor the
+    # directory the lock file would be made in).
+    lock = (nullcontext() if check_mode else
+            tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]))
+    with lock:
         plan = service.plan(params["names"], domain, params["tracking"] or {},
                             params["allow_domain_change"])
         if not check_mode:

@@ -130,8 +130,20 @@ def test_a_user_of_the_other_type_is_refused(store):
 def test_the_ten_user_limit_is_refused_before_creating(store):
     others = [fx.api_user(f"other_{i:02d}", "触发", "x.example") for i in range(9)]
     responses.post(LIST, json=fx.api_user_list(*others))
-    with pytest.raises(ConflictError, match="limit of 10 API users"):
+    with pytest.raises(ConflictError, match="limit of 10 API users") as caught:
         service(store).plan(NAMES, DOMAIN, TRACKING)
+    assert "orphan" not in str(caught.value)
+
+
+@responses.activate
+def test_the_ten_user_limit_names_the_orphans_left_by_lost_replies(store):
+    others = [fx.api_user(f"other_{i:02d}", "触发", "x.example") for i in range(7)]
+    orphans = [fx.api_user(f"acme_batch_orphan{i}", "批量", DOMAIN) for i in (1, 2)]
+    responses.post(LIST, json=fx.api_user_list(*others, *orphans))
+    with pytest.raises(ConflictError) as caught:
+        service(store).plan(NAMES, DOMAIN, TRACKING)
+    assert ("acme_batch_orphan1, acme_batch_orphan2 are orphans this project left"
+            in str(caught.value))
 
 
 @responses.activate
