@@ -102,8 +102,9 @@ def _zone_records(spec: dict[str, Any], base: str) -> list[dict[str, Any]]:
         )
     for record in spec.get("records") or []:
         record = {k: _subst(v, base) if isinstance(v, str) else v for k, v in record.items()}
-        if "strings" in record:  # TXT as explicit character-strings (zone file); DNSPod: joined
-            record["value"] = "".join(record["strings"])
+        if "strings" in record:  # TXT as explicit character-strings (zone file); DNSPod: as
+            # its owner enters them in the console, "a" "b" (DNSPod keeps a" "b)
+            record["value"] = " ".join(f'"{part}"' for part in record["strings"])
         records.append(record)
     return records
 
@@ -237,6 +238,8 @@ class DnspodBackend(Backend):
             value = item["Value"]
             if rtype in ("MX", "CNAME", "NS"):
                 value = value.lower().rstrip(".")
+            if rtype == "TXT":  # a" "b: strings entered split (the corpus has no escapes)
+                value = "".join(value.split('" "'))
             key = (name, rtype, value, item["MX"] if rtype == "MX" else None)
             dump[str(item["RecordId"])] = (json.dumps(item, sort_keys=True, ensure_ascii=False), key)
         return dump

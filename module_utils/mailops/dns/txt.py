@@ -59,13 +59,18 @@ def parse_txt(text: str) -> str:
     """Logical value of a TXT value as a provider or user may write it.
 
     Accepts a raw unquoted value (returned as is, outer whitespace trimmed), one quoted string,
-    or several quoted strings ``"a" "b"`` (joined, escapes decoded).
+    several quoted strings ``"a" "b"`` (joined, escapes decoded), and several strings with the
+    outer quotes stripped, ``a" "b``: DNSPod returns a value entered as ``"a" "b"`` that way.
     """
     stripped = text.strip()
-    if not (stripped.startswith('"') and stripped.endswith('"') and len(stripped) >= 2):
-        return stripped
-    strings = _parse_quoted_strings(stripped)
-    return stripped if strings is None else "".join(strings)
+    if stripped.startswith('"') and stripped.endswith('"') and len(stripped) >= 2:
+        strings = _parse_quoted_strings(stripped)
+        return stripped if strings is None else "".join(strings)
+    unwrapped_strings = _parse_quoted_strings(f'"{stripped}"') if '"' in stripped else None
+    # one string would mean no quote inside: a raw value, whose backslashes are data
+    if unwrapped_strings is not None and len(unwrapped_strings) > 1:
+        return "".join(unwrapped_strings)
+    return stripped
 
 
 def _parse_quoted_strings(text: str) -> list[str] | None:

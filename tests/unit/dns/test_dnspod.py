@@ -106,6 +106,29 @@ def test_quoted_split_txt_from_the_api_reads_as_the_joined_value(stub, provider)
     assert found[0].record.value == "k=rsa;p=AB"
 
 
+def test_split_dkim_returned_without_outer_quotes_is_unchanged(stub, provider):
+    # entered at DNSPod as "k=rsa;p=AAA…" "AAA…", returned with the outer quotes stripped
+    split = f'{DKIM_VALUE[:255]}" "{DKIM_VALUE[255:]}'
+    dkim_name = f"s1._domainkey.{SENDING}"
+    stub.on("DescribeRecordList", record_list([item(1, "s1._domainkey.news", "TXT", split)]))
+    desired = make_record(dkim_name, "TXT", DKIM_VALUE, ttl=600, purpose="dkim")
+
+    plan = plan_changes([desired], provider.list_records(ZONE, {dkim_name}))
+
+    assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
+
+
+def test_split_spf_returned_without_outer_quotes_is_read_whole(stub, provider):
+    split = 'v=spf1 ip4:192.0.2.0/24 " "include:spf.sendcloud.org ~all'
+    stub.on("DescribeRecordList", record_list([item(1, "news", "TXT", split)]))
+    desired = make_record(SENDING, "TXT", "v=spf1 include:spf.sendcloud.org ~all", ttl=600,
+                          purpose="spf")
+
+    plan = plan_changes([desired], provider.list_records(ZONE, {SENDING}))
+
+    assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
+
+
 def test_disabled_record_is_drift_and_is_reenabled(stub, provider):
     stub.on(
         "DescribeRecordList",

@@ -56,3 +56,13 @@ def test_parse_keeps_a_raw_unquoted_value():
 
 def test_parse_decodes_decimal_escapes():
     assert parse_txt('"a\\059b"') == "a;b"
+
+
+def test_parse_joins_split_strings_returned_without_their_outer_quotes():
+    # DNSPod returns a value entered as "a" "b" as a" "b
+    assert parse_txt('v=spf1 ip4:192.0.2.1 " "include:a ~all') == "v=spf1 ip4:192.0.2.1 include:a ~all"
+
+
+def test_parse_keeps_a_raw_value_with_quotes_or_backslashes_as_data():
+    assert parse_txt('v=DMARC1; p=none; rua="x"') == 'v=DMARC1; p=none; rua="x"'
+    assert parse_txt("token\\with\\backslashes") == "token\\with\\backslashes"
