@@ -13,7 +13,13 @@ from ansible.module_utils.mailops.dns.records import (
     ExistingRecord,
     Record,
 )
-from ansible.module_utils.mailops.dns.spf import contains_desired, is_spf, merge_spf, remove_terms
+from ansible.module_utils.mailops.dns.spf import (
+    contains_desired,
+    is_spf,
+    merge_spf,
+    non_pass_terms,
+    remove_terms,
+)
 from ansible.module_utils.mailops.errors import ConflictError, ValidationError
 
 CONFLICT_POLICIES = ("keep_and_fail", "keep_and_warn", "replace")
@@ -219,10 +225,21 @@ def _plan_spf(builder: _PlanBuilder, desired: Record) -> None:
             builder.update(desired, entry, after, "existing SPF record is disabled")
             return
         builder.unchanged(desired, entry, "existing SPF record already includes it")
+        _warn_non_pass(builder, entry.record, desired)
         return
     merged = merge_spf(entry.record.value or "", desired.value, desired.name)
     after = replace(desired, value=merged)
     builder.update(desired, entry, after, "merge the include into the existing SPF record")
+
+
+def _warn_non_pass(builder: _PlanBuilder, existing: Record, desired: Record) -> None:
+    qualified = non_pass_terms(existing.value or "", desired.value or "")
+    if qualified:
+        builder.plan.warnings.append(
+            f"the SPF record at {existing.name} has {' '.join(qualified)}: SendCloud's include is "
+            "there (none is added), but with that qualifier its mail does not pass SPF; remove "
+            "the qualifier (-, ~ or ?) by hand"
+        )
 
 
 def _plan_selector_txt(builder: _PlanBuilder, desired: Record) -> None:

@@ -40,12 +40,31 @@ def count_dns_lookups(value: str) -> int:
 
 
 def _comparable(term: str) -> str:
-    bare = term.lower()
-    return bare[1:] if bare.startswith("+") else bare
+    """A mechanism as compared for presence: lower-case, without its qualifier, its domain
+    without a trailing dot. The qualifier is ignored because evaluation stops at the first
+    match (RFC 7208 §4.6.2): a second copy with another qualifier would never decide."""
+    bare = term.lstrip(QUALIFIERS).lower()
+    name, separator, target = bare.partition(":")
+    if not separator:
+        return bare
+    domain, slash, cidr = target.partition("/")
+    return f"{name}:{domain.rstrip('.')}{slash}{cidr}"
+
+
+def non_pass_terms(existing: str, desired: str) -> list[str]:
+    """Terms of ``existing`` that stand for a desired mechanism with a qualifier other than
+    pass (``~include:…``): present, but the mail it covers does not pass SPF."""
+    wanted = {_comparable(term) for term in spf_terms(desired) if _mechanism_name(term) != "all"}
+    return [
+        term
+        for term in spf_terms(existing)
+        if term[:1] in "-~?" and _comparable(term) in wanted
+    ]
 
 
 def missing_terms(existing: str, desired: str) -> list[str]:
-    """Desired mechanisms (other than ``all``) that the existing record lacks."""
+    """Desired mechanisms (other than ``all``) that the existing record lacks, compared as
+    :func:`_comparable` says."""
     have = {_comparable(term) for term in spf_terms(existing)}
     return [
         term

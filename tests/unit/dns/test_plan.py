@@ -38,6 +38,20 @@ def test_spf_already_including_sendcloud_is_unchanged():
     assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
 
 
+@pytest.mark.parametrize(
+    "written", ["include:spf.sendcloud.org.", "~include:spf.sendcloud.org", "INCLUDE:Spf.SendCloud.Org"]
+)
+def test_spf_with_sendcloud_include_written_differently_is_unchanged(written):
+    plan = plan_changes([SPF], [existing(DOMAIN, "TXT", f"v=spf1 mx {written} -all")])
+    assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
+
+
+def test_spf_include_with_a_non_pass_qualifier_is_warned_about():
+    plan = plan_changes([SPF], [existing(DOMAIN, "TXT", "v=spf1 ~include:spf.sendcloud.org -all")])
+    assert plan.changes == []
+    assert "~include:spf.sendcloud.org" in plan.warnings[0] and "by hand" in plan.warnings[0]
+
+
 def test_spf_is_merged_into_the_existing_record_keeping_its_all_qualifier():
     plan = plan_changes([SPF], [existing(DOMAIN, "TXT", "v=spf1 mx -all")])
     assert actions(plan) == [("update", "v=spf1 mx include:spf.sendcloud.org -all")]

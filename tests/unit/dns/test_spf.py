@@ -8,6 +8,8 @@ from ansible.module_utils.mailops.dns.spf import (
     count_dns_lookups,
     is_spf,
     merge_spf,
+    non_pass_terms,
+    remove_terms,
 )
 from ansible.module_utils.mailops.errors import ValidationError
 
@@ -49,3 +51,29 @@ def test_merge_over_ten_lookups_is_refused():
 def test_spf_recognition_needs_space_or_end_after_the_version():
     assert is_spf("v=spf1 -all") and is_spf("V=SPF1")
     assert not is_spf("v=spf10 -all") and not is_spf("google-site-verification=x")
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["include:spf.sendcloud.org.", "~include:spf.sendcloud.org", "+include:SPF.SendCloud.org.",
+     "?include:spf.sendcloud.org"],
+)
+def test_include_with_a_trailing_dot_or_any_qualifier_is_present(written):
+    existing = f"v=spf1 ip4:192.0.2.0/24 {written} -all"
+    assert contains_desired(existing, SENDCLOUD_SPF)
+    assert merge_spf(existing, SENDCLOUD_SPF) == existing  # no second include
+
+
+def test_an_include_of_another_target_is_not_ours():
+    assert not contains_desired("v=spf1 include:spf.sendcloud.org.cn -all", SENDCLOUD_SPF)
+
+
+def test_only_a_non_pass_qualifier_is_reported():
+    assert non_pass_terms("v=spf1 ~include:spf.sendcloud.org -all", SENDCLOUD_SPF) == [
+        "~include:spf.sendcloud.org"]
+    assert non_pass_terms("v=spf1 +include:spf.sendcloud.org. -all", SENDCLOUD_SPF) == []
+
+
+def test_retiring_takes_out_the_include_however_it_is_written():
+    existing = "v=spf1 mx ~include:SPF.sendcloud.org. -all"
+    assert remove_terms(existing, SENDCLOUD_SPF) == "v=spf1 mx -all"
