@@ -17,6 +17,7 @@ from ansible.module_utils.mailops.dns.spf import (
     contains_desired,
     is_spf,
     merge_spf,
+    near_limit_warning,
     non_pass_terms,
     remove_terms,
 )
@@ -218,6 +219,7 @@ def _plan_spf(builder: _PlanBuilder, desired: Record) -> None:
         merged = merge_spf(entry.record.value or "", SPF_KNOWN_AFTER_APPLY, desired.name)
         builder.update(desired, entry, replace(desired, value=merged),
                        "merge SendCloud's include (known after apply) into the existing SPF record")
+        _warn_near_limit(builder, merged, desired.name)
         return
     if contains_desired(entry.record.value or "", desired.value):
         if entry.disabled:
@@ -230,6 +232,13 @@ def _plan_spf(builder: _PlanBuilder, desired: Record) -> None:
     merged = merge_spf(entry.record.value or "", desired.value, desired.name)
     after = replace(desired, value=merged)
     builder.update(desired, entry, after, "merge the include into the existing SPF record")
+    _warn_near_limit(builder, merged, desired.name)
+
+
+def _warn_near_limit(builder: _PlanBuilder, merged: str, name: str) -> None:
+    warning = near_limit_warning(merged, name)
+    if warning:
+        builder.plan.warnings.append(warning)
 
 
 def _warn_non_pass(builder: _PlanBuilder, existing: Record, desired: Record) -> None:

@@ -72,6 +72,24 @@ def test_spf_merge_over_ten_lookups_is_refused():
         plan_changes([SPF], [existing(DOMAIN, "TXT", crowded)])
 
 
+def test_spf_refusal_says_only_the_records_own_terms_are_counted():
+    crowded = "v=spf1 " + " ".join(f"include:s{i}.example" for i in range(10)) + " -all"
+    with pytest.raises(ValidationError) as caught:
+        plan_changes([SPF], [existing(DOMAIN, "TXT", crowded)])
+    assert "11 DNS lookups counting only the record's own" in str(caught.value)
+
+
+@pytest.mark.parametrize("others, warned", [(7, False), (8, True), (9, True)])
+def test_spf_merge_near_the_lookup_limit_is_warned_about(others, warned):
+    near = "v=spf1 " + " ".join(f"include:s{i}.example" for i in range(others)) + " -all"
+    plan = plan_changes([SPF], [existing(DOMAIN, "TXT", near)])
+    assert [change.action for change in plan.changes] == ["update"]
+    lookup_warnings = [w for w in plan.warnings if "in its own terms" in w]
+    assert bool(lookup_warnings) is warned
+    if warned:
+        assert f"{others + 1} DNS lookups" in lookup_warnings[0] and DOMAIN in lookup_warnings[0]
+
+
 def test_spf_with_unknown_value_is_planned_as_a_merge_keeping_the_existing_mechanisms():
     unknown = make_record(DOMAIN, "TXT", None, purpose="spf")
     plan = plan_changes([unknown], [existing(DOMAIN, "TXT", "v=spf1 mx include:_spf.google.com -all")])
