@@ -122,24 +122,53 @@ def query_served(server: Nameserver, record: Record, timeout: float) -> list[str
     return answer_texts(response, record.name + ".", record.type)
 
 
+NAMESERVERS_HINT = (
+    "give the nameservers option (host[:port]; inventory: dns_nameservers) explicitly"
+)
+
+
 def discover_nameservers(
     zone: str, resolver: dns.resolver.Resolver | None = None
-) -> list[Nameserver]:
-    """NS of the zone, then the A addresses of each, through the system resolver."""
+) -> tuple[list[Nameserver], list[str]]:
+    """Every A address of every NS host of the zone, through the system resolver, and a warning
+    per NS host without one (skipped). No AAAA: IPv6 is not routed from where the modules run."""
     chosen = resolver or dns.resolver.Resolver()
     try:
         ns_answer = chosen.resolve(zone, "NS")
-        servers = []
-        for ns in sorted(rdata.target.to_text(omit_final_dot=True) for rdata in ns_answer):
-            for address in chosen.resolve(ns, "A"):
-                servers.append(Nameserver(host=ns, port=53, address=address.to_text()))
-                break
     except dns.exception.DNSException as exc:
         raise NotFoundError(
-            f"cannot find the nameservers of zone {zone}: {exc}",
-            hint="give the nameservers option (host[:port]; inventory: dns_nameservers) explicitly",
+            f"cannot find the nameservers of zone {zone}: {exc}", hint=NAMESERVERS_HINT
         ) from exc
-    return servers
+    servers: list[Nameserver] = []
+    unresolved: dict[str, str] = {}
+    for ns in sorted({rdata.target.to_text(omit_final_dot=True) for rdata in ns_answer}):
+        try:
+            addresses = sorted({rdata.to_text() for rdata in chosen.resolve(ns, "A")})
+        except dns.exception.DNSException as exc:
+            unresolved[ns] = str(exc) or type(exc).__name__
+            continue
+        servers += [Nameserver(host=ns, port=53, address=address) for address in addresses]
+    if not servers:
+        raise NotFoundError(
+            f"cannot find the nameservers of zone {zone}: no NS host has an A address ("
+            + "; ".join(f"{ns}: {reason}" for ns, reason in unresolved.items()) + ")",
+            hint=NAMESERVERS_HINT,
+        )
+    warnings = [
+        f"nameserver {ns} of zone {zone} not asked: it has no A address ({reason}); fix its "
+        "address record (or the NS record) so that every nameserver is checked"
+        for ns, reason in unresolved.items()
+    ]
+    return servers, warnings
+
+
+def report_labels(nameservers: list[Nameserver]) -> list[str]:
+    """``host[:port]`` per nameserver, with the address added where one host has several."""
+    plain = [server.label for server in nameservers]
+    return [
+        f"{label} ({server.address})" if plain.count(label) > 1 else label
+        for label, server in zip(plain, nameservers, strict=True)
+    ]
 
 
 def check_round(
@@ -149,7 +178,7 @@ def check_round(
     query_timeout: float = DEFAULT_QUERY_TIMEOUT,
 ) -> dict[str, list[RecordCheck]]:
     checks: dict[str, list[RecordCheck]] = {}
-    for server in nameservers:
+    for server, label in zip(nameservers, report_labels(nameservers), strict=True):
         row: list[RecordCheck] = []
         for record in records:
             try:
@@ -159,7 +188,7 @@ def check_round(
                 )
             except MailopsError as exc:
                 row.append(RecordCheck(record, expected_text(record), [], False, error=exc.message))
-        checks[server.label] = row
+        checks[label] = row
     return checks
 
 

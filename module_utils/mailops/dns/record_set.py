@@ -214,9 +214,12 @@ def run_record_set(
     return record_set_result(zone, plan, applied, warnings)
 
 
-def propagation_nameservers(params: dict[str, Any], records: list[Record]) -> list[Nameserver]:
+def propagation_nameservers(
+    params: dict[str, Any], records: list[Record]
+) -> tuple[list[Nameserver], list[str]]:
+    """The nameservers to ask, and warnings about NS hosts that cannot be asked."""
     if params.get("nameservers"):
-        return [parse_nameserver(text) for text in params["nameservers"]]
+        return [parse_nameserver(text) for text in params["nameservers"]], []
     from ansible.module_utils.mailops.dns.propagation import discover_nameservers
     from ansible.module_utils.mailops.dns.zone import find_zone
     zone = params.get("zone") or find_zone(
@@ -235,7 +238,8 @@ def run_propagation(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         unknown = [record for record in records if record.value is None]
         warnings += [f"{record.describe()} not checked: value not known yet" for record in unknown]
         records = [record for record in records if record.value is not None]
-    nameservers = propagation_nameservers(params, records)
+    nameservers, nameserver_warnings = propagation_nameservers(params, records)
+    warnings += nameserver_warnings
     result = wait_for_records(
         records,
         nameservers,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dns.name
+import dns.resolver
 import pytest
 from ansible.module_utils.mailops.dns.propagation import (
+    check_round,
+    discover_nameservers,
     is_served,
     sleep_before_round,
     wait_for_records,
 )
 from ansible.module_utils.mailops.dns.records import make_record
 from ansible.module_utils.mailops.dns.resolver import Nameserver
-from ansible.module_utils.mailops.errors import ValidationError, WaitTimeoutError
+from ansible.module_utils.mailops.errors import NotFoundError, ValidationError, WaitTimeoutError
 
 NS1 = Nameserver("ns1.example.net", 53, "192.0.2.1")
 NS2 = Nameserver("127.0.0.1", 5354, "127.0.0.1")
@@ -139,3 +143,62 @@ def test_a_nameserver_error_is_reported_as_not_served():
 def test_unknown_values_cannot_be_waited_for():
     with pytest.raises(ValidationError):
         wait_for_records([make_record(DKIM.name, "TXT", None)], [NS1], ask=serving({}))
+
+
+class FakeResolver:
+    """NS and A answers from a table; a name missing from it has no such record."""
+
+    def __init__(self, ns: list[str], addresses: dict[str, list[str]]) -> None:
+        self.ns = ns
+        self.addresses = addresses
+
+    def resolve(self, name: str, rdtype: str):
+        if rdtype == "NS":
+            return [type("NS", (), {"target": dns.name.from_text(host)})() for host in self.ns]
+        if name not in self.addresses:
+            raise dns.resolver.NoAnswer()
+        return [type("A", (), {"to_text": lambda self, a=a: a})() for a in self.addresses[name]]
+
+
+def test_every_a_address_of_every_ns_host_is_asked():
+    resolver = FakeResolver(["ns2.example.net.", "ns1.example.net."],
+                            {"ns1.example.net": ["192.0.2.2", "192.0.2.1"],
+                             "ns2.example.net": ["198.51.100.1"]})
+
+    servers, warnings = discover_nameservers("example.com", resolver)
+
+    assert [(s.host, s.address) for s in servers] == [
+        ("ns1.example.net", "192.0.2.1"), ("ns1.example.net", "192.0.2.2"),
+        ("ns2.example.net", "198.51.100.1")]
+    assert warnings == []
+
+
+def test_each_address_of_one_host_is_reported_apart():
+    servers = [Nameserver("ns1.example.net", 53, "192.0.2.1"),
+               Nameserver("ns1.example.net", 53, "192.0.2.2"), NS2]
+
+    checks = check_round([DKIM], servers, serving({}))
+
+    assert list(checks) == ["ns1.example.net (192.0.2.1)", "ns1.example.net (192.0.2.2)",
+                            "127.0.0.1:5354"]
+
+
+def test_an_ns_host_without_address_is_skipped_with_a_warning_naming_it():
+    resolver = FakeResolver(["ns1.example.net.", "ns-gone.example.net."],
+                            {"ns1.example.net": ["192.0.2.1"]})
+
+    servers, warnings = discover_nameservers("example.com", resolver)
+
+    assert [s.address for s in servers] == ["192.0.2.1"]
+    assert len(warnings) == 1 and "ns-gone.example.net" in warnings[0]
+    assert "example.com" in warnings[0]
+
+
+def test_no_ns_host_with_an_address_is_an_error_naming_them():
+    resolver = FakeResolver(["ns1.example.net.", "ns2.example.net."], {})
+
+    with pytest.raises(NotFoundError) as caught:
+        discover_nameservers("example.com", resolver)
+
+    assert "ns1.example.net" in str(caught.value) and "ns2.example.net" in str(caught.value)
+    assert "dns_nameservers" in str(caught.value)

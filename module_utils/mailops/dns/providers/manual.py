@@ -134,7 +134,7 @@ class ManualProvider(DNSProvider):
         if not servers:
             from ansible.module_utils.mailops.dns.propagation import discover_nameservers
 
-            servers = discover_nameservers(zone)
+            servers, _ = discover_nameservers(zone)  # the propagation wait warns about the rest
         return read_records(servers[0], names)
 
     def change_file(self, zone: str) -> str:
