@@ -152,6 +152,29 @@ def test_existing_spf_is_merged_not_duplicated(bind_server):
     assert served == ["v=spf1 include:_spf.google.com include:spf.sendcloud.org -all"]
 
 
+def served_ttls(bind_server, name: str, rdtype: str) -> list[int]:
+    query = dns.message.make_query(name + ".", rdtype)
+    response = dns.query.tcp(query, bind_server.host, port=bind_server.port, timeout=5)
+    return [rrset.ttl for rrset in response.answer]
+
+
+def test_check_mode_predicts_the_ttl_of_an_rrset_shared_with_foreign_records(bind_server):
+    domain = "ttl-join.bind-a.test"
+    seed(bind_server, "bind-a.test", (domain, "MX", "5 mail.other.example."))
+    params = module_params(bind_server, domain, ttl=600, on_conflict="keep_and_warn")
+
+    planned = run_record_set(params, check_mode=True)
+    applied = run_record_set(params, check_mode=False)
+
+    mx_change = [c for c in planned["changes"] if c["type"] == "MX"][0]
+    assert mx_change["after"]["ttl"] == 300 and "TTL 300 of the RRset" in mx_change["reason"]
+    dkim_change = [c for c in planned["changes"] if c["purpose"] == "dkim"][0]
+    assert dkim_change["after"]["ttl"] == 600
+    assert applied["changes"] == planned["changes"]
+    assert served_ttls(bind_server, domain, "MX") == [300]  # the foreign MX was not re-timed
+    assert served_ttls(bind_server, f"s1._domainkey.{domain}", "TXT") == [600]
+
+
 def test_zone_of_a_delegated_subzone_is_found_by_soa_lookup(bind_server):
     result = run_record_set(module_params(bind_server, "mail.sub.example.test"), check_mode=True)
 

@@ -418,12 +418,17 @@ def _blocked_by_cname(builder: _PlanBuilder, desired: Record) -> bool:
 
 
 def plan_changes(
-    desired: list[Record], existing: list[ExistingRecord], on_conflict: str = "keep_and_fail"
+    desired: list[Record],
+    existing: list[ExistingRecord],
+    on_conflict: str = "keep_and_fail",
+    one_ttl_per_rrset: bool = False,
 ) -> RecordPlan:
     """Build the plan that makes ``existing`` serve every desired record.
 
-    Raises ConflictError (keep_and_fail, or two SPF records) and ValidationError (SPF over the
-    lookup limit, bad policy). Changes are ordered delete, update, create.
+    ``one_ttl_per_rrset``: the provider keeps one TTL per name and type (RFC 2136), so a record
+    joining records that stay is planned with their TTL. Raises ConflictError (keep_and_fail,
+    or two SPF records) and ValidationError (SPF over the lookup limit, bad policy). Changes are
+    ordered delete, update, create.
     """
     builder = _PlanBuilder(existing, on_conflict)
     mx_by_name: dict[str, list[Record]] = {}
@@ -449,8 +454,34 @@ def plan_changes(
             _plan_dmarc(builder, record)
         else:
             _plan_verify(builder, record)
+    if one_ttl_per_rrset:
+        _join_kept_rrsets(builder.plan, existing)
     builder.plan.changes.sort(key=lambda change: ACTION_ORDER[change.action])
     return builder.plan
+
+
+def _join_kept_rrsets(plan: RecordPlan, existing: list[ExistingRecord]) -> None:
+    """A record written into an RRset that keeps records this plan does not touch takes that
+    RRset's TTL: one RRset has one TTL (RFC 2181 §5.2), and an add with another TTL makes the
+    server re-time the whole RRset, foreign records included."""
+    leaving = {id(change.before) for change in plan.changes if change.before is not None}
+    for index, change in enumerate(plan.changes):
+        after = change.after
+        if after is None:
+            continue
+        staying = [
+            entry.record.ttl
+            for entry in existing
+            if entry.record.name == after.name and entry.record.type == after.type
+            and id(entry.record) not in leaving and entry.record.ttl is not None
+        ]
+        if staying and staying[0] != after.ttl:
+            plan.changes[index] = replace(
+                change,
+                after=replace(after, ttl=staying[0]),
+                reason=f"{change.reason}; TTL {staying[0]} of the RRset it joins (one TTL per "
+                "RRset: records this run does not touch keep theirs)",
+            )
 
 
 def plan_removal(desired: list[Record], existing: list[ExistingRecord]) -> RecordPlan:

@@ -197,15 +197,16 @@ def run_record_set(
     names = {record.name for record in records if record.name is not None}
     existing = chosen.list_records(zone, names)
     warnings: list[str] = []
+    one_ttl = chosen.info.one_ttl_per_rrset
     if params.get("state") == "absent":
         plan = plan_removal(records, existing)
     else:
-        plan = plan_changes(records, existing, params["on_conflict"])
+        plan = plan_changes(records, existing, params["on_conflict"], one_ttl)
     if plan.changed and params.get("state") != "absent" and below_any_floor(records, chosen):
         # TTLs are not compared, so the zone's TTL floor is only read when something is written
         # that could be below it (with DNSPod a DescribeDomain call per pass)
         records, warnings = clamp_ttls(records, chosen.min_ttl(zone), where)
-        plan = plan_changes(records, existing, params["on_conflict"])
+        plan = plan_changes(records, existing, params["on_conflict"], one_ttl)
     applied = None
     if plan.changed and not check_mode:
         applied = chosen.apply_changes(zone, plan.changes)

@@ -280,3 +280,28 @@ def test_a_dmarc_record_before_the_domain_exists_is_planned_as_on_conflict_says(
     assert kept.changes == [] and [o.action for o in kept.outcomes] == ["kept"]
     replaced = plan_changes([unknown], theirs, "replace")
     assert [(c.action, c.touches_foreign) for c in replaced.changes] == [("update", True)]
+
+
+# --- one TTL per RRset (RFC 2136) ----------------------------------------------------------------
+def test_a_record_joining_an_rrset_that_stays_is_planned_with_its_ttl():
+    foreign = ExistingRecord(make_record(DOMAIN, "TXT", "google-site-verification=x", ttl=300), "9")
+
+    plan = plan_changes([VERIFY, DKIM], [foreign], one_ttl_per_rrset=True)
+
+    ttls = {change.after.purpose: change.after.ttl for change in plan.changes}
+    assert ttls == {"verify": 300, "dkim": 600}
+    assert "TTL 300 of the RRset" in plan.changes[0].reason
+
+
+def test_an_rrset_whose_other_records_all_leave_takes_the_desired_ttl():
+    foreign = ExistingRecord(make_record(f"_dmarc.{DOMAIN}", "TXT", "v=DMARC1; p=reject", ttl=300), "9")
+
+    plan = plan_changes([DMARC], [foreign], "replace", one_ttl_per_rrset=True)
+
+    assert [(c.action, c.after.ttl) for c in plan.changes] == [("update", 600)]
+
+
+def test_per_record_ttl_providers_write_the_desired_ttl():
+    foreign = ExistingRecord(make_record(DOMAIN, "TXT", "google-site-verification=x", ttl=300), "9")
+
+    assert plan_changes([VERIFY], [foreign]).changes[0].after.ttl == 600

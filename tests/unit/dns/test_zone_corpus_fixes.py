@@ -38,11 +38,9 @@ def test_cname_replaced_is_deleted_once_before_ours_are_created():
     assert plan.changes[0].record_id == "7" and plan.changes[0].touches_foreign
 
 
-def provider_that_read(*existing: ExistingRecord) -> Rfc2136Provider:
+def rfc2136_provider() -> Rfc2136Provider:
     secret = base64.b64encode(b"0" * 32).decode()
-    provider = Rfc2136Provider(server="127.0.0.1", port=5354, key_name="k", key_secret=secret)
-    provider.read = list(existing)
-    return provider
+    return Rfc2136Provider(server="127.0.0.1", port=5354, key_name="k", key_secret=secret)
 
 
 def test_rfc2136_deletes_the_rdata_as_served_not_a_resplit():
@@ -50,9 +48,7 @@ def test_rfc2136_deletes_the_rdata_as_served_not_a_resplit():
     old = ExistingRecord(
         make_record(DOMAIN, "TXT", "v=spf1 include:_spf.google.com ~all", ttl=300), served
     )
-    provider = provider_that_read(old)
-
-    update = provider.build_update("example.test", plan_changes([SPF], [old]).changes)
+    update = rfc2136_provider().build_update("example.test", plan_changes([SPF], [old]).changes)
 
     deleted, added = update.update
     assert [r.to_text() for r in deleted] == [served]
@@ -62,10 +58,10 @@ def test_rfc2136_deletes_the_rdata_as_served_not_a_resplit():
 def test_rfc2136_add_beside_foreign_records_takes_their_rrset_ttl():
     verify = ExistingRecord(make_record(DOMAIN, "TXT", "site-verification=1", ttl=300))
     foreign_mx = ExistingRecord(make_record(DOMAIN, "MX", "mail.corp.example", ttl=300))
-    provider = provider_that_read(verify, foreign_mx)
-    changes = plan_changes([SPF, MX, DMARC], [verify, foreign_mx], "keep_and_warn").changes
+    changes = plan_changes([SPF, MX, DMARC], [verify, foreign_mx], "keep_and_warn",
+                           one_ttl_per_rrset=True).changes
 
-    update = provider.build_update("example.test", changes)
+    update = rfc2136_provider().build_update("example.test", changes)
 
     ttls = {(rrset.name.to_text(), rrset.rdtype): rrset.ttl for rrset in update.update}
     assert sorted(ttls.values()) == [300, 300, 600]  # SPF and MX join theirs; DMARC alone: ours

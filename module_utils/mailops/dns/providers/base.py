@@ -21,6 +21,7 @@ class ProviderInfo:
     supported_types: tuple[str, ...] = ("TXT", "MX", "CNAME")
     txt_encoding: str = "raw"  # raw: unquoted logical value; presentation: quoted, split strings
     bulk_writes: bool = False  # True: all changes of a zone in one request
+    one_ttl_per_rrset: bool = False  # True: records of one name and type share their TTL
     requests_per_hour: int | None = None
 
 

@@ -35,6 +35,7 @@ RFC2136_INFO = ProviderInfo(
     min_ttl_rule="no floor (any TTL from 0)",
     txt_encoding="presentation",
     bulk_writes=True,
+    one_ttl_per_rrset=True,
 )
 ALGORITHMS = {
     "hmac-md5": dns.tsig.HMAC_MD5,
@@ -93,7 +94,6 @@ class Rfc2136Provider(DNSProvider):
         self.key_name = key_name
         self.key_algorithm = key_algorithm
         self.timeout = timeout
-        self.read: list[ExistingRecord] = []  # what list_records saw (RRset TTLs)
         try:
             self.keyring = dns.tsigkeyring.from_text(
                 {key_name: (ALGORITHMS[key_algorithm], key_secret)}
@@ -108,24 +108,7 @@ class Rfc2136Provider(DNSProvider):
         return find_zone_at(fqdn, [self.server])
 
     def list_records(self, zone: str, names: set[str]) -> list[ExistingRecord]:
-        self.read = read_records(self.server, names)
-        return self.read
-
-    def _kept_rrset_ttl(self, record: Record, changes: list[Change]) -> int | None:
-        """TTL of the RRset an add joins when records this update does not touch stay in it.
-
-        One RRset has one TTL (RFC 2181 §5.2): an add with another TTL makes the server re-time
-        the whole RRset, foreign records included. Joining with theirs leaves them unchanged.
-        """
-        leaving = [c.before for c in changes if c.before is not None and c.action != "create"]
-        staying = [
-            entry.record
-            for entry in self.read
-            if entry.record.name == record.name
-            and entry.record.type == record.type
-            and not any(entry.record.same_data(gone) for gone in leaving)
-        ]
-        return staying[0].ttl if staying and staying[0].ttl is not None else None
+        return read_records(self.server, names)
 
     def build_update(self, zone: str, changes: list[Change]) -> dns.update.UpdateMessage:
         """One UPDATE for the zone: exact-rdata deletes first, then adds."""
@@ -143,9 +126,8 @@ class Rfc2136Provider(DNSProvider):
                 )
         for change in changes:
             if change.after is not None and change.action in ("create", "update"):
-                ttl = self._kept_rrset_ttl(change.after, changes)
-                if ttl is None:
-                    ttl = change.after.ttl if change.after.ttl is not None else self.info.default_ttl
+                # the plan gave a record joining an RRset that stays the RRset's TTL
+                ttl = change.after.ttl if change.after.ttl is not None else self.info.default_ttl
                 update.add(dns.name.from_text(change.after.name), ttl, to_rdata(change.after))
         return update
 
