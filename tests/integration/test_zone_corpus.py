@@ -53,6 +53,11 @@ DNSPOD_ACCOUNT = {
     "secret_key": "c0rpusd5e8a1f4b7c2e9d6a3f0b5c8e1",
 }
 ERRORS = {"ConflictError": ConflictError}
+# DNSPod zones for the dns_ttl change test: zone -> (plan grade, its TTL floor)
+TTL_ZONES = {
+    "ttl-pro.corpus.example": ("DP_Pro", 120),
+    "ttl-free.corpus.example": ("DP_Free", 600),
+}
 
 # (case id, policy, provider) -> row of the summary table
 RESULTS: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -385,6 +390,8 @@ def corpus_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
                         for ns in ("ns1.dnspod.net.", "ns2.dnspod.net.")
                     ]
             zones.append({"name": zone, "grade": "DP_Free", "records": seeded})
+    zones += [{"name": zone, "grade": grade, "records": []}
+              for zone, (grade, _) in TTL_ZONES.items()]
     seed["dnspod"]["accounts"].append({**DNSPOD_ACCOUNT, "label": "corpus", "zones": zones})
     handle = start_sandbox(tmp_path_factory.mktemp("corpus-sandbox"), seed=seed)
     try:
@@ -548,6 +555,37 @@ def test_dnspod_listing_pages_past_100(corpus_sandbox: SandboxHandle):
     if not offsets:
         pytest.skip("the paging case did not run on DNSPod in this session")
     assert {0, 100, 200} <= offsets
+
+
+@pytest.mark.parametrize("zone", list(TTL_ZONES))
+def test_dnspod_a_changed_dns_ttl_is_applied_once(zone: str, corpus_sandbox: SandboxHandle,
+                                                  dkim_value: str):
+    """dns_ttl 600 -> 300: written once (raised to the plan's floor), then nothing to do."""
+    floor = TTL_ZONES[zone][1]
+    variant = Variant("ttl", "keep_and_fail", zone, f"send.{zone}", zone, {zone: []})
+    backend = DnspodBackend(corpus_sandbox)
+    at_600 = backend.params(variant, dkim_value)
+    at_300 = {**at_600, "ttl": 300}
+
+    def floor_questions() -> int:
+        return sum(1 for entry in corpus_sandbox.requests(action="DescribeDomain")
+                   if entry["params"].get("Domain") == zone)
+
+    run_record_set(at_600, check_mode=False)
+    assert run_record_set(at_600, check_mode=False)["changed"] is False
+    assert floor_questions() == 0  # the default TTL never asks for the plan's floor
+
+    planned = run_record_set(at_300, check_mode=True)
+    applied = run_record_set(at_300, check_mode=False)
+    marker = backend.write_marker(variant)
+    second = run_record_set(at_300, check_mode=False)
+
+    expected = max(300, floor)
+    assert applied["changes"] == planned["changes"]
+    assert len(planned["changes"]) == (4 if expected != 600 else 0)
+    assert second["changed"] is False and backend.write_marker(variant) == marker
+    ttls = {item["Name"]: item["TTL"] for item in backend.items(zone) if item["Type"] != "NS"}
+    assert set(ttls.values()) == {expected}, ttls
 
 
 @pytest.mark.bind

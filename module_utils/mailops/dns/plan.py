@@ -138,6 +138,8 @@ class _PlanBuilder:
         self.on_conflict = on_conflict
         self.plan = RecordPlan()
         self.claimed: set[int] = set()
+        # TTL-only updates: id(change) -> (index of its outcome, the existing record)
+        self.retimed: dict[int, tuple[int, ExistingRecord]] = {}
 
     def at(self, name: str, record_type: str | None = None) -> list[ExistingRecord]:
         """Existing records at ``name`` (and type), not yet claimed by an earlier rule."""
@@ -156,6 +158,17 @@ class _PlanBuilder:
         self.claim(entry)
         self.plan.unchanged.append(entry.record)
         self.plan.outcomes.append(Outcome(desired, "unchanged", reason))
+
+    def unchanged_or_retimed(self, desired: Record, entry: ExistingRecord, reason: str) -> None:
+        """Same data in a record this project writes wholly: unchanged, or an update of its TTL
+        alone when the desired TTL (the inventory's dns_ttl, after the provider's floor)
+        differs."""
+        if not _ttl_differs(entry.record, desired):
+            self.unchanged(desired, entry, reason)
+            return
+        self.update(desired, entry, desired,
+                    f"{reason}; TTL {entry.record.ttl} → {desired.ttl}")
+        self.retimed[id(self.plan.changes[-1])] = (len(self.plan.outcomes) - 1, entry)
 
     def create(self, desired: Record, reason: str) -> None:
         self.plan.changes.append(Change("create", None, desired, reason))
@@ -197,6 +210,15 @@ def _unknown_warning(desired: Record, found: list[ExistingRecord]) -> str:
     )
 
 
+def _ttl_differs(existing: Record, desired: Record) -> bool:
+    return None not in (existing.ttl, desired.ttl) and existing.ttl != desired.ttl
+
+
+def _kept_ttl(existing: Record, desired: Record) -> int | None:
+    """The TTL of a record we merged into: its owner's (ours only when it had none)."""
+    return existing.ttl if existing.ttl is not None else desired.ttl
+
+
 def _usable(entry: ExistingRecord, desired: Record) -> bool:
     """Existing record already serves the desired data (a disabled record is drift)."""
     return not entry.disabled and desired.value is not None and entry.record.same_data(desired)
@@ -215,24 +237,38 @@ def _plan_spf(builder: _PlanBuilder, desired: Record) -> None:
         builder.create(desired, "no SPF record at the name")
         return
     entry = existing_spf[0]
+    kept_ttl = _kept_ttl(entry.record, desired)
     if desired.value is None:
         merged = merge_spf(entry.record.value or "", SPF_KNOWN_AFTER_APPLY, desired.name)
-        builder.update(desired, entry, replace(desired, value=merged),
+        builder.update(desired, entry, replace(desired, value=merged, ttl=kept_ttl),
                        "merge SendCloud's include (known after apply) into the existing SPF record")
         _warn_near_limit(builder, merged, desired.name)
         return
+    only_ours = entry.record.same_data(desired)
     if contains_desired(entry.record.value or "", desired.value):
         if entry.disabled:
-            after = replace(entry.record, ttl=desired.ttl, purpose="spf")
+            after = replace(entry.record, ttl=desired.ttl if only_ours else kept_ttl, purpose="spf")
             builder.update(desired, entry, after, "existing SPF record is disabled")
             return
-        builder.unchanged(desired, entry, "existing SPF record already includes it")
+        if only_ours:
+            builder.unchanged_or_retimed(desired, entry, "existing SPF record is ours")
+            return
+        builder.unchanged(desired, entry, "existing SPF record already includes it"
+                          + _merged_ttl_note(entry.record, desired))
         _warn_non_pass(builder, entry.record, desired)
         return
     merged = merge_spf(entry.record.value or "", desired.value, desired.name)
-    after = replace(desired, value=merged)
-    builder.update(desired, entry, after, "merge the include into the existing SPF record")
+    after = replace(desired, value=merged, ttl=kept_ttl)
+    builder.update(desired, entry, after, "merge the include into the existing SPF record"
+                   + _merged_ttl_note(entry.record, desired))
     _warn_near_limit(builder, merged, desired.name)
+
+
+def _merged_ttl_note(existing: Record, desired: Record) -> str:
+    if not _ttl_differs(existing, desired):
+        return ""
+    return (f"; its TTL {existing.ttl} stays, not {desired.ttl} (a record holding others' "
+            "mechanisms keeps its owner's TTL)")
 
 
 def _warn_near_limit(builder: _PlanBuilder, merged: str, name: str) -> None:
@@ -256,7 +292,7 @@ def _plan_selector_txt(builder: _PlanBuilder, desired: Record) -> None:
     at_name = builder.at(desired.name, "TXT")
     for entry in at_name:
         if _usable(entry, desired):
-            builder.unchanged(desired, entry, "same value")
+            builder.unchanged_or_retimed(desired, entry, "same value")
             return
     if not at_name:
         builder.create(desired, "no TXT record at the selector name")
@@ -278,7 +314,7 @@ def _plan_verify(builder: _PlanBuilder, desired: Record) -> None:
     """verify: other TXT records at the name stay; ours is added beside them."""
     for entry in builder.at(desired.name, "TXT"):
         if _usable(entry, desired):
-            builder.unchanged(desired, entry, "same value")
+            builder.unchanged_or_retimed(desired, entry, "same value")
             return
         if entry.disabled and desired.value is not None and entry.record.same_data(desired):
             builder.update(desired, entry, desired, "existing record is disabled")
@@ -294,7 +330,7 @@ def _plan_dmarc(builder: _PlanBuilder, desired: Record) -> None:
     ]
     for entry in existing_dmarc:
         if _usable(entry, desired):
-            builder.unchanged(desired, entry, "same value")
+            builder.unchanged_or_retimed(desired, entry, "same value")
             return
     if not existing_dmarc:
         builder.create(desired, "no DMARC record at the name")
@@ -338,7 +374,7 @@ def _plan_mx_group(builder: _PlanBuilder, desired_mx: list[Record]) -> None:
         ]
         exact = [e for e in same_target if _usable(e, desired)]
         if exact:
-            builder.unchanged(desired, exact[0], "same target and priority")
+            builder.unchanged_or_retimed(desired, exact[0], "same target and priority")
         elif same_target:
             builder.update(desired, same_target[0], desired, "different priority or disabled")
         else:
@@ -375,7 +411,7 @@ def _plan_tracking(builder: _PlanBuilder, desired: Record) -> None:
     cnames = builder.at(desired.name, "CNAME")
     for entry in cnames:
         if _usable(entry, desired):
-            builder.unchanged(desired, entry, "same target")
+            builder.unchanged_or_retimed(desired, entry, "same target")
             return
     other_data = [e for e in builder.at(desired.name) if e.record.type != "CNAME"]
     if other_data and builder.on_conflict == "keep_and_fail":
@@ -455,9 +491,36 @@ def plan_changes(
         else:
             _plan_verify(builder, record)
     if one_ttl_per_rrset:
+        _keep_shared_rrset_ttls(builder)
         _join_kept_rrsets(builder.plan, existing)
     builder.plan.changes.sort(key=lambda change: ACTION_ORDER[change.action])
     return builder.plan
+
+
+def _keep_shared_rrset_ttls(builder: _PlanBuilder) -> None:
+    """A TTL-only update is dropped where the RRset keeps records the plan does not touch: one
+    RRset has one TTL, and re-timing ours would re-time theirs. The outcome says so."""
+    plan = builder.plan
+    leaving = {id(change.before) for change in plan.changes if change.before is not None}
+    for change in list(plan.changes):
+        if id(change) not in builder.retimed:
+            continue
+        outcome_index, entry = builder.retimed[id(change)]
+        shared = [
+            other for other in builder.existing
+            if other is not entry and id(other.record) not in leaving
+            and (other.record.name, other.record.type) == (entry.record.name, entry.record.type)
+        ]
+        if not shared:
+            continue
+        plan.changes.remove(change)
+        plan.unchanged.append(entry.record)
+        desired = plan.outcomes[outcome_index].desired
+        plan.outcomes[outcome_index] = Outcome(
+            desired, "unchanged",
+            f"same data; TTL {entry.record.ttl} stays, not {desired.ttl}: the RRset is shared "
+            "with records this run does not touch (one TTL per RRset, RFC 2181 §5.2)",
+        )
 
 
 def _join_kept_rrsets(plan: RecordPlan, existing: list[ExistingRecord]) -> None:

@@ -203,8 +203,9 @@ def run_record_set(
     else:
         plan = plan_changes(records, existing, params["on_conflict"], one_ttl)
     if plan.changed and params.get("state") != "absent" and below_any_floor(records, chosen):
-        # TTLs are not compared, so the zone's TTL floor is only read when something is written
-        # that could be below it (with DNSPod a DescribeDomain call per pass)
+        # the zone's TTL floor is read only when something would change and a TTL could be
+        # below it (DNSPod: a DescribeDomain call); planning again with the raised TTLs makes a
+        # dns_ttl under the floor compare as the floor, so it writes nothing on the next run
         records, warnings = clamp_ttls(records, chosen.min_ttl(zone), where)
         plan = plan_changes(records, existing, params["on_conflict"], one_ttl)
     applied = None

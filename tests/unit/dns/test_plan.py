@@ -305,3 +305,55 @@ def test_per_record_ttl_providers_write_the_desired_ttl():
     foreign = ExistingRecord(make_record(DOMAIN, "TXT", "google-site-verification=x", ttl=300), "9")
 
     assert plan_changes([VERIFY], [foreign]).changes[0].after.ttl == 600
+
+
+# --- TTL ------------------------------------------------------------------------------------------
+def at_ttl(record, ttl: int, record_id: str = "1") -> ExistingRecord:
+    return ExistingRecord(make_record(record.name, record.type, record.value, ttl=ttl,
+                                      priority=record.priority), record_id)
+
+
+@pytest.mark.parametrize("ours", [SPF, DKIM, DMARC, VERIFY, MX, TRACK], ids=lambda r: r.purpose)
+def test_a_record_written_wholly_by_us_gets_the_desired_ttl(ours):
+    plan = plan_changes([ours], [at_ttl(ours, 300)])
+
+    assert [(c.action, c.before.ttl, c.after.ttl) for c in plan.changes] == [("update", 300, 600)]
+    assert plan.changes[0].after.same_data(ours) and "TTL 300 → 600" in plan.changes[0].reason
+
+
+def test_a_record_at_the_desired_ttl_is_unchanged():
+    assert plan_changes([DKIM, MX], [at_ttl(DKIM, 600), at_ttl(MX, 600, "2")]).changes == []
+
+
+def test_a_merged_spf_record_keeps_its_owners_ttl_and_the_plan_says_so():
+    merged = existing(DOMAIN, "TXT", "v=spf1 mx include:spf.sendcloud.org -all")
+    merged = ExistingRecord(make_record(DOMAIN, "TXT", merged.record.value, ttl=300), "1")
+
+    plan = plan_changes([SPF], [merged])
+
+    assert plan.changes == [] and "TTL 300 stays" in plan.outcomes[0].reason
+
+
+def test_a_merge_keeps_the_owners_ttl():
+    theirs = ExistingRecord(make_record(DOMAIN, "TXT", "v=spf1 mx -all", ttl=300), "1")
+
+    plan = plan_changes([SPF], [theirs])
+
+    assert plan.changes[0].after.ttl == 300 and "TTL 300 stays" in plan.changes[0].reason
+
+
+def test_an_rrset_shared_with_foreign_records_keeps_its_ttl_under_one_ttl_per_rrset():
+    foreign = ExistingRecord(make_record(DOMAIN, "TXT", "google-site-verification=x", ttl=300), "9")
+
+    plan = plan_changes([VERIFY], [at_ttl(VERIFY, 300), foreign], one_ttl_per_rrset=True)
+
+    assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
+    assert "TTL 300 stays, not 600" in plan.outcomes[0].reason
+    assert "shared" in plan.outcomes[0].reason
+
+
+def test_an_rrset_of_ours_alone_is_retimed_under_one_ttl_per_rrset():
+    plan = plan_changes([SPF, VERIFY], [at_ttl(SPF, 300), at_ttl(VERIFY, 300, "2")],
+                        one_ttl_per_rrset=True)
+
+    assert [(c.action, c.after.ttl) for c in plan.changes] == [("update", 600), ("update", 600)]

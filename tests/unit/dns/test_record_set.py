@@ -152,3 +152,65 @@ def test_check_mode_plan_before_the_domain_exists_lists_every_record_as_known_af
 class FakeZoneProvider(FakeProvider):
     def find_zone(self, fqdn):
         return ZONE
+
+
+class StatefulProvider(FakeProvider):
+    """Applies the changes to what it lists, with a zone TTL floor it counts questions about."""
+
+    def __init__(self, highest_floor: int, zone_floor: int) -> None:
+        super().__init__()
+        self.info = ProviderInfo(name="fake", default_ttl=600, min_ttl=highest_floor,
+                                 min_ttl_rule="by plan")
+        self.zone_floor = zone_floor
+        self.asked = 0
+
+    def min_ttl(self, zone):
+        self.asked += 1
+        return self.zone_floor
+
+    def apply_changes(self, zone, changes):
+        for change in changes:
+            self.existing = [e for e in self.existing if e.record is not change.before]
+            if change.after is not None:
+                assert change.after.ttl >= self.zone_floor, "written below the zone's floor"
+                self.existing.append(ExistingRecord(change.after, str(len(self.existing))))
+        return super().apply_changes(zone, changes)
+
+
+WRITTEN = [RECORDS[0], RECORDS[2]]  # SPF and MX: known values
+
+
+def test_a_changed_ttl_is_applied_once_then_a_second_run_plans_nothing():
+    provider = StatefulProvider(highest_floor=600, zone_floor=120)
+    run_record_set(params(records=WRITTEN, ttl=600), check_mode=False, provider=provider)
+    assert provider.asked == 0  # the default TTL needs no question about the floor
+
+    planned = run_record_set(params(records=WRITTEN, ttl=300), check_mode=True, provider=provider)
+    applied = run_record_set(params(records=WRITTEN, ttl=300), check_mode=False, provider=provider)
+    second = run_record_set(params(records=WRITTEN, ttl=300), check_mode=False, provider=provider)
+
+    assert [(c["action"], c["after"]["ttl"]) for c in planned["changes"]] == [("update", 300)] * 2
+    assert applied["changes"] == planned["changes"]
+    assert second["changed"] is False and second["counts"]["unchanged"] == 2
+    assert len(provider.applied) == 2  # the first run and the TTL change
+
+
+def test_a_ttl_under_the_zones_floor_does_not_flap():
+    provider = StatefulProvider(highest_floor=600, zone_floor=600)
+    run_record_set(params(records=WRITTEN, ttl=600), check_mode=False, provider=provider)
+
+    for _ in range(2):
+        result = run_record_set(params(records=WRITTEN, ttl=300), check_mode=False,
+                                provider=provider)
+        assert result["changed"] is False and result["counts"]["unchanged"] == 2
+        assert any("below the minimum 600" in warning for warning in result["warnings"])
+    assert len(provider.applied) == 1
+
+
+def test_a_no_op_at_the_default_ttl_asks_nothing_about_the_floor():
+    provider = StatefulProvider(highest_floor=600, zone_floor=600)
+    run_record_set(params(records=WRITTEN, ttl=600), check_mode=False, provider=provider)
+
+    result = run_record_set(params(records=WRITTEN, ttl=600), check_mode=False, provider=provider)
+
+    assert result["changed"] is False and provider.asked == 0

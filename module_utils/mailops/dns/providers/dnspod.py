@@ -318,6 +318,7 @@ class DnspodProvider(DNSProvider):
     def _is_served(self, zone: str, record: Record) -> bool:
         return any(
             not entry.disabled and entry.record.same_data(record)
+            and entry.record.ttl in (None, record.ttl)
             for entry in self.list_at(zone, record.name)
         )
 

@@ -23,6 +23,7 @@ MANUAL_INFO = ProviderInfo(
     min_ttl_rule="whatever the human's provider allows",
     txt_encoding="presentation",
     bulk_writes=True,
+    one_ttl_per_rrset=True,  # read by DNS queries, where an RRset has one TTL
 )
 
 
