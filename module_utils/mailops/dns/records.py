@@ -78,15 +78,30 @@ def to_idna(name: str) -> str:
     for label in name.split("."):
         if label.isascii():
             labels.append(label.lower())
-        else:
-            try:
-                labels.append(label.lower().encode("idna").decode("ascii"))
-            except UnicodeError as exc:
-                raise ValidationError(
-                    f"DNS name {name!r} has an invalid label {label!r}",
-                    hint="use a valid (IDNA) domain name",
-                ) from exc
+            continue
+        try:
+            labels.append(a_label(label))
+        except UnicodeError as exc:
+            raise ValidationError(
+                f"DNS name {name!r} has an invalid label {label!r}",
+                hint="use a valid (IDNA 2008) domain name",
+            ) from exc
     return ".".join(labels)
+
+
+def a_label(label: str) -> str:
+    """IDNA 2008 with UTS 46 mapping, non-transitional (``straße`` → ``xn--strae-oqa``, as
+    dnspython and registries write it); Python's IDNA 2003 codec (``strasse``) only when the
+    ``idna`` package dnspython needs for it is missing."""
+    import dns.exception  # only for names with unicode labels: most runs never need dnspython
+    import dns.name
+
+    try:
+        return dns.name.IDNA_2008_Practical.encode(label).decode("ascii")
+    except dns.name.NoIDNA2008:
+        return label.lower().encode("idna").decode("ascii")
+    except dns.exception.DNSException as exc:  # IDNAException, LabelTooLong
+        raise UnicodeError(str(exc)) from exc
 
 
 def normalize_name(name: str, zone: str | None = None) -> str:

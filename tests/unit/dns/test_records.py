@@ -33,6 +33,28 @@ def test_unicode_labels_become_punycode():
     assert normalize_name("Bücher.example.com") == "xn--bcher-kva.example.com"
 
 
+def test_unicode_labels_follow_idna_2008_as_dnspython_does():
+    import dns.name
+
+    assert normalize_name("Straße.example") == "xn--strae-oqa.example"
+    assert normalize_name("邮件.例子.cn") == "xn--5nq051n.xn--fsqu00a.cn"
+    for name in ("straße.example", "邮件.例子.cn"):
+        assert normalize_name(name) == dns.name.from_unicode(name).to_text(omit_final_dot=True)
+
+
+def test_without_the_idna_package_the_idna_2003_codec_is_used(monkeypatch):
+    import dns.name
+
+    monkeypatch.setattr(dns.name, "have_idna_2008", False)
+
+    assert normalize_name("straße.example") == "strasse.example"
+
+
+def test_a_label_idna_2008_refuses_is_a_validation_error():
+    with pytest.raises(ValidationError, match="invalid label"):
+        normalize_name("a\u200db.example")  # a joiner IDNA 2008 refuses here (2003 drops it)
+
+
 def test_relative_name_of_the_apex_is_at_sign():
     assert relative_name("example.com", "example.com") == "@"
 
