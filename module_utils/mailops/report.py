@@ -101,10 +101,12 @@ def compose(domain_result: dict[str, Any], apiuser_result: dict[str, Any],
     items = domain.get("items") or {}
     binding = binding_result.get("binding") or {}
     bound = bool(binding) and binding.get("sending_domain") == domain.get("name")
+    served = {(r.get("purpose"), r.get("type"), r.get("name")): r.get("served")
+              for r in (domain_result.get("dns") or {}).get("records") or []}
     return {
         "status": "verified and bound" if domain.get("verified") and bound else "incomplete",
         "domain": {k: domain.get(k) for k in DOMAIN_FIELDS},
-        "records": [dict(record, verified=items.get(record["purpose"]))
+        "records": [dict(record, **_published(record, served), verified=items.get(record["purpose"]))
                     for record in domain_result.get("records", [])],
         "api_users": [_api_user(user) for user in apiuser_result.get("api_users", [])],
         "binding": _binding_without_fingerprints(binding),
@@ -123,6 +125,15 @@ def failed_facts(error: str, facts: dict[str, Any], done: set[str],
     kept = {key: previous[key] for part, keys in parts.items() if part not in done
             for key in keys if previous and key in previous}
     return {**facts, **kept, "status": "failed", "error": error}
+
+
+def _published(record: dict[str, Any], served: dict[tuple, Any]) -> dict[str, Any]:
+    """The value the zone serves for a record, when it is not SendCloud's own (an SPF record
+    merged into): shown as the value, SendCloud's kept as ``sendcloud_value``."""
+    value = served.get((record.get("purpose"), record.get("type"), record.get("name")))
+    if value in (None, record.get("value"), "(known after apply)"):
+        return {}
+    return {"value": value, "sendcloud_value": record.get("value")}
 
 
 def _api_user(user: dict[str, Any]) -> dict[str, Any]:

@@ -197,6 +197,10 @@ def test_an_existing_spf_record_is_merged_not_duplicated(onboarded):
     mechanisms = spf_at_send[0][2].split()
     assert "include:_spf.globex.example" in mechanisms and mechanisms[-1] == "~all"
     assert any(m.startswith("include:") and "sendcloud" in m for m in mechanisms)
+    report = json.loads((onboarded["workdir"] / "reports" / "globex.json").read_text())
+    spf = next(r for r in report["records"] if r["purpose"] == "spf")
+    assert spf["value"] == spf_at_send[0][2]   # what the zone serves, not only SendCloud's include
+    assert spf["sendcloud_value"].startswith("v=spf1 include:") and spf["sendcloud_value"] != spf["value"]
 
 
 def test_no_secret_reaches_the_output_or_the_reports(sandbox, onboarded):

@@ -70,13 +70,16 @@ class Outcome:
     desired: Record
     action: str
     reason: str
+    served: str | None = None   # what the name serves for it when not exactly ours (merged SPF)
 
     def to_dict(self) -> dict[str, object]:
         value = self.desired.value
+        served = self.served if self.served is not None else value
         return {
             "name": self.desired.name,
             "type": self.desired.type,
             "value": UNKNOWN_VALUE_TEXT if value is None else value,
+            "served": UNKNOWN_VALUE_TEXT if served is None else served,
             "priority": self.desired.priority,
             "purpose": self.desired.purpose,
             "action": self.action,
@@ -157,7 +160,7 @@ class _PlanBuilder:
     def unchanged(self, desired: Record, entry: ExistingRecord, reason: str) -> None:
         self.claim(entry)
         self.plan.unchanged.append(entry.record)
-        self.plan.outcomes.append(Outcome(desired, "unchanged", reason))
+        self.plan.outcomes.append(Outcome(desired, "unchanged", reason, entry.record.value))
 
     def unchanged_or_retimed(self, desired: Record, entry: ExistingRecord, reason: str) -> None:
         """Same data in a record this project writes wholly: unchanged, or an update of its TTL
@@ -179,7 +182,7 @@ class _PlanBuilder:
         self.claim(entry)
         self.plan.changes.append(
             Change("update", entry.record, after, reason, entry.record_id, foreign))
-        self.plan.outcomes.append(Outcome(desired, "update", reason))
+        self.plan.outcomes.append(Outcome(desired, "update", reason, after.value))
 
     def delete(self, entry: ExistingRecord, reason: str, foreign: bool = True) -> None:
         self.claim(entry)
@@ -520,6 +523,7 @@ def _keep_shared_rrset_ttls(builder: _PlanBuilder) -> None:
             desired, "unchanged",
             f"same data; TTL {entry.record.ttl} stays, not {desired.ttl}: the RRset is shared "
             "with records this run does not touch (one TTL per RRset, RFC 2181 §5.2)",
+            entry.record.value,
         )
 
 
