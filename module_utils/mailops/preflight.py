@@ -121,8 +121,9 @@ def check_existing_mail(domain: str, zone: str | None, mx_targets: list[str], al
 
 
 def _punycode_hint(domain: str) -> str:
+    from ansible.module_utils.mailops.dns.records import a_label
     try:
-        return domain.encode("idna").decode()
+        return ".".join(a_label(label) if not label.isascii() else label for label in domain.split("."))
     except UnicodeError:
         return "xn--..."
 

@@ -29,6 +29,12 @@ def test_chinese_domain_gets_the_punycode_hint():
     assert "xn--" in found.errors[0]
 
 
+def test_the_punycode_hint_is_idna_2008_as_registries_write_it():
+    found = findings()
+    preflight.check_domain("straße.example", found)
+    assert "'xn--strae-oqa.example'" in found.errors[0]   # IDNA 2003 gave 'strasse.example'
+
+
 def test_trailing_dot_and_case_are_normalised_with_a_note():
     found = findings()
     assert preflight.normalise_domain("News.Acme.Example.", found) == "news.acme.example"
