@@ -51,6 +51,14 @@ def split_failed(results: dict[str, dict[str, Any]], failed: dict[str, str],
     return done, failures
 
 
+def worth_writing(mode: str, plan: Plan, expected: str | None) -> bool:
+    """A plan is the output of a --check run; an apply run writes its plan only when it has
+    something to apply, a failure to record, or a pin to show the difference with: a no-op run
+    writes nothing (plans/latest-apply stays the last apply that did something)."""
+    return (mode == "check" or bool(plan.to_apply) or bool(plan.failed)
+            or bool(expected and expected != plan.checksum()))
+
+
 def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Writes even in check mode (the task runs with ``check_mode: false``): a plan is the output
     of a ``--check`` run. A failed pin or rail is a failed result that still says where the plan is."""
@@ -66,14 +74,17 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
                 "failed_tenants": sorted(failed), "invocation": invocation}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
-    directory = run_directory(Path(params["plan_dir"]), params["mode"])
-    write(directory, "plan", document, f"Plan ({params['mode']})")
-    write_text(directory / "checksum", plan.checksum() + "\n")
-    result = {"changed": False, "checksum": plan.checksum(), "run_dir": str(directory),
+    expected = params["expected_checksum"]
+    directory = None
+    if worth_writing(params["mode"], plan, expected):
+        directory = run_directory(Path(params["plan_dir"]), params["mode"])
+        write(directory, "plan", document, f"Plan ({params['mode']})")
+        write_text(directory / "checksum", plan.checksum() + "\n")
+    result = {"changed": False, "checksum": plan.checksum(),
+              "run_dir": str(directory) if directory else None,
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
               "apply": plan.to_apply, "failed_tenants": sorted(failed), "failures": plan.failed,
               "invocation": invocation}
-    expected = params["expected_checksum"]
     if expected is not None and not expected.strip():
         return dict(result, failed=True, msg=(
             "the pinned checksum (expected_plan_checksum) is empty, so no reviewed plan is pinned. "
@@ -82,7 +93,7 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if expected and expected != plan.checksum():
         return dict(result, failed=True, msg=(
             f"the plan changed since it was reviewed: expected checksum {expected}, the plan now "
-            f"is {plan.checksum()} ({directory / 'plan.md'}). Nothing was written. Fix: review the "
+            f"is {plan.checksum()} ({directory}/plan.md). Nothing was written. Fix: review the "
             "new plan and pin its checksum, or find what changed (inventory or the live services)"))
     if trips and not params["force"]:
         if params["mode"] == "apply":

@@ -49,6 +49,12 @@ def zone_dump(sandbox, zone: str) -> set[tuple]:
     return {(r["Name"], r["Type"], r["Value"], r["MX"], r["TTL"]) for r in records["RecordList"]}
 
 
+def files_of(directory: Path) -> dict[str, tuple[int, int]]:
+    """Every file and link under ``directory``: (size, modification time)."""
+    return {str(p.relative_to(directory)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in directory.rglob("*") if not p.is_dir() or p.is_symlink()}
+
+
 @pytest.fixture(scope="module")
 def onboarded(sandbox, tmp_path_factory):
     sandbox.reset()
@@ -62,12 +68,15 @@ def onboarded(sandbox, tmp_path_factory):
     first = run_playbook(sandbox, workdir)
     first_requests = sandbox.requests()
     sandbox.clear_requests()
+    files_before_second = files_of(workdir)
     second = run_playbook(sandbox, workdir)
     second_requests = sandbox.requests()
+    files_after_second = files_of(workdir)
     after = {zone: zone_dump(sandbox, zone) for zone in zones}
     return {"workdir": workdir, "check": check, "check_requests": check_requests,
             "first": first, "second": second, "before": before,
-            "after": after, "first_requests": first_requests, "second_requests": second_requests}
+            "after": after, "first_requests": first_requests, "second_requests": second_requests,
+            "files_before_second": files_before_second, "files_after_second": files_after_second}
 
 
 def test_first_run_succeeds_for_every_tenant(onboarded):
@@ -145,6 +154,7 @@ def test_second_run_changes_nothing_and_writes_nothing(onboarded):
     assert second.returncode == 0, second.output[-3000:]
     assert all(counts["changed"] == 0 for counts in second.recap().values()), second.recap()
     assert [r for r in onboarded["second_requests"] if r["kind"] == "write"] == []
+    assert onboarded["files_after_second"] == onboarded["files_before_second"]
 
 
 def apply_play_output(run) -> str:
