@@ -12,6 +12,7 @@ templates, or vaulted, are checked for presence only. Exit 1 with one line per p
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import ansible.module_utils
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 ansible.module_utils.__path__.append(str(REPO / "module_utils"))
@@ -42,6 +44,9 @@ PROVIDER_REQUIRED = {"dnspod": ("dnspod_secret_id", "dnspod_secret_key"),
 
 
 ROLE_SPEC = role_argument_spec(str(REPO / "roles/tenant/meta/argument_specs.yml"))
+# Every variable the project reads: the tenant role's, and those with a default in group_vars.
+CONTRACT = set(ROLE_SPEC) | {name for path in sorted((REPO / "group_vars/all").glob("*.yml"))
+                             for name in yaml.safe_load(path.read_text()) or {}}
 
 
 def is_template(value: Any) -> bool:
@@ -68,8 +73,25 @@ def type_problems(variables: dict[str, Any]) -> dict[str, list[str]]:
     return problems
 
 
+def misspelt(variables: dict[str, Any]) -> dict[str, str]:
+    """Variables that are not in the contract, nor used by another variable's template, but one
+    or two letters away from one of it: a typo such as dns_on_conflcit would otherwise be
+    ignored, and the default would apply."""
+    templates = " ".join(v for v in variables.values() if is_template(v))
+    found = {}
+    for name in variables:
+        if name not in CONTRACT and name not in templates:   # a helper such as vault_x is used
+            close = difflib.get_close_matches(name, CONTRACT, n=1, cutoff=0.85)
+            if close:
+                found[name] = close[0]
+    return found
+
+
 def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
     findings = preflight.Findings(tenant)
+    for name, meant in misspelt(variables).items():
+        findings.error(name, f"is not a variable of the inventory contract (did you mean {meant}?)",
+                       f"rename it {meant}; as it is, it is ignored and {meant} keeps its default")
     for name in REQUIRED:
         if variables.get(name) in (None, ""):
             findings.error(name, "is missing", f"set {name} for this tenant (see README, inventory contract)")

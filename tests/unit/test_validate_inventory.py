@@ -126,3 +126,11 @@ def test_the_members_of_tracking_and_api_user_names_are_checked(tmp_path):
     assert "tenant acme: sendcloud_tracking:" in result.stderr and "clicks" in result.stderr
     result = validate_tenant_with(tmp_path, "sendcloud_api_users: {batch: acme_batch}")
     assert "tenant acme: sendcloud_api_users:" in result.stderr and "trigger" in result.stderr
+
+
+def test_a_misspelt_contract_variable_is_reported_with_the_name_meant(tmp_path):
+    result = validate_tenant_with(tmp_path, "dns_on_conflcit: replace\n      my_own_note: hello")
+    assert result.returncode == 1
+    assert ("tenant acme: dns_on_conflcit: is not a variable of the inventory contract "
+            "(did you mean dns_on_conflict?)") in result.stderr
+    assert "my_own_note" not in result.stderr
