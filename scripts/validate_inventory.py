@@ -68,6 +68,9 @@ def type_problems(variables: dict[str, Any]) -> dict[str, list[str]]:
         spec = {k: v for k, v in ROLE_SPEC[name].items()
                 if k not in ("required", "default") and not (k == "choices" and name in CHOICES)}
         errors = ArgumentSpecValidator({name: spec}).validate({name: value}).error_messages
+        if spec.get("type") == "str" and isinstance(value, (list, dict)):
+            # Ansible's str type would take the list's or mapping's text form as the value
+            errors = [f"is a {'list' if isinstance(value, list) else 'mapping'}, not a string"]
         if errors:
             problems[name] = errors
     return problems

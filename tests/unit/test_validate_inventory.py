@@ -102,6 +102,16 @@ def test_a_value_of_the_wrong_type_is_reported_as_the_run_would(tmp_path):
     assert "tenant acme: allow_existing_mx: argument 'allow_existing_mx' is of type" in result.stderr
 
 
+def test_a_list_or_mapping_where_a_string_goes_is_reported():
+    """Ansible's str type would take ['k1', 'k2'] as the text "['k1', 'k2']"."""
+    from scripts.validate_inventory import type_problems
+    assert type_problems({"sendcloud_api_key": ["k1", "k2"]}) == {
+        "sendcloud_api_key": ["is a list, not a string"]}
+    assert type_problems({"platform_api_token": {"a": 1}}) == {
+        "platform_api_token": ["is a mapping, not a string"]}
+    assert type_problems({"sendcloud_api_key": "k1"}) == {}
+
+
 def test_an_inventory_that_does_not_parse_says_why(tmp_path):
     (tmp_path / "hosts.yml").write_text("tenants:\n  hosts:\n    acme: {sending_domain: [\n")
     result = validate(tmp_path / "hosts.yml")
