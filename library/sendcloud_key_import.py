@@ -15,7 +15,20 @@ options:
   edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
   api_base: {description: "API base URL.", type: str}
   tenant_id: {description: "The tenant.", type: str, required: true}
-  api_user: {description: "The API user whose key is imported.", type: str, required: true}
+  api_user:
+    description: The API user whose key is imported; must be one of O(api_user_names).
+    type: str
+    required: true
+  api_user_names:
+    description:
+      - The tenant's API user names per role (its C(sendcloud_api_users)). An O(api_user) that is
+        not one of them is refused before anything is read or written, so a key is never stored
+        in another tenant's credential file.
+    type: dict
+    required: true
+    suboptions:
+      batch: {description: "Batch API user.", type: str, required: true}
+      trigger: {description: "Trigger API user.", type: str, required: true}
   key: {description: "The new key from the console.", type: str, required: true}
   credentials_file: {description: "The tenant's vaulted credential file.", type: path, required: true}
   vault_password_file: {description: "Its vault password file.", type: path, required: true}
@@ -29,6 +42,7 @@ EXAMPLES = r"""
   sendcloud_key_import:
     tenant_id: acme
     api_user: acme_batch
+    api_user_names: {batch: acme_batch, trigger: acme_trigger}
     key: "{{ new_key }}"
     credentials_file: "{{ credentials_dir }}/acme.vault.yml"
     vault_password_file: "{{ credentials_vault_password_file }}"
@@ -39,7 +53,12 @@ api_user: {description: "The API user whose key was stored.", returned: always, 
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.credentials import (
+    CredentialStore,
+    check_tenant_api_user,
+    read_password,
+    tenant_lock,
+)
 from ansible.module_utils.mailops.errors import AuthError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import run
@@ -50,6 +69,9 @@ ARGUMENT_SPEC = dict(
     api_base={"type": "str"},
     tenant_id={"type": "str", "required": True},
     api_user={"type": "str", "required": True},
+    api_user_names={"type": "dict", "required": True, "options": {
+        "batch": {"type": "str", "required": True},
+        "trigger": {"type": "str", "required": True}}},
     key={"type": "str", "required": True, "no_log": True},
     credentials_file={"type": "path", "required": True},
     vault_password_file={"type": "path", "required": True, "no_log": False},
@@ -60,6 +82,7 @@ ARGUMENT_SPEC = dict(
 
 def import_key(module: AnsibleModule) -> dict:
     params = module.params
+    check_tenant_api_user(params["tenant_id"], params["api_user"], params["api_user_names"])
     account = Account.build(params["edition"], params["api_user"], params["key"].strip(),
                             params["api_base"])
     try:

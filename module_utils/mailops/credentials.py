@@ -47,6 +47,20 @@ def read_password(password_file: str) -> bytes:
     return password
 
 
+def check_tenant_api_user(tenant_id: str, api_user: str, api_user_names: dict[str, str]) -> None:
+    """A tenant's credential file holds only the keys of its own API users: another tenant's
+    key stored there would be bound to this tenant's platform account."""
+    if api_user in api_user_names.values():
+        return
+    own_users = ", ".join(f"{name} ({role})" for role, name in sorted(api_user_names.items()))
+    raise ValidationError(
+        f"{api_user} is not an API user of tenant {tenant_id}, whose sendcloud_api_users are "
+        f"{own_users}; nothing was stored",
+        hint=f"set api_user to one of {tenant_id}'s API users, or limit the run (-l) to the "
+        f"tenant that owns {api_user}",
+    )
+
+
 class CredentialStore:
     def __init__(self, path: str, password: bytes, vault_id: str = "default") -> None:
         self.path = Path(path)

@@ -24,6 +24,43 @@ def test_an_imported_key_is_stored_only_when_it_authenticates(sandbox, tmp_path)
     assert credential_file.read_text() == before
 
 
+def stored_key(credential_file, api_user: str) -> str:
+    from ansible.module_utils.mailops.credentials import CredentialStore
+
+    from tests.helpers.playbook import REPO
+
+    password = (REPO / "inventories/sandbox/.vault_pass").read_bytes().strip()
+    return CredentialStore(str(credential_file), password, "sandbox").keys()[api_user]
+
+
+def test_a_key_is_never_stored_for_a_tenant_that_does_not_own_its_api_user(sandbox, tmp_path):
+    sandbox.reset()
+    assert run_playbook(sandbox, tmp_path, "-l", "acme").returncode == 0
+    credentials = tmp_path / "credentials"
+    acme_key = stored_key(credentials / "acme.vault.yml", "acme_batch")   # a key that authenticates
+    acme_file = (credentials / "acme.vault.yml").read_text()
+    imports = {
+        "two tenants": ("-l", "acme,initech"),
+        "no tenant": (),
+        "the wrong tenant": ("-l", "initech"),
+    }
+    for case, limit in imports.items():
+        refused = run_playbook(sandbox, tmp_path, *limit, "-e", "api_user=acme_batch",
+                               "-e", json.dumps({"imported_key": acme_key}),
+                               playbook="playbooks/import_key.yml")
+        assert refused.returncode != 0, case
+        assert acme_key not in refused.output, case
+        assert not (credentials / "initech.vault.yml").exists(), case
+        assert (credentials / "acme.vault.yml").read_text() == acme_file, case
+        if case == "two tenants":
+            assert "-l acme,initech matches 2 (acme, initech)" in refused.output
+        elif case == "no tenant":
+            assert "import_key.yml needs -l TENANT" in refused.output
+        else:
+            assert ("acme_batch is not an API user of tenant initech, whose sendcloud_api_users "
+                    "are initech_batch (batch), initech_trigger (trigger)") in refused.output
+
+
 def test_preflight_stops_when_a_stored_key_no_longer_authenticates(sandbox, tmp_path):
     from ansible.module_utils.mailops.credentials import CredentialStore
 

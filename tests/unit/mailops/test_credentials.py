@@ -6,7 +6,12 @@ import stat
 
 import pytest
 from ansible.module_utils.mailops import vault
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.credentials import (
+    CredentialStore,
+    check_tenant_api_user,
+    read_password,
+    tenant_lock,
+)
 from ansible.module_utils.mailops.errors import MailopsError, ValidationError
 
 CTX = multiprocessing.get_context("fork")
@@ -107,3 +112,16 @@ def test_store_file_decrypts_with_the_vault_module(tmp_path):
     store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
     store.add_key("t", "t_batch", "K1")
     assert b"t_batch" in vault.decrypt(store.path.read_text(), b"pw")
+
+
+def test_an_api_user_of_the_tenant_is_accepted():
+    check_tenant_api_user("acme", "acme_trigger", {"batch": "acme_batch", "trigger": "acme_trigger"})
+
+
+def test_an_api_user_of_another_tenant_is_refused_naming_the_tenants_own_users():
+    with pytest.raises(ValidationError) as caught:
+        check_tenant_api_user("initech", "acme_batch",
+                              {"batch": "initech_batch", "trigger": "initech_trigger"})
+    message = str(caught.value)
+    assert "acme_batch is not an API user of tenant initech" in message
+    assert "initech_batch (batch), initech_trigger (trigger)" in message
