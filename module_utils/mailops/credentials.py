@@ -70,7 +70,9 @@ class CredentialStore:
     def load(self) -> dict[str, Any]:
         if not self.path.exists():
             return {"api_users": {}}
-        plaintext = vault.decrypt(self.path.read_text(), self.password, source=str(self.path))
+        # A vault file is ASCII: bytes that are not (a damaged file) fail the envelope check.
+        vaulttext = self.path.read_bytes().decode("ascii", errors="replace")
+        plaintext = vault.decrypt(vaulttext, self.password, source=str(self.path))
         document = yaml.load(plaintext, Loader=_LOADER) or {}
         document.setdefault("api_users", {})
         return document

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hmac
 import os
+import re
 from binascii import hexlify, unhexlify
 from hashlib import sha256
 
@@ -50,33 +51,78 @@ def encrypt(plaintext: bytes, password: bytes, vault_id: str = "default") -> str
 
 
 def decrypt(vaulttext: str, password: bytes, source: str = "vault file") -> bytes:
-    lines = vaulttext.strip().splitlines()
-    if not lines or not lines[0].startswith(HEADER + ";"):
-        raise ValidationError(
-            f"{source} is not in ansible-vault format",
-            hint="it must start with $ANSIBLE_VAULT; restore it from backup",
-        )
-    header = lines[0].split(";")
-    if len(header) < 3 or header[2].strip() != "AES256":
-        raise ValidationError(
-            f"{source} uses an unsupported vault cipher {header[2:3]}",
-            hint="re-encrypt it with ansible-vault (AES256)",
-        )
-    try:
-        salt_hex, signature, ciphertext_hex = unhexlify("".join(lines[1:])).split(b"\n", 2)
-        salt, ciphertext = unhexlify(salt_hex), unhexlify(ciphertext_hex)
-    except ValueError:
-        raise ValidationError(
-            f"{source} is corrupt (its vault body does not decode)", hint="restore it from backup"
-        ) from None
+    salt, signature, ciphertext = _read_envelope(vaulttext, source)
     cipher_key, hmac_key, iv = _derive(password, salt)
     expected = hmac.new(hmac_key, ciphertext, sha256).hexdigest().encode()
-    if not hmac.compare_digest(expected, signature):
-        raise AuthError(
-            f"{source} does not open with the given vault password",
-            hint="check the vault password file / --vault-id for this inventory",
-        )
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise _wrong_password_or_damaged(source)
     decryptor = Cipher(algorithms.AES(cipher_key), modes.CTR(iv)).decryptor()
     padded = decryptor.update(ciphertext) + decryptor.finalize()
     unpadder = padding.PKCS7(algorithms.AES.block_size).unpadder()
-    return unpadder.update(padded) + unpadder.finalize()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        raise _damaged(source, "its decrypted content has invalid padding") from None
+
+
+def _read_envelope(vaulttext: str, source: str) -> tuple[bytes, bytes, bytes]:
+    """The salt, the HMAC (hex) and the ciphertext of a vault file; a malformed envelope is
+    damage whatever the password, so it is named as such before any key is derived."""
+    lines = vaulttext.strip().splitlines()
+    if not lines or not lines[0].startswith(HEADER + ";"):
+        raise ValidationError(
+            f"{source} is damaged or not encrypted: its first line is not an ansible-vault header "
+            f"({HEADER};1.1;AES256 or {HEADER};1.2;AES256;<vault id>)",
+            hint="restore it from backup; if it was decrypted in place (ansible-vault decrypt), "
+            "encrypt it again with ansible-vault encrypt --vault-id ID@PASSWORD_FILE "
+            "--encrypt-vault-id ID",
+        )
+    header = lines[0].strip().split(";")
+    if len(header) < 3 or not re.fullmatch(r"\d+\.\d+", header[1]) or not header[2]:
+        raise _damaged(source, "its header line is malformed")
+    if header[2] != "AES256":
+        raise ValidationError(
+            f"{source} uses an unsupported vault cipher {header[2]!r}",
+            hint="re-encrypt it with ansible-vault (AES256)",
+        )
+    body = "".join(line.strip() for line in lines[1:])
+    if not body:
+        raise _damaged(source, "it has a header but no encrypted body (truncated)")
+    try:
+        parts = unhexlify(body).split(b"\n")
+    except ValueError:
+        raise _damaged(source, "its encrypted body is not hexadecimal (odd length or a stray "
+                       "character)") from None
+    if len(parts) != 3:
+        raise _damaged(source, f"its encrypted body has {len(parts)} of its 3 parts "
+                       "(salt, HMAC, ciphertext)")
+    salt_hex, signature, ciphertext_hex = parts
+    try:
+        salt, ciphertext = unhexlify(salt_hex), unhexlify(ciphertext_hex)
+    except ValueError:
+        raise _damaged(source, "its salt or ciphertext is not hexadecimal") from None
+    if len(signature) != 2 * sha256().digest_size:
+        raise _damaged(source, "its HMAC has the wrong length")
+    if not ciphertext or len(ciphertext) % (algorithms.AES.block_size // 8):
+        raise _damaged(source, "its ciphertext is not a whole number of AES blocks (truncated)")
+    return salt, signature, ciphertext
+
+
+def _damaged(source: str, reason: str) -> ValidationError:
+    return ValidationError(
+        f"{source} is damaged: {reason}",
+        hint="restore it from backup; no vault password opens it as it is",
+    )
+
+
+def _wrong_password_or_damaged(source: str) -> AuthError:
+    # The HMAC covers the ciphertext under a key derived from the password: a wrong password and
+    # a damaged ciphertext fail it alike. Other files under the same password tell them apart.
+    return AuthError(
+        f"{source} does not open with the given vault password: either the password is wrong "
+        "or the file is damaged (its HMAC does not match, which cannot tell them apart)",
+        hint="if other tenants' credential files open with the same password "
+        "(ansible-vault view --vault-id ID@PASSWORD_FILE FILE), this file is damaged: restore it "
+        "from backup; if none opens, check credentials_vault_password_file and "
+        "credentials_vault_id (or --vault-id) for this inventory",
+    )

@@ -125,3 +125,11 @@ def test_an_api_user_of_another_tenant_is_refused_naming_the_tenants_own_users()
     message = str(caught.value)
     assert "acme_batch is not an API user of tenant initech" in message
     assert "initech_batch (batch), initech_trigger (trigger)" in message
+
+
+def test_a_credential_file_overwritten_with_binary_bytes_is_called_damaged(tmp_path):
+    store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
+    store.add_key("t", "t_batch", "K1")
+    store.path.write_bytes(store.path.read_bytes()[:100] + bytes(range(128, 256)))
+    with pytest.raises(ValidationError, match="t.vault.yml is damaged"):
+        store.keys()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from binascii import hexlify, unhexlify
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,61 @@ def test_wrong_password_is_an_auth_error_without_the_password_in_it():
 
 
 def test_plaintext_file_is_refused_with_a_clear_error():
-    with pytest.raises(ValidationError, match="not in ansible-vault format"):
+    with pytest.raises(ValidationError, match="creds.yml is damaged or not encrypted"):
         vault.decrypt("api_users: {}\n", b"pw", source="creds.yml")
+
+
+def test_wrong_password_says_the_file_may_be_damaged_and_how_to_tell():
+    with pytest.raises(AuthError) as caught:
+        vault.decrypt(vault.encrypt(b"secret", b"right"), b"wrong", source="creds.yml")
+    message = str(caught.value)
+    assert "either the password is wrong or the file is damaged" in message
+    assert "other tenants' credential files open with the same password" in message
+    assert "ansible-vault view" in message and "restore it from backup" in message
+
+
+def test_damage_inside_whole_ciphertext_blocks_is_reported_as_password_or_damage():
+    # Cut a whole 16-byte block off the ciphertext: the envelope still parses, only the HMAC fails.
+    text = vault.encrypt(b"api_users:\n  a: {key: k1}\n" * 4, b"pw")
+    salt_hex, signature, ciphertext_hex = _body(text).split(b"\n")
+    damaged = _envelope(text, b"\n".join([salt_hex, signature, ciphertext_hex[:-32]]))
+    with pytest.raises(AuthError, match="either the password is wrong or the file is damaged"):
+        vault.decrypt(damaged, b"pw", source="creds.yml")
+
+
+def _body(text: str) -> bytes:
+    return unhexlify("".join(text.splitlines()[1:]))
+
+
+def _envelope(text: str, body: bytes) -> str:
+    return "\n".join([text.splitlines()[0], hexlify(body).decode()]) + "\n"
+
+
+def _cut_ciphertext(text: str, nbytes: int) -> str:
+    salt_hex, signature, ciphertext_hex = _body(text).split(b"\n")
+    return _envelope(text, b"\n".join([salt_hex, signature, ciphertext_hex[: -2 * nbytes]]))
+
+
+VALID = vault.encrypt(b"api_users:\n  a: {key: k1}\n" * 4, b"pw")
+MALFORMED = {
+    "the last line cut short (odd hex)": VALID.rstrip("\n")[:-1] + "\n",
+    "the last lines missing": "\n".join(VALID.splitlines()[:-2]) + "\n",
+    "a ciphertext not a whole number of blocks": _cut_ciphertext(VALID, 5),
+    "only the header": VALID.splitlines()[0] + "\n",
+    "a header without the cipher": "$ANSIBLE_VAULT;1.1\n" + "\n".join(VALID.splitlines()[1:]),
+    "a header missing a separator": VALID.replace(";1.1;", ";1.1", 1),
+    "a header with a garbled version": VALID.replace(";1.1;", ";1,1;", 1),
+    "a stray character in the body": VALID[:200] + "z" + VALID[201:],
+    "no ciphertext": _envelope(VALID, b"\n".join(_body(VALID).split(b"\n")[:2])),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_vault_envelope_is_called_damaged_whatever_the_password(case):
+    with pytest.raises(ValidationError) as caught:
+        vault.decrypt(MALFORMED[case], b"pw", source="creds.yml")
+    assert "creds.yml is damaged" in str(caught.value)
+    assert "restore it from backup" in str(caught.value)
 
 
 def test_reading_back_what_this_process_wrote_needs_no_new_key_derivation():
