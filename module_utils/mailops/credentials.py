@@ -73,7 +73,13 @@ class CredentialStore:
         # A vault file is ASCII: bytes that are not (a damaged file) fail the envelope check.
         vaulttext = self.path.read_bytes().decode("ascii", errors="replace")
         plaintext = vault.decrypt(vaulttext, self.password, source=str(self.path))
-        document = yaml.load(plaintext, Loader=_LOADER) or {}
+        document = _parse(plaintext, str(self.path)) or {}
+        if not isinstance(document, dict):
+            raise ValidationError(
+                f"{self.path} opens, but its content is a {type(document).__name__}, "
+                "not the mapping of a credential file",
+                hint="restore it from backup",
+            )
         document.setdefault("api_users", {})
         return document
 
@@ -128,6 +134,30 @@ class CredentialStore:
             os.fsync(directory_fd)
         finally:
             os.close(directory_fd)
+
+
+def _parse(plaintext: bytes, source: str) -> Any:
+    """The decrypted YAML document. A parse error names only the place: PyYAML's pure-Python
+    loader quotes the offending line in its message, and that line may hold a key."""
+    try:
+        return yaml.load(plaintext, Loader=_LOADER)
+    except yaml.YAMLError as error:
+        raise ValidationError(
+            f"{source} opens with the vault password, but its decrypted content is not valid "
+            f"YAML{_place(error)}; the content is not shown, it holds API keys",
+            hint=f"correct it with ansible-vault edit --vault-id ID@PASSWORD_FILE {source}, "
+            "or restore it from backup",
+        ) from None
+
+
+def _place(error: yaml.YAMLError) -> str:
+    """Where a YAML error is: line and column only (its marks' snippets quote the content)."""
+    problem = getattr(error, "problem_mark", None)
+    context = getattr(error, "context_mark", None)
+    place = f" at line {problem.line + 1}, column {problem.column + 1}" if problem else ""
+    if context and (not problem or context.line != problem.line):
+        place += f" (in what begins at line {context.line + 1}, column {context.column + 1})"
+    return place
 
 
 def _dump(document: dict[str, Any]) -> bytes:

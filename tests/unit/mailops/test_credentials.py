@@ -5,7 +5,8 @@ import os
 import stat
 
 import pytest
-from ansible.module_utils.mailops import vault
+import yaml
+from ansible.module_utils.mailops import credentials, vault
 from ansible.module_utils.mailops.credentials import (
     CredentialStore,
     check_tenant_api_user,
@@ -133,3 +134,35 @@ def test_a_credential_file_overwritten_with_binary_bytes_is_called_damaged(tmp_p
     store.path.write_bytes(store.path.read_bytes()[:100] + bytes(range(128, 256)))
     with pytest.raises(ValidationError, match="t.vault.yml is damaged"):
         store.keys()
+
+
+BROKEN_YAML = {
+    "a flow sequence left open": b"api_users:\n  t_batch: {key: SECRET-KEY-123, type: [batch}\n",
+    "a quoted key left open": b"api_users:\n  t_batch:\n    key: \"SECRET-KEY-123\n",
+    "a tab inside a key's line": b"api_users:\n  t_batch: {key: SECRET-KEY-123\tx: y}\n",
+}
+
+
+@pytest.mark.parametrize("loader", ["pure-Python", "libyaml"])
+@pytest.mark.parametrize("case", BROKEN_YAML)
+def test_a_yaml_error_in_the_decrypted_file_names_the_place_never_the_content(
+        tmp_path, monkeypatch, case, loader):
+    if loader == "pure-Python":   # PyYAML without libyaml quotes the offending line in its errors
+        monkeypatch.setattr(credentials, "_LOADER", yaml.SafeLoader)
+    store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
+    store.path.write_text(vault.encrypt(BROKEN_YAML[case], b"pw"))
+    with pytest.raises(ValidationError) as caught:
+        store.keys()
+    message = str(caught.value)
+    assert "SECRET" not in message
+    assert caught.value.__suppress_context__   # a traceback would not show PyYAML's error either
+    assert ("t.vault.yml opens with the vault password, but its decrypted content is not valid "
+            "YAML at line ") in message
+
+
+def test_a_decrypted_file_that_is_not_a_mapping_is_refused(tmp_path):
+    store = CredentialStore(str(tmp_path / "t.vault.yml"), b"pw")
+    store.path.write_text(vault.encrypt(b"SECRET-KEY-123\n", b"pw"))
+    with pytest.raises(ValidationError, match="its content is a str, not the mapping") as caught:
+        store.keys()
+    assert "SECRET-KEY-123" not in str(caught.value)
