@@ -36,15 +36,26 @@ _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 def read_password(password_file: str) -> bytes:
     path = Path(password_file)
     if not path.is_file():
-        raise ValidationError(
-            f"vault password file {password_file} does not exist",
-            hint="set credentials_vault_password_file to the file that holds "
-            "this inventory's vault password",
-        )
+        raise _no_password_file(password_file)
     password = path.read_bytes().strip()
     if not password:
         raise ValidationError(f"vault password file {password_file} is empty")
     return password
+
+
+def _no_password_file(password_file: str) -> ValidationError:
+    hint = ("set credentials_vault_password_file (MAILOPS_VAULT_PASSWORD_FILE in the example "
+            "inventory) to the path of the file that holds this inventory's vault password")
+    if os.sep in password_file:
+        return ValidationError(f"vault password file {password_file} does not exist or is not "
+                               "a file", hint=hint)
+    # No path separator: the setting may hold the password itself, which must not be echoed.
+    return ValidationError(
+        "credentials_vault_password_file does not name an existing file; its value is not shown "
+        "because it has no path separator and may be the password itself rather than a file's "
+        "path",
+        hint=f"{hint}, not the password (a file in the current directory: ./NAME)",
+    )
 
 
 def check_tenant_api_user(tenant_id: str, api_user: str, api_user_names: dict[str, str]) -> None:

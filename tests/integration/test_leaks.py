@@ -74,3 +74,12 @@ def test_no_captured_key_and_no_account_secret_in_the_git_tree(verbose_runs):
         emulator_own = name.startswith(("sandbox/", "tests/sandbox/"))
         secrets = verbose_runs["keys"] if emulator_own else verbose_runs["secrets"]
         assert not any(secret in text for secret in secrets), name
+
+
+def test_a_password_given_where_its_file_belongs_is_not_echoed(sandbox, tmp_path):
+    password = VAULT_PASS.read_text().strip()
+    run = run_playbook(sandbox, tmp_path, "-l", "acme", "-vvv",
+                       extra_env={"MAILOPS_VAULT_PASSWORD_FILE": password})
+    assert run.returncode != 0
+    assert "credentials_vault_password_file does not name an existing file" in run.output
+    assert password not in run.output

@@ -65,6 +65,22 @@ def test_missing_password_file_names_the_setting(tmp_path):
         read_password(str(tmp_path / "nope"))
 
 
+def test_a_missing_password_file_given_as_a_path_is_named(tmp_path):
+    with pytest.raises(ValidationError, match=f"vault password file {tmp_path}/nope does not exist"):
+        read_password(str(tmp_path / "nope"))
+
+
+def test_a_password_file_setting_that_may_be_the_password_itself_is_not_echoed(tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValidationError) as caught:
+        read_password("sandbox-vault-password-not-a-secret")
+    message = str(caught.value)
+    assert "sandbox-vault-password-not-a-secret" not in message
+    assert "credentials_vault_password_file does not name an existing file" in message
+    assert "may be the password itself rather than a file's path" in message
+
+
 def _hold_lock(directory: str, ready, release) -> None:
     with tenant_lock(directory, "acme"):
         ready.set()
