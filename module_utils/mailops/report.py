@@ -33,7 +33,7 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
     domain = report.get("domain") or {}
     account = report.get("account") or {}
     binding = report.get("binding") or {}
-    lines = [f"# Tenant {report['tenant_id']}: {domain.get('name', '?')}", "",
+    lines = [f"# Tenant {report['tenant_id']}: {domain.get('name') or '?'}", "",
              f"Status: **{report.get('status', '?')}** — updated {report.get('updated_at', '?')}", "",
              *([f"Last run failed: {report['error']}", "",
                 "Below: what the stages done before the failure returned; the rest as the last "
@@ -70,7 +70,7 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
 
 
 def render_index(reports: list[dict[str, Any]]) -> tuple[str, str]:
-    rows = [{"tenant_id": r["tenant_id"], "sending_domain": (r.get("domain") or {}).get("name"),
+    rows = [{"tenant_id": r["tenant_id"], "sending_domain": (r.get("domain") or {}).get("name") or "?",
              "status": r.get("status"),
              "quota_remaining": (r.get("account") or {}).get("quota_remaining"),
              "reputation": (r.get("account") or {}).get("reputation"),
@@ -101,8 +101,9 @@ def compose(domain_result: dict[str, Any], apiuser_result: dict[str, Any],
     items = domain.get("items") or {}
     binding = binding_result.get("binding") or {}
     bound = bool(binding) and binding.get("sending_domain") == domain.get("name")
-    served = {(r.get("purpose"), r.get("type"), r.get("name")): r.get("served")
-              for r in (domain_result.get("dns") or {}).get("records") or []}
+    served = {_record_key(r): r.get("served")
+              for r in (domain_result.get("dns") or {}).get("records") or []
+              if r.get("action") != "kept"}   # a kept record is someone else's, not ours
     return {
         "status": "verified and bound" if domain.get("verified") and bound else "incomplete",
         "domain": {k: domain.get(k) for k in DOMAIN_FIELDS},
@@ -124,16 +125,22 @@ def failed_facts(error: str, facts: dict[str, Any], done: set[str],
              "api_users": ("api_users",), "binding": ("binding",)}
     kept = {key: previous[key] for part, keys in parts.items() if part not in done
             for key in keys if previous and key in previous}
+    if previous and previous.get("warnings"):   # a failed run returns none of its own
+        kept["warnings"] = previous["warnings"]
     return {**facts, **kept, "status": "failed", "error": error}
 
 
 def _published(record: dict[str, Any], served: dict[tuple, Any]) -> dict[str, Any]:
     """The value the zone serves for a record, when it is not SendCloud's own (an SPF record
     merged into): shown as the value, SendCloud's kept as ``sendcloud_value``."""
-    value = served.get((record.get("purpose"), record.get("type"), record.get("name")))
+    value = served.get(_record_key(record))
     if value in (None, record.get("value"), "(known after apply)"):
         return {}
     return {"value": value, "sendcloud_value": record.get("value")}
+
+
+def _record_key(record: dict[str, Any]) -> tuple:
+    return (record.get("purpose"), record.get("type"), record.get("name"), record.get("priority"))
 
 
 def _api_user(user: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.helpers.playbook import run_playbook
+from tests.helpers.sandbox_fixture import default_seed, start_sandbox
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +60,7 @@ def test_a_tenant_that_fails_is_reported_as_failed_beside_those_that_converged(s
     assert "binding stage" in applied["failed"]["acme"]   # it failed planning: nothing applied
     acme = report(fresh, "acme")
     assert acme["status"] == "failed" and "HTTP 500" in acme["error"]
-    # the planning failure left every stage undone: the last report's facts stay
+    # it failed planning, so nothing was done: the last report's facts stay
     assert acme["binding"]["sender_name"] != "Renamed" and acme["domain"]["name"] == "news.acme.example"
     assert report(fresh, "globex")["binding"]["sender_name"] == "Renamed"
     sandbox.clear_faults()
@@ -80,3 +81,41 @@ def test_a_check_run_in_which_every_tenant_fails_planning_still_writes_its_plan(
     plan = run.plan("check")
     assert set(plan["failed"]) == {"acme", "globex", "initech"} and plan["tenants"] == {}
     assert plan["checksum"] != old_checksum   # plans/latest-check is this run's plan
+
+
+def test_a_tenant_refused_in_planning_keeps_its_last_reports_facts_not_the_plans(sandbox, fresh):
+    """The plan's results are predictions: the report of a tenant that failed planning must not
+    show the domain it asked for as the one it has."""
+    assert run_playbook(sandbox, fresh, "-l", "acme").returncode == 0
+    before = report(fresh, "acme")
+    refused = run_playbook(sandbox, fresh, "-l", "acme", "-e", "sending_domain=mail2.acme.example",
+                           "-e", "sender_address=marketing@mail2.acme.example")
+    assert refused.returncode != 0
+    acme = report(fresh, "acme")
+    assert acme["status"] == "failed" and "rebind.yml" in acme["error"]
+    assert {k: acme[k] for k in ("domain", "records", "api_users", "binding", "warnings")} == {
+        k: before[k] for k in ("domain", "records", "api_users", "binding", "warnings")}
+
+
+@pytest.fixture
+def slow_dns_sandbox(tmp_path):
+    """acme.example serves a written record only 60 s later."""
+    seed = default_seed()
+    seed.setdefault("dns", {})["propagation_delay"] = {"acme.example": 60}
+    handle = start_sandbox(tmp_path / "sandbox", seed=seed, exit_after=600)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def test_what_a_stage_wrote_before_its_wait_timed_out_is_in_the_applied_record(slow_dns_sandbox, tmp_path):
+    run = run_playbook(slow_dns_sandbox, tmp_path, "-l", "acme", "-e", "dns_propagation_timeout=2")
+    assert run.returncode != 0
+    applied = json.loads((tmp_path / "plans" / "latest-apply" / "applied.json").read_text())
+    assert "sending_domain stage" in applied["failed"]["acme"]
+    objects = [c["object"] for c in applied["tenants"]["acme"]["changes"]]
+    assert objects.count("sendcloud_domain") == 1 and objects.count("dns_record") >= 3
+    acme = report(tmp_path, "acme")
+    assert acme["status"] == "failed" and acme["domain"]["name"] == "news.acme.example"
+    assert acme["api_users"] == [] and not acme["binding"].get("sending_domain")   # never reached

@@ -17,7 +17,7 @@ from ansible.module_utils.mailops.dns.record_set import (
     run_propagation,
     run_record_set,
 )
-from ansible.module_utils.mailops.errors import WaitTimeoutError
+from ansible.module_utils.mailops.errors import MailopsError, WaitTimeoutError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
@@ -56,6 +56,21 @@ def domain_diff(state: DomainState) -> dict[str, Any]:
             "after_header": f"SendCloud domain {state.name}"}
 
 
+def wait_propagated(state: Any, records: dict[str, Any], dns: dict[str, Any]) -> dict[str, Any]:
+    """Wait until every nameserver serves the records (the propagation result)."""
+    try:
+        return run_propagation(
+            {"records": state.records, "zone": records["zone"],
+             "nameservers": dns["nameservers"], "timeout": dns["propagation_timeout"],
+             "interval": DEFAULT_MAX_INTERVAL}, False)
+    except WaitTimeoutError as error:
+        if records.get("change_file"):  # provider manual: a human has the change to make
+            error.hint = (f"apply the change request {records['change_file']} at the "
+                          "zone's DNS provider, then run again")
+            error.args = (error.format(),)
+        raise
+
+
 def run_sending_domain(params: dict[str, Any], check_mode: bool,
                        sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
     """Ensure the domain and its records; unless ``check_mode`` or ``wait`` is false, wait for
@@ -77,26 +92,21 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool,
     if records["changed"]:
         diffs.append(dns_diff)
     waits = params["wait"] and not check_mode
-    if waits and (records["changed"] or not state.verified):
-        try:
-            propagation = run_propagation(
-                {"records": state.records, "zone": records["zone"],
-                 "nameservers": dns["nameservers"], "timeout": dns["propagation_timeout"],
-                 "interval": DEFAULT_MAX_INTERVAL}, False)
-        except WaitTimeoutError as error:
-            if records.get("change_file"):  # provider manual: a human has the change to make
-                error.hint = (f"apply the change request {records['change_file']} at the "
-                              "zone's DNS provider, then run again")
-                error.args = (error.format(),)
-            raise
-        warnings += propagation.pop("warnings")
-        result["propagation"] = propagation
-    if waits and not state.verified:
-        from ansible.module_utils.mailops.sendcloud.diagnose import wait_verified_explained
-        state, polls = wait_verified_explained(service, name, domain["verify_timeout"],
-                                               domain["verify_interval"], dns["nameservers"])
-        result.update(domain=state.to_result(), records=state.records,
-                      verification={"polls": polls})
+    try:
+        if waits and (records["changed"] or not state.verified):
+            propagation = wait_propagated(state, records, dns)
+            warnings += propagation.pop("warnings")
+            result["propagation"] = propagation
+        if waits and not state.verified:
+            from ansible.module_utils.mailops.sendcloud.diagnose import wait_verified_explained
+            state, polls = wait_verified_explained(service, name, domain["verify_timeout"],
+                                                   domain["verify_interval"], dns["nameservers"])
+            result.update(domain=state.to_result(), records=state.records,
+                          verification={"polls": polls})
+    except MailopsError as error:
+        # the domain and the records are written: the applied record and the report say so
+        error.partial = {"stage_result": dict(result)}
+        raise
     result["diff"] = diffs
     result["warnings"] = warnings
     return result

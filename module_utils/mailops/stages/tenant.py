@@ -93,6 +93,19 @@ def preflight_of(params: dict[str, Any], check_mode: bool, http: HttpClient) -> 
     return preflight
 
 
+def done_before(error: MailopsError, stage: str, results: dict[str, dict[str, Any]],
+                preflight: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
+    """What an apply did before ``stage`` failed, returned beside the error for the report and
+    the applied record: the stages it completed, and what the failed one did before it failed
+    when it says (sending_domain: the domain and records, written before a wait timed out). A
+    plan's results are predictions, never returned as done."""
+    done = {name: {k: v for k, v in result.items() if k not in ("diff", "warnings")}
+            for name, result in results.items()}
+    if "stage_result" in error.partial:
+        done[stage] = error.partial["stage_result"]
+    return {"preflight": preflight, "timings": timings, "stages": done}
+
+
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     sendcloud = params["sendcloud"]
     http = HttpClient("SendCloud", timeout=sendcloud["timeout"])  # one connection, every stage
@@ -103,22 +116,23 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     preflight_warnings = list(preflight.get("warnings", []))
     warnings = [] if params["preflight_done"] else list(preflight_warnings)
     domain_name = preflight["sending_domain"]
-    results: dict[str, dict[str, Any]] = {}
-    try:
-        results["sending_domain"] = in_stage("sending_domain", lambda: run_sending_domain(
+    stage_work = {
+        "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
              "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"]),
-             "wait": params["wait"]}, check_mode, http), timings)
-        results["api_users"] = in_stage("api_users", lambda: run_api_users(
-            {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http), timings)
-        results["binding"] = in_stage("binding", lambda: run_binding(
-            {**params["binding"], "sending_domain": domain_name}, check_mode), timings)
-    except MailopsError as error:
-        # the stages done before the failure, for the report and the applied record
-        error.partial = {"preflight": preflight, "timings": timings, "stages": {
-            stage: {k: v for k, v in result.items() if k not in ("diff", "warnings")}
-            for stage, result in results.items()}}
-        raise
+             "wait": params["wait"]}, check_mode, http),
+        "api_users": lambda: run_api_users(
+            {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http),
+        "binding": lambda: run_binding(
+            {**params["binding"], "sending_domain": domain_name}, check_mode),
+    }
+    results: dict[str, dict[str, Any]] = {}
+    for stage, work in stage_work.items():
+        try:
+            results[stage] = in_stage(stage, work, timings)
+        except MailopsError as error:
+            error.partial = {} if check_mode else done_before(error, stage, results, preflight, timings)
+            raise
     diffs: list[dict[str, Any]] = []
     stage_warnings: list[str] = []
     for stage in STAGES:

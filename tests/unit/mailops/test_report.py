@@ -26,3 +26,16 @@ def test_a_tenant_that_failed_before_any_stage_and_has_no_report_yet_says_so():
     report = {"tenant_id": "acme", **facts, "updated_at": "t"}
     markdown = render_tenant_markdown(report)
     assert "Status: **failed**" in markdown and "Last run failed: preflight stage: no zone" in markdown
+
+
+def test_a_kept_foreign_record_at_the_same_name_is_not_shown_as_ours():
+    from ansible.module_utils.mailops.report import compose
+    mx = {"purpose": "mx", "type": "MX", "name": "news.acme.example", "value": "mx.sendcloud.org",
+          "priority": 10}
+    dns = {"records": [
+        dict(mx, action="create", served="mx.sendcloud.org"),
+        dict(mx, value="mx.customer.example", action="kept", served="mx.customer.example")]}
+    facts = compose({"domain": {"name": "news.acme.example"}, "records": [mx], "dns": dns},
+                    {}, {}, {}, [])
+    assert facts["records"][0]["value"] == "mx.sendcloud.org"
+    assert "sendcloud_value" not in facts["records"][0]
