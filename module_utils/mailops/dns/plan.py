@@ -131,7 +131,8 @@ class RecordPlan:
 class _PlanBuilder:
     """Collects changes while each purpose rule runs; knows which existing records are taken."""
 
-    def __init__(self, existing: list[ExistingRecord], on_conflict: str) -> None:
+    def __init__(self, existing: list[ExistingRecord], on_conflict: str,
+                 compare_ttl: bool = True) -> None:
         if on_conflict not in CONFLICT_POLICIES:
             raise ValidationError(
                 f"on_conflict {on_conflict!r} is unknown",
@@ -139,6 +140,7 @@ class _PlanBuilder:
             )
         self.existing = existing
         self.on_conflict = on_conflict
+        self.compare_ttl = compare_ttl
         self.plan = RecordPlan()
         self.claimed: set[int] = set()
         # TTL-only updates: id(change) -> (index of its outcome, the existing record)
@@ -166,7 +168,7 @@ class _PlanBuilder:
         """Same data in a record this project writes wholly: unchanged, or an update of its TTL
         alone when the desired TTL (the inventory's dns_ttl, after the provider's floor)
         differs."""
-        if not _ttl_differs(entry.record, desired):
+        if not self.compare_ttl or not _ttl_differs(entry.record, desired):
             self.unchanged(desired, entry, reason)
             return
         self.update(desired, entry, desired,
@@ -461,15 +463,18 @@ def plan_changes(
     existing: list[ExistingRecord],
     on_conflict: str = "keep_and_fail",
     one_ttl_per_rrset: bool = False,
+    compare_ttl: bool = True,
 ) -> RecordPlan:
     """Build the plan that makes ``existing`` serve every desired record.
 
     ``one_ttl_per_rrset``: the provider keeps one TTL per name and type (RFC 2136), so a record
-    joining records that stay is planned with their TTL. Raises ConflictError (keep_and_fail,
+    joining records that stay is planned with their TTL. ``compare_ttl`` false: the TTLs read
+    are not the stored ones (answers to DNS queries), so records with the right data are left
+    as they are whatever their TTL. Raises ConflictError (keep_and_fail,
     or two SPF records) and ValidationError (SPF over the lookup limit, bad policy). Changes are
     ordered delete, update, create.
     """
-    builder = _PlanBuilder(existing, on_conflict)
+    builder = _PlanBuilder(existing, on_conflict, compare_ttl)
     mx_by_name: dict[str, list[Record]] = {}
     for record in desired:
         if record.type == "MX" and record.name is not None:

@@ -197,17 +197,17 @@ def run_record_set(
     names = {record.name for record in records if record.name is not None}
     existing = chosen.list_records(zone, names)
     warnings: list[str] = []
-    one_ttl = chosen.info.one_ttl_per_rrset
+    ttl_rules = (chosen.info.one_ttl_per_rrset, chosen.info.compares_ttl)
     if params.get("state") == "absent":
         plan = plan_removal(records, existing)
     else:
-        plan = plan_changes(records, existing, params["on_conflict"], one_ttl)
+        plan = plan_changes(records, existing, params["on_conflict"], *ttl_rules)
     if plan.changed and params.get("state") != "absent" and below_any_floor(records, chosen):
         # the zone's TTL floor is read only when something would change and a TTL could be
         # below it (DNSPod: a DescribeDomain call); planning again with the raised TTLs makes a
         # dns_ttl under the floor compare as the floor, so it writes nothing on the next run
         records, warnings = clamp_ttls(records, chosen.min_ttl(zone), where)
-        plan = plan_changes(records, existing, params["on_conflict"], one_ttl)
+        plan = plan_changes(records, existing, params["on_conflict"], *ttl_rules)
     applied = None
     if plan.changed and not check_mode:
         applied = chosen.apply_changes(zone, plan.changes)

@@ -321,6 +321,13 @@ def test_a_record_written_wholly_by_us_gets_the_desired_ttl(ours):
     assert plan.changes[0].after.same_data(ours) and "TTL 300 → 600" in plan.changes[0].reason
 
 
+def test_ttls_read_from_dns_answers_are_not_compared():
+    """The manual provider reads records by DNS query: a resolver counts TTLs down, and the
+    human's DNS host may round them; a TTL alone must not make a change request every run."""
+    plan = plan_changes([DKIM, MX], [at_ttl(DKIM, 287), at_ttl(MX, 300, "2")], compare_ttl=False)
+    assert plan.changes == [] and [o.action for o in plan.outcomes] == ["unchanged", "unchanged"]
+
+
 def test_a_record_at_the_desired_ttl_is_unchanged():
     assert plan_changes([DKIM, MX], [at_ttl(DKIM, 600), at_ttl(MX, 600, "2")]).changes == []
 

@@ -22,6 +22,9 @@ class ProviderInfo:
     txt_encoding: str = "raw"  # raw: unquoted logical value; presentation: quoted, split strings
     bulk_writes: bool = False  # True: all changes of a zone in one request
     one_ttl_per_rrset: bool = False  # True: records of one name and type share their TTL
+    # False: the TTL read back is not the one stored (a DNS answer: a resolver counts it down,
+    # the human's DNS host may round it), so a TTL difference alone is never a change
+    compares_ttl: bool = True
     requests_per_hour: int | None = None
 
 

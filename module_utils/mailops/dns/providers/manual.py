@@ -24,6 +24,7 @@ MANUAL_INFO = ProviderInfo(
     txt_encoding="presentation",
     bulk_writes=True,
     one_ttl_per_rrset=True,  # read by DNS queries, where an RRset has one TTL
+    compares_ttl=False,
 )
 
 
