@@ -96,6 +96,15 @@ def test_spf_with_unknown_value_is_planned_as_a_merge_keeping_the_existing_mecha
     assert actions(plan) == [("update", "v=spf1 mx include:_spf.google.com include:(known-after-apply) -all")]
 
 
+def test_spf_with_unknown_value_already_including_sendcloud_plans_no_merge():
+    """At ten lookups with SendCloud's include among them, the apply changes nothing: the plan
+    must neither refuse it as an eleventh lookup nor show an update."""
+    unknown = make_record(DOMAIN, "TXT", None, purpose="spf")
+    full = "v=spf1 " + " ".join(f"include:s{i}.example" for i in range(9)) + " include:spf.sendcloud.org -all"
+    plan = plan_changes([unknown], [existing(DOMAIN, "TXT", full)])
+    assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
+
+
 def test_spf_with_unknown_value_over_ten_lookups_is_refused_before_the_domain_is_made():
     unknown = make_record(DOMAIN, "TXT", None, purpose="spf")
     crowded = "v=spf1 " + " ".join(f"include:s{i}.example" for i in range(10)) + " -all"
