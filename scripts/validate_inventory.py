@@ -27,6 +27,7 @@ ansible.module_utils.__path__.append(str(REPO / "module_utils"))
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 from ansible.module_utils.mailops import preflight  # noqa: E402
+from ansible.module_utils.mailops.credentials import in_an_existing_directory  # noqa: E402
 from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
 from ansible.module_utils.mailops.local_action import role_argument_spec  # noqa: E402
 from ansible.module_utils.mailops.stages.binding import check_sender_name  # noqa: E402
@@ -120,7 +121,9 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
     password_file = variables.get("credentials_vault_password_file")
     if isinstance(password_file, str) and password_file and not is_template(password_file) \
             and not Path(password_file).is_file():
-        findings.error("credentials_vault_password_file", f"{password_file} does not exist",
+        shown = password_file if in_an_existing_directory(password_file) else \
+            "(value not shown: not a path in an existing directory, it may be the password itself)"
+        findings.error("credentials_vault_password_file", f"{shown} does not exist",
                        "write the inventory's vault password there before the run (CI: from its secret)")
     sender_name = variables.get("sender_name")
     if isinstance(sender_name, str) and not is_template(sender_name):

@@ -46,16 +46,22 @@ def read_password(password_file: str) -> bytes:
 def _no_password_file(password_file: str) -> ValidationError:
     hint = ("set credentials_vault_password_file (MAILOPS_VAULT_PASSWORD_FILE in the example "
             "inventory) to the path of the file that holds this inventory's vault password")
-    if os.sep in password_file:
+    if in_an_existing_directory(password_file):
         return ValidationError(f"vault password file {password_file} does not exist or is not "
                                "a file", hint=hint)
-    # No path separator: the setting may hold the password itself, which must not be echoed.
+    # Not a file in a directory that exists: the setting may hold the password itself (a
+    # generated one often has a '/'), which must not be echoed.
     return ValidationError(
         "credentials_vault_password_file does not name an existing file; its value is not shown "
-        "because it has no path separator and may be the password itself rather than a file's "
-        "path",
+        "because it is not a path in an existing directory and may be the password itself "
+        "rather than a file's path",
         hint=f"{hint}, not the password (a file in the current directory: ./NAME)",
     )
+
+
+def in_an_existing_directory(value: str) -> bool:
+    directory = os.path.dirname(value)
+    return directory not in ("", os.sep) and os.path.isdir(os.path.expanduser(directory))
 
 
 def check_tenant_api_user(tenant_id: str, api_user: str, api_user_names: dict[str, str]) -> None:

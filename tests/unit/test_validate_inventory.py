@@ -123,7 +123,7 @@ def test_a_vault_password_file_that_does_not_exist_is_reported(tmp_path):
     tenant = TENANT.replace("hello@acme.example", "hello@news.acme.example") + "      sender_name: Acme\n"
     (tmp_path / "hosts.yml").write_text(tenant)
     assert validate(tmp_path / "hosts.yml").returncode == 0
-    missing = tmp_path / "no" / "pass"
+    missing = tmp_path / "prod.pass"   # in a directory that exists: shown (else it may be the password)
     (tmp_path / "hosts.yml").write_text(
         tenant.replace(str(REPO / "inventories/sandbox/.vault_pass"), str(missing)))
     result = validate(tmp_path / "hosts.yml")

@@ -81,6 +81,14 @@ def test_a_password_file_setting_that_may_be_the_password_itself_is_not_echoed(t
     assert "may be the password itself rather than a file's path" in message
 
 
+@pytest.mark.parametrize("password", ["Zm9v/YmFy+cXV4", "/Zm9vYmFy"])
+def test_a_generated_password_with_a_slash_is_not_echoed_either(tmp_path, monkeypatch, password):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValidationError) as caught:
+        read_password(password)
+    assert password not in str(caught.value)
+
+
 def _hold_lock(directory: str, ready, release) -> None:
     with tenant_lock(directory, "acme"):
         ready.set()
