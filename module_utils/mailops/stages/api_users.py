@@ -42,9 +42,9 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
                             params["vault_id"])
     service = ApiUserService(sendcloud_client(params, sendcloud_http), store, params["tenant_id"])
     domain = domain_key(params["domain"])
-    # A plan only reads, and every write is an atomic rename: it needs no lock (nor the
-    # directory the lock file would be made in).
-    lock = (nullcontext() if check_mode else
+    # A plan waits for an apply in progress (which may be between a create and its key's
+    # write), but makes no directory for the lock: where there is none, no run has written.
+    lock = (nullcontext() if check_mode and not store.path.parent.is_dir() else
             tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]))
     with lock:
         plan = service.plan(params["names"], domain, params["tracking"] or {},
