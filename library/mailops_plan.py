@@ -50,8 +50,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 checksum: {description: "Checksum of the normalised plan.", returned: stage plan, type: str}
-run_dir: {description: "Directory the plan was written to.", returned: always, type: str}
+run_dir:
+  description:
+    - Directory the plan (or the applied record) was written to.
+    - Null for an apply run's plan with nothing to apply, no failed tenant and no pin mismatch,
+      which is not written (a no-op run writes nothing).
+  returned: always
+  type: str
 changed_tenants: {description: "Tenants with at least one change.", returned: always, type: list, elements: str}
+failed_tenants: {description: "Tenants that failed (planning, or the apply for stage applied).", returned: always, type: list, elements: str}
+failures: {description: "Each tenant that failed planning, with its error.", returned: stage plan, type: dict}
 requires_force: {description: "What the safety rails found.", returned: stage plan, type: list, elements: str}
 apply:
   description: "The tenants the apply runs: a stage has something to write, or the domain awaits verification."
