@@ -33,6 +33,11 @@ def service(store: CredentialStore) -> ApiUserService:
                           store, "acme")
 
 
+def store_both_keys(store: CredentialStore) -> None:
+    store.add_key("acme", "acme_batch", "KB")
+    store.add_key("acme", "acme_trigger", "KT")
+
+
 def added(name: str, email_type: str, key: str) -> dict:
     return fx.ok({"data": dict(fx.api_user(name, email_type, DOMAIN), nameKey=key)})
 
@@ -60,8 +65,7 @@ def test_missing_users_are_created_and_each_key_is_stored_before_the_next_create
 
 @responses.activate
 def test_existing_users_with_stored_keys_are_unchanged_and_nothing_is_written(store):
-    store.add_key("acme", "acme_batch", "KB")
-    store.add_key("acme", "acme_trigger", "KT")
+    store_both_keys(store)
     responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN),
                                                fx.api_user("acme_trigger", "触发", DOMAIN)))
     svc = service(store)
@@ -73,8 +77,7 @@ def test_existing_users_with_stored_keys_are_unchanged_and_nothing_is_written(st
 
 @responses.activate
 def test_changed_tracking_options_update_the_user_and_keep_its_key(store):
-    store.add_key("acme", "acme_batch", "KB")
-    store.add_key("acme", "acme_trigger", "KT")
+    store_both_keys(store)
     responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", DOMAIN, open=0),
                                                fx.api_user("acme_trigger", "触发", DOMAIN)))
     responses.post(UPDATE, json=fx.ok({"data": {}}))
@@ -98,8 +101,7 @@ def test_an_existing_user_without_a_stored_key_stops_the_run_with_recovery_steps
 @responses.activate
 def test_a_user_renamed_in_the_console_is_refused_and_its_stored_key_kept(store):
     """acme_batch was renamed away: creating the name again would overwrite its stored key."""
-    store.add_key("acme", "acme_batch", "KB")
-    store.add_key("acme", "acme_trigger", "KT")
+    store_both_keys(store)
     responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch_renamed", "批量", DOMAIN),
                                                fx.api_user("acme_trigger", "触发", DOMAIN)))
     with pytest.raises(ConflictError) as caught:
