@@ -36,8 +36,8 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
     lines = [f"# Tenant {report['tenant_id']}: {domain.get('name') or '?'}", "",
              f"Status: **{report.get('status', '?')}** — updated {report.get('updated_at', '?')}", "",
              *([f"Last run failed: {report['error']}", "",
-                "Below: what the stages done before the failure returned; the rest as the last "
-                "report had it.", ""] if report.get("error") else []),
+                "Below: what this run did before it failed, and for the rest what the last "
+                "report said.", ""] if report.get("error") else []),
              "## DNS records", "", "| purpose | type | name | value | verified by SendCloud |",
              "|---|---|---|---|---|"]
     for record in report.get("records", []):
