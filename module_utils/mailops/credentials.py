@@ -89,7 +89,8 @@ class CredentialStore:
             return {"api_users": {}}
         # A vault file is ASCII: bytes that are not (a damaged file) fail the envelope check.
         vaulttext = self.path.read_bytes().decode("ascii", errors="replace")
-        plaintext = vault.decrypt(vaulttext, self.password, source=str(self.path))
+        plaintext = vault.decrypt(vaulttext, self.password, source=str(self.path),
+                                  vault_id=self.vault_id)
         document = _parse(plaintext, str(self.path)) or {}
         if not isinstance(document, dict):
             raise ValidationError(

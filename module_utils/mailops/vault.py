@@ -50,11 +50,21 @@ def encrypt(plaintext: bytes, password: bytes, vault_id: str = "default") -> str
     return "\n".join([header, *lines]) + "\n"
 
 
-def decrypt(vaulttext: str, password: bytes, source: str = "vault file") -> bytes:
+def decrypt(vaulttext: str, password: bytes, source: str = "vault file",
+            vault_id: str | None = None) -> bytes:
+    """``vault_id``: the id the password is for, named when the file says another one."""
     salt, signature, ciphertext = _read_envelope(vaulttext, source)
     cipher_key, hmac_key, iv = _derive(password, salt)
     expected = hmac.new(hmac_key, ciphertext, sha256).hexdigest().encode()
     if not hmac.compare_digest(expected, signature.lower()):
+        file_id = _header_vault_id(vaulttext)
+        if vault_id and file_id and file_id != vault_id:
+            raise AuthError(
+                f"{source} is encrypted for the vault id {file_id!r}, and the password given is "
+                f"the one of {vault_id!r} (credentials_vault_id): it does not open it",
+                hint=f"give this inventory the password file of {file_id!r} and set "
+                f"credentials_vault_id to {file_id!r}, or re-encrypt the file for {vault_id!r} "
+                "(ansible-vault rekey)")
         raise _wrong_password_or_damaged(source)
     decryptor = Cipher(algorithms.AES(cipher_key), modes.CTR(iv)).decryptor()
     padded = decryptor.update(ciphertext) + decryptor.finalize()
@@ -106,6 +116,12 @@ def _read_envelope(vaulttext: str, source: str) -> tuple[bytes, bytes, bytes]:
     if not ciphertext or len(ciphertext) % (algorithms.AES.block_size // 8):
         raise _damaged(source, "its ciphertext is not a whole number of AES blocks (truncated)")
     return salt, signature, ciphertext
+
+
+def _header_vault_id(vaulttext: str) -> str | None:
+    """The vault id a 1.2 header names (``$ANSIBLE_VAULT;1.2;AES256;<id>``), if any."""
+    header = vaulttext.lstrip().split("\n", 1)[0].strip().split(";")
+    return header[3] if len(header) > 3 and header[3] else None
 
 
 def _damaged(source: str, reason: str) -> ValidationError:

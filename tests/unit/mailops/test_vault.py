@@ -63,6 +63,17 @@ def test_wrong_password_says_the_file_may_be_damaged_and_how_to_tell():
     assert "ansible-vault view" in message and "restore it from backup" in message
 
 
+def test_a_file_of_another_vault_id_says_which_id_it_needs():
+    text = vault.encrypt(b"secret", b"prod-password", "prod")
+    with pytest.raises(AuthError) as caught:
+        vault.decrypt(text, b"sandbox-password", source="creds.yml", vault_id="sandbox")
+    message = str(caught.value)
+    assert "creds.yml is encrypted for the vault id 'prod'" in message
+    assert "the one of 'sandbox' (credentials_vault_id)" in message
+    with pytest.raises(AuthError, match="either the password is wrong"):   # same id: as before
+        vault.decrypt(text, b"wrong", source="creds.yml", vault_id="prod")
+
+
 def test_damage_inside_whole_ciphertext_blocks_is_reported_as_password_or_damage():
     # Cut a whole 16-byte block off the ciphertext: the envelope still parses, only the HMAC fails.
     text = vault.encrypt(b"api_users:\n  a: {key: k1}\n" * 4, b"pw")
