@@ -61,6 +61,14 @@ def test_a_key_is_never_stored_for_a_tenant_that_does_not_own_its_api_user(sandb
                     "are initech_batch (batch), initech_trigger (trigger)") in refused.output
 
 
+def test_a_limit_of_two_tenants_is_refused_before_the_key_is_asked_for(sandbox, tmp_path):
+    refused = run_playbook(sandbox, tmp_path, "-l", "acme,initech", "-e", "api_user=acme_batch",
+                           playbook="playbooks/import_key.yml")
+    assert refused.returncode != 0
+    assert "-l acme,initech matches 2" in refused.output
+    assert "PLAY [Import an API key" not in refused.output   # the play that asks for the key
+
+
 def test_preflight_stops_when_a_stored_key_no_longer_authenticates(sandbox, tmp_path):
     from ansible.module_utils.mailops.credentials import CredentialStore
 
