@@ -45,8 +45,8 @@ PROVIDER_REQUIRED = {"dnspod": ("dnspod_secret_id", "dnspod_secret_key"),
 
 
 ROLE_SPEC = role_argument_spec(str(REPO / "roles/tenant/meta/argument_specs.yml"))
-# Every variable the project reads: the tenant role's, and those with a default in group_vars.
-CONTRACT = set(ROLE_SPEC) | {name for path in sorted((REPO / "group_vars/all").glob("*.yml"))
+# Every variable the project reads: the tenant role's, and those with a default.
+CONTRACT = set(ROLE_SPEC) | {name for path in sorted((REPO / "roles/mailops_defaults/defaults").glob("*.yml"))
                              for name in yaml.safe_load(path.read_text()) or {}}
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-# Every variable the tenant's stages read. group_vars/all/main.yml defaults all but the
+# Every variable the tenant's stages read. roles/mailops_defaults/defaults/main.yml defaults all but the
 # required ones and these, which are left out when undefined, as ``default(omit)`` leaves them out
 # of a task: sendcloud_api_base, dnspod_secret_id/_key and rfc2136_*.
 CONTRACT = (

@@ -57,3 +57,24 @@ def test_an_inventory_without_the_tenants_group_fails_the_run(fresh_sandbox, tmp
     run = run_playbook(fresh_sandbox, tmp_path, "-i", str(inventory), playbook=playbook)
     assert run.returncode != 0, run.output[-3000:]
     assert "Could not match supplied host pattern" in run.output
+
+
+@pytest.mark.parametrize("where", ["group_vars/all", "hosts.yml group vars"])
+def test_a_contract_value_set_anywhere_in_the_inventory_wins_over_the_default(
+        fresh_sandbox, tmp_path, where):
+    """The defaults are role defaults: an inventory's group_vars/all and the group vars in
+    hosts.yml, which a playbook group_vars/all used to beat, must win."""
+    import yaml
+    inventory = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventories" / "sandbox", inventory,
+                    ignore=shutil.ignore_patterns("credentials"))
+    if where == "group_vars/all":
+        (inventory / "group_vars" / "all.yml").write_text("max_changed_tenants: 1\n")
+    else:
+        hosts = yaml.safe_load((inventory / "hosts.yml").read_text())
+        hosts["tenants"].setdefault("vars", {})["max_changed_tenants"] = 1
+        (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts, allow_unicode=True))
+    run = run_playbook(fresh_sandbox, tmp_path / "work", "-i", str(inventory), "--check")
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.plan("check")["requires_force"] == [
+        "3 tenants would change, more than max_changed_tenants=1"]

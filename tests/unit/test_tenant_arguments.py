@@ -46,9 +46,9 @@ OPTIONAL = {
 
 
 def defaults(hostname: str) -> dict[str, Any]:
-    """group_vars/all with its templates rendered for ``hostname`` (as Ansible would)."""
+    """The contract's defaults with their templates rendered for ``hostname`` (as Ansible would)."""
     raw = {name: value
-           for name, value in yaml.safe_load((REPO / "group_vars/all/main.yml").read_text()).items()
+           for name, value in yaml.safe_load((REPO / "roles/mailops_defaults/defaults/main.yml").read_text()).items()
            if "lookup(" not in str(value)}  # the environment: given literally below
     variables = {"inventory_hostname": hostname, "inventory_dir": "/inv", "playbook_dir": "/pb",
                  "mailops_report_dir": "/reports", **REQUIRED}
