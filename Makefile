@@ -35,7 +35,7 @@ sandbox-stop: venv
 
 sandbox-reset: venv
 	$(PY) -m sandbox reset
-	rm -rf inventories/sandbox/credentials reports
+	rm -rf inventories/sandbox/credentials inventories/sandbox/rebind-audit.jsonl reports plans backups
 
 lint: venv
 	ruff check .

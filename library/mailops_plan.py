@@ -7,7 +7,9 @@ short_description: Write the run's plan (or what it applied) and enforce the pin
 description:
   - With O(stage=plan), builds the plan from the check-mode results of every stage per tenant,
     writes C(plan.json), C(plan.md) and C(checksum) to a new directory under O(plan_dir)
-    (C(latest-check) or C(latest-apply) points at it), then refuses to go on when the checksum
+    (C(latest-check) or C(latest-apply) points at it; an apply run's plan with nothing to apply,
+    no failed tenant and no pin mismatch is not written, so a no-op run writes nothing), then
+    refuses to go on when the checksum
     differs from O(expected_checksum), or when the plan needs O(force) and it is not given and
     this is not a check-mode run.
   - With O(stage=applied), writes C(applied.json) and C(applied.md) beside the plan - the changes

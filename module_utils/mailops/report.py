@@ -56,11 +56,12 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {user['role']} | {user['name']} | {user.get('domain')} | {yes_no(user.get('open'))} "
                      f"| {yes_no(user.get('click'))} | {yes_no(user.get('unsubscribe'))} | "
                      f"{yes_no(user.get('key_stored'))} |")
-    lines += ["", "## Platform binding", "",
-              f"- domain: {binding.get('sending_domain')} ({binding.get('edition')})",
-              f"- sender: {binding.get('sender_name')} <{binding.get('sender_address')}>",
-              f"- reply-to: {binding.get('reply_to_address')}", "",
-              "## Account", "",
+    lines += ["", "## Platform binding", ""]
+    lines += ([f"- domain: {binding.get('sending_domain')} ({binding.get('edition')})",
+               f"- sender: {binding.get('sender_name')} <{binding.get('sender_address')}>",
+               f"- reply-to: {binding.get('reply_to_address')}", ""]
+              if binding.get("sending_domain") else ["- not bound yet", ""])
+    lines += ["## Account", "",
               f"- quota {account.get('quota')}, used today {account.get('quota_used')}, "
               f"remaining {account.get('quota_remaining')}",
               f"- reputation {account.get('reputation')}", ""]

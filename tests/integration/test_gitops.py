@@ -221,3 +221,10 @@ def test_a_check_run_leaves_no_file_behind_but_its_plan(sandbox, fresh):
     planned = run_playbook(sandbox, fresh, "--check")
     assert planned.returncode == 0, planned.output[-2000:]
     assert sorted(p.name for p in fresh.iterdir()) == ["plans"]
+
+
+def test_a_check_run_creates_no_lock_file_for_a_tenant_never_applied(sandbox, fresh):
+    assert run_playbook(sandbox, fresh, "-l", "acme").returncode == 0
+    planned = run_playbook(sandbox, fresh, "--check")
+    assert planned.returncode == 0, planned.output[-2000:]
+    assert sorted(p.name for p in (fresh / "credentials").iterdir()) == [".acme.lock", "acme.vault.yml"]

@@ -42,9 +42,10 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
                             params["vault_id"])
     service = ApiUserService(sendcloud_client(params, sendcloud_http), store, params["tenant_id"])
     domain = domain_key(params["domain"])
-    # A plan waits for an apply in progress (which may be between a create and its key's
-    # write), but makes no directory for the lock: where there is none, no run has written.
-    lock = (nullcontext() if check_mode and not store.path.parent.is_dir() else
+    # A plan (and the audit) waits for an apply in progress, which may be between a create and
+    # its key's write, but creates no lock file: where there is none, no apply has run.
+    lock_file = store.path.parent / f".{params['tenant_id']}.lock"
+    lock = (nullcontext() if check_mode and not lock_file.exists() else
             tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]))
     with lock:
         plan = service.plan(params["names"], domain, params["tracking"] or {},

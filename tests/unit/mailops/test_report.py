@@ -26,6 +26,8 @@ def test_a_tenant_that_failed_before_any_stage_and_has_no_report_yet_says_so():
     report = {"tenant_id": "acme", **facts, "updated_at": "t"}
     markdown = render_tenant_markdown(report)
     assert "Status: **failed**" in markdown and "Last run failed: preflight stage: no zone" in markdown
+    binding = markdown.split("## Platform binding")[1].split("## Account")[0]
+    assert binding.strip() == "- not bound yet"
 
 
 def test_a_kept_foreign_record_at_the_same_name_is_not_shown_as_ours():
