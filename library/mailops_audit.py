@@ -32,7 +32,8 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-drifted_tenants: {description: "Tenants with drift.", returned: always, type: list, elements: str}
+drifted_tenants: {description: "Tenants audited, with drift.", returned: always, type: list, elements: str}
+failed_tenants: {description: "Tenants whose audit failed (their finding says why).", returned: always, type: list, elements: str}
 tenants: {description: "Findings per tenant.", returned: always, type: dict}
 """
 

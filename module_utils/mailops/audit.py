@@ -9,12 +9,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ansible.module_utils.mailops.gitops_plan import tenant_changes
+from ansible.module_utils.mailops.gitops_plan import differing, tenant_changes
 from ansible.module_utils.mailops.report import yes_no
 
 
+def described(change: dict[str, Any]) -> str:
+    """One planned change as a finding: what, why, and for an update the fields that differ."""
+    text = f"{change['object']} {change['id']}: would {change['action']}"
+    if change.get("reason"):
+        text += f" ({change['reason']})"
+    before, after = differing(change.get("before"), change.get("after"))
+    if change["action"] == "update" and before != after:
+        text += f": {_compact(before)} → {_compact(after)}"
+    return text
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
-    drift = [f"{c['object']} {c['id']}: would {c['action']}" for c in tenant_changes(tenant, stages)]
+    drift = [described(change) for change in tenant_changes(tenant, stages)]
     sending_domain = stages.get("sending_domain") or {}
     for record in (sending_domain.get("dns") or {}).get("records") or []:
         if record.get("action") == "kept":
@@ -39,16 +54,18 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
 
 
 def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> dict[str, Any]:
-    tenants = {tenant: tenant_findings(tenant, stages) for tenant, stages in sorted(stage_results.items())}
-    for tenant, message in failed.items():
-        tenants[tenant] = {"drift": [f"audit failed: {message}"], "verified": None}  # not known
-    drifted = sorted(t for t, findings in tenants.items() if findings["drift"])
-    return {"drifted_tenants": drifted, "tenants": tenants}
+    tenants = {tenant: tenant_findings(tenant, stages) for tenant, stages in stage_results.items()}
+    for tenant, message in failed.items():   # not known: unverified, no quota
+        tenants[tenant] = {"failed": True, "drift": [f"audit failed: {message}"], "verified": None}
+    tenants = dict(sorted(tenants.items()))
+    drifted = [t for t, findings in tenants.items() if findings["drift"] and not findings.get("failed")]
+    return {"drifted_tenants": drifted, "failed_tenants": sorted(failed), "tenants": tenants}
 
 
 def render_markdown(audit: dict[str, Any]) -> str:
     lines = ["# Drift and health audit", "",
-             f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted.", "",
+             f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted"
+             f"{', ' + str(len(audit['failed_tenants'])) + ' could not be audited' if audit['failed_tenants'] else ''}.", "",
              "| tenant | drift | verified | quota left | reputation |", "|---|---|---|---|---|"]
     for tenant, findings in audit["tenants"].items():
         lines.append(f"| {tenant} | {len(findings['drift'])} | {yes_no(findings['verified'])} | "

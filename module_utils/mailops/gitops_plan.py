@@ -37,6 +37,7 @@ def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
         changes.append({"object": "dns_record",
                         "id": f"{change['type']} {change.get('name') or KNOWN_AFTER_APPLY}",
                         "action": change["action"], "foreign": bool(change.get("foreign")),
+                        "reason": change.get("reason"),
                         "before": change.get("before"), "after": change.get("after")})
     for user in (stages.get("api_users") or {}).get("api_users") or []:
         if user["action"] != "unchanged":
@@ -123,13 +124,13 @@ def render_markdown(document: dict[str, Any], title: str) -> str:
         lines += ["", f"## {tenant}", "", "| object | id | action | before | after |",
                   "|---|---|---|---|---|"]
         for change in entry["changes"]:
-            before, after = _differing(change.get("before"), change.get("after"))
+            before, after = differing(change.get("before"), change.get("after"))
             lines.append(f"| {change['object']} | {change['id']} | {change['action']} | "
                          f"{_short(before)} | {_short(after)} |")
     return "\n".join(lines) + "\n"
 
 
-def _differing(before: Any, after: Any) -> tuple[Any, Any]:
+def differing(before: Any, after: Any) -> tuple[Any, Any]:
     """For an update of a mapping, only the fields that change: cut to a table cell, the whole
     value could hide the change behind the fields that stay (a binding's key fingerprints)."""
     if not (isinstance(before, dict) and isinstance(after, dict)):

@@ -113,11 +113,12 @@ def test_an_audit_that_fails_for_every_tenant_still_writes_the_report_with_the_r
         sandbox.clear_faults()
     assert failed.returncode != 0
     audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
-    assert audit["drifted_tenants"] == ["acme", "globex", "initech"]
-    for tenant in audit["drifted_tenants"]:
+    assert audit["failed_tenants"] == ["acme", "globex", "initech"] and audit["drifted_tenants"] == []
+    assert "could not audit acme, globex, initech" in failed.output
+    for tenant in audit["failed_tenants"]:
         (finding,) = audit["tenants"][tenant]["drift"]
         assert finding.startswith("audit failed: ") and "HTTP 500" in finding, finding
-    assert "3 of 3 tenants drifted" in (fresh / "reports" / "audit" / "audit.md").read_text()
+    assert "0 of 3 tenants drifted, 3 could not be audited" in (fresh / "reports" / "audit" / "audit.md").read_text()
 
 
 def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):
@@ -128,7 +129,7 @@ def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):
         "Value": "mx.other.example.", "MX": 5, "TTL": 600})
     audit = audit_of_drift(sandbox, fresh)
     assert audit["drifted_tenants"] == ["acme"]
-    assert any(item.startswith("MX news.acme.example: foreign MX kept")
+    assert any(item.startswith("MX news.acme.example: foreign MX (priority 5, mx.other.example) kept")
                for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]
 
 
@@ -228,3 +229,18 @@ def test_a_check_run_creates_no_lock_file_for_a_tenant_never_applied(sandbox, fr
     planned = run_playbook(sandbox, fresh, "--check")
     assert planned.returncode == 0, planned.output[-2000:]
     assert sorted(p.name for p in (fresh / "credentials").iterdir()) == [".acme.lock", "acme.vault.yml"]
+
+
+def test_audit_names_a_foreign_dkim_key_beside_ours(sandbox, fresh):
+    """Two TXT records at the DKIM selector: a verifier may take the other one."""
+    assert run_playbook(sandbox, fresh).returncode == 0
+    listed = sandbox.dnspod_call("acme.example", "DescribeRecordList", {
+        "Domain": "acme.example", "RecordType": "TXT"})
+    selector = next(r["Name"] for r in listed["RecordList"] if "_domainkey" in r["Name"])
+    sandbox.dnspod_call("acme.example", "CreateRecord", {
+        "Domain": "acme.example", "SubDomain": selector, "RecordType": "TXT", "RecordLine": "默认",
+        "Value": "v=DKIM1; k=rsa; p=FOREIGNKEY"})
+    audit = audit_of_drift(sandbox, fresh)
+    assert audit["drifted_tenants"] == ["acme"]
+    assert any("p=FOREIGNKEY" in item and "DKIM selector" in item
+               for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]

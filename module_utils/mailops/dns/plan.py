@@ -307,6 +307,8 @@ def _plan_selector_txt(builder: _PlanBuilder, desired: Record) -> None:
     for entry in at_name:
         if _usable(entry, desired):
             builder.unchanged_or_retimed(desired, entry, "same value")
+            _keep_others(builder, desired, [e for e in at_name if e is not entry],
+                         "also at the DKIM selector; a verifier may take it instead of ours")
             return
     if not at_name:
         builder.create(desired, "no TXT record at the selector name")
@@ -322,6 +324,16 @@ def _plan_selector_txt(builder: _PlanBuilder, desired: Record) -> None:
             f"{extra.record.describe()} is also at the DKIM selector {desired.name}; left in "
             "place (remove it by hand if it is stale)"
         )
+
+
+def _keep_others(builder: _PlanBuilder, desired: Record, others: list[ExistingRecord],
+                 why: str) -> None:
+    """Records beside ours that undo it: left in place (not ours to delete) but kept as an
+    outcome, so the run warns and the drift audit reports them, naming each."""
+    for entry in others:
+        builder.claim(entry)
+        builder.kept(desired, f"{entry.record.describe()} is {why}; left in place (remove it "
+                              "by hand if it is stale)")
 
 
 def _plan_verify(builder: _PlanBuilder, desired: Record) -> None:
@@ -345,6 +357,9 @@ def _plan_dmarc(builder: _PlanBuilder, desired: Record) -> None:
     for entry in existing_dmarc:
         if _usable(entry, desired):
             builder.unchanged_or_retimed(desired, entry, "same value")
+            _keep_others(builder, desired, [e for e in existing_dmarc if e is not entry],
+                         "a second DMARC record beside ours, and with two receivers apply "
+                         "none (RFC 7489 §6.6.3)")
             return
     if not existing_dmarc:
         builder.create(desired, "no DMARC record at the name")
@@ -403,7 +418,7 @@ def _plan_mx_group(builder: _PlanBuilder, desired_mx: list[Record]) -> None:
             builder.claim(entry)
             # an outcome of its own, so that the drift audit (which plans with keep_and_warn)
             # reports what onboard.yml's default keep_and_fail would stop on
-            builder.plan.outcomes.append(Outcome(entry.record, "kept", "foreign MX kept beside SendCloud's"))
+            builder.plan.outcomes.append(Outcome(entry.record, "kept", f"foreign MX (priority {entry.record.priority}, {entry.record.value}) kept beside SendCloud's"))
         builder.plan.warnings.append(
             f"foreign MX records kept at {name} beside SendCloud's: "
             + "; ".join(entry.record.describe() for entry in foreign)

@@ -8,7 +8,9 @@ from ansible.module_utils.mailops.audit import build, render_markdown
 
 def test_a_tenant_whose_audit_failed_shows_unknowns_not_a_failed_verification():
     audit = build({}, {"acme": "failed; see the run output"})
-    assert audit["drifted_tenants"] == ["acme"]
+    assert audit["drifted_tenants"] == [] and audit["failed_tenants"] == ["acme"]
+    assert audit["tenants"]["acme"]["failed"] is True
+    assert "0 of 1 tenants drifted, 1 could not be audited." in render_markdown(audit)
     row = next(line for line in render_markdown(audit).splitlines() if line.startswith("| acme |"))
     assert row == "| acme | 1 | - | - | - |"
 
@@ -22,3 +24,17 @@ def test_a_foreign_mx_kept_beside_ours_is_drift():
     assert audit["drifted_tenants"] == ["acme"]
     assert audit["tenants"]["acme"]["drift"] == [
         "MX news.acme.example: foreign MX kept beside SendCloud's"]
+
+
+def test_a_finding_says_why_and_what_differs():
+    stages = {"sending_domain": {"dns": {"changes": [
+        {"action": "update", "name": "_dmarc.news.acme.example", "type": "TXT",
+         "reason": "same value; TTL 3600 → 600",
+         "before": {"value": "v=DMARC1; p=none", "ttl": 3600},
+         "after": {"value": "v=DMARC1; p=none", "ttl": 600}}]}},
+        "binding": {"changed": True, "action": "update", "before": {"sender_name": "Acme"},
+                    "binding": {"sender_name": "Acme News"}}}
+    assert build({"acme": stages}, {})["tenants"]["acme"]["drift"] == [
+        'dns_record TXT _dmarc.news.acme.example: would update (same value; TTL 3600 → 600): '
+        '{"ttl": 3600} → {"ttl": 600}',
+        'binding acme: would update: {"sender_name": "Acme"} → {"sender_name": "Acme News"}']
