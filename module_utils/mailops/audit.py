@@ -7,6 +7,7 @@ two read-only probes: what every nameserver serves, and whether the stored keys 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from ansible.module_utils.mailops.gitops_plan import differing, tenant_changes
@@ -46,7 +47,9 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
                              f"{record.get('name')} as wanted (serves {record.get('served')})")
     for user in (stages.get("keys") or {}).get("api_users") or []:
         if not user.get("authenticated"):
-            drift.append(f"the stored key of {user['name']} does not authenticate ({user.get('reason')})")
+            drift.append(f"the stored key of {user['name']} does not authenticate ({user.get('reason')}): "
+                         "if it was reset in the SendCloud console, store the new one with "
+                         "playbooks/import_key.yml")
     account = (stages.get("preflight") or {}).get("account") or {}
     return {"drift": drift, "verified": bool(domain.get("verified")),
             "quota": account.get("quota"), "quota_used": account.get("quota_used"),
@@ -59,11 +62,12 @@ def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> d
         tenants[tenant] = {"failed": True, "drift": [f"audit failed: {message}"], "verified": None}
     tenants = dict(sorted(tenants.items()))
     drifted = [t for t, findings in tenants.items() if findings["drift"] and not findings.get("failed")]
-    return {"drifted_tenants": drifted, "failed_tenants": sorted(failed), "tenants": tenants}
+    return {"generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "drifted_tenants": drifted, "failed_tenants": sorted(failed), "tenants": tenants}
 
 
 def render_markdown(audit: dict[str, Any]) -> str:
-    lines = ["# Drift and health audit", "",
+    lines = ["# Drift and health audit", "", f"Generated {audit['generated_at']}.", "",
              f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted"
              f"{', ' + str(len(audit['failed_tenants'])) + ' could not be audited' if audit['failed_tenants'] else ''}.", "",
              "| tenant | drift | verified | quota left | reputation |", "|---|---|---|---|---|"]
