@@ -67,9 +67,11 @@ def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> d
 
 
 def render_markdown(audit: dict[str, Any]) -> str:
+    summary = f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted"
+    if audit["failed_tenants"]:
+        summary += f", {len(audit['failed_tenants'])} could not be audited"
     lines = ["# Drift and health audit", "", f"Generated {audit['generated_at']}.", "",
-             f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted"
-             f"{', ' + str(len(audit['failed_tenants'])) + ' could not be audited' if audit['failed_tenants'] else ''}.", "",
+             summary + ".", "",
              "| tenant | drift | verified | quota left | reputation |", "|---|---|---|---|---|"]
     for tenant, findings in audit["tenants"].items():
         lines.append(f"| {tenant} | {len(findings['drift'])} | {yes_no(findings['verified'])} | "
