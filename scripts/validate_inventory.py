@@ -121,10 +121,14 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
     password_file = variables.get("credentials_vault_password_file")
     if isinstance(password_file, str) and password_file and not is_template(password_file) \
             and not Path(password_file).is_file():
-        shown = password_file if in_an_existing_directory(password_file) else \
-            "(value not shown: not a path in an existing directory, it may be the password itself)"
-        findings.error("credentials_vault_password_file", f"{shown} does not exist",
-                       "write the inventory's vault password there before the run (CI: from its secret)")
+        if in_an_existing_directory(password_file):
+            findings.error("credentials_vault_password_file", f"{password_file} does not exist",
+                           "write the inventory's vault password there before the run (CI: from its secret)")
+        else:
+            findings.error("credentials_vault_password_file",
+                           "(value not shown: not a path in an existing directory, it may be the "
+                           "password itself) does not exist",
+                           "set it to the path of the file that holds the vault password, not the password")
     sender_name = variables.get("sender_name")
     if isinstance(sender_name, str) and not is_template(sender_name):
         try:
