@@ -51,7 +51,10 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
                          "if it was reset in the SendCloud console, store the new one with "
                          "playbooks/import_key.yml")
     account = (stages.get("preflight") or {}).get("account") or {}
-    return {"drift": drift, "verified": bool(domain.get("verified")),
+    # what a run would warn about (a low quota, an SPF record near its lookup limit), but not
+    # what is already drift above
+    warnings = [w for w in stages.get("warnings") or [] if not any(w in item for item in drift)]
+    return {"drift": drift, "warnings": warnings, "verified": bool(domain.get("verified")),
             "quota": account.get("quota"), "quota_used": account.get("quota_used"),
             "quota_remaining": account.get("quota_remaining"), "reputation": account.get("reputation")}
 
@@ -77,8 +80,10 @@ def render_markdown(audit: dict[str, Any]) -> str:
         lines.append(f"| {tenant} | {len(findings['drift'])} | {yes_no(findings['verified'])} | "
                      f"{_shown(findings.get('quota_remaining'))} | {_shown(findings.get('reputation'))} |")
     for tenant, findings in audit["tenants"].items():
-        if findings["drift"]:
+        warnings = findings.get("warnings") or []
+        if findings["drift"] or warnings:
             lines += ["", f"## {tenant}", ""] + [f"- {item}" for item in findings["drift"]]
+            lines += [f"- warning (not drift): {item}" for item in warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -38,3 +38,15 @@ def test_a_finding_says_why_and_what_differs():
         'dns_record TXT _dmarc.news.acme.example: would update (same value; TTL 3600 → 600): '
         '{"ttl": 3600} → {"ttl": 600}',
         'binding acme: would update: {"sender_name": "Acme"} → {"sender_name": "Acme News"}']
+
+
+def test_a_runs_warnings_are_reported_beside_the_drift_not_as_drift():
+    near = "the SPF record at news.acme.example needs 10 DNS lookups in its own terms"
+    kept = "MX news.acme.example 5 mx.other.example is kept beside SendCloud's"
+    stages = {"sending_domain": {"dns": {"records": [
+        {"name": "news.acme.example", "type": "MX", "action": "kept", "reason": kept}]}},
+        "warnings": [near, kept]}
+    audit = build({"acme": stages}, {})
+    assert audit["tenants"]["acme"]["warnings"] == [near]   # the kept record is drift already
+    assert f"- warning (not drift): {near}" in render_markdown(audit)
+    assert build({"globex": {"warnings": [near]}}, {})["drifted_tenants"] == []
