@@ -60,8 +60,10 @@ run_dir:
   returned: always
   type: str
 changed_tenants: {description: "Tenants with at least one change.", returned: always, type: list, elements: str}
-failed_tenants: {description: "Tenants that failed (planning, or the apply for stage applied).", returned: always, type: list, elements: str}
-failures: {description: "Each tenant that failed planning, with its error.", returned: stage plan, type: dict}
+failures:
+  description: "Each tenant that failed, with its error: in planning; for stage applied, also O(failed) (the plan's) and in the apply."
+  returned: always
+  type: dict
 requires_force: {description: "What the safety rails found.", returned: stage plan, type: list, elements: str}
 apply:
   description: "The tenants the apply runs: a stage has something to write, or the domain awaits verification."

@@ -109,18 +109,28 @@ def pause_collector_in_worker() -> None:
         gc.disable()
 
 
+def _linux_prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once in the controller (each worker inherits it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_prctl = _linux_prctl()
+
+
 def end_worker_with_controller() -> None:
     """A forked worker gets SIGTERM when the controller dies (Linux's parent-death signal), as
     on Ctrl-C. Ansible's workers run in a session of their own: with the controller killed
     (kill -9, an out-of-memory kill), one would go on writing with nobody to report to, beside
     the rerun an operator starts. Nothing is lost either way: every write is resumable."""
     parent = multiprocessing.parent_process()
-    if parent is None or not sys.platform.startswith("linux"):
+    if parent is None or _prctl is None:
         return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        return
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent.pid:   # it died before the signal was asked for
         os.kill(os.getpid(), signal.SIGTERM)
 

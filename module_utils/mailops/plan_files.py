@@ -71,7 +71,7 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
         write(directory, "applied", document, "Applied changes")
         return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants,
-                "failed_tenants": sorted(failed), "invocation": invocation}
+                "failures": plan.failed, "invocation": invocation}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
     expected = params["expected_checksum"]
@@ -83,8 +83,7 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     result = {"changed": False, "checksum": plan.checksum(),
               "run_dir": str(directory) if directory else None,
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
-              "apply": plan.to_apply, "failed_tenants": sorted(failed), "failures": plan.failed,
-              "invocation": invocation}
+              "apply": plan.to_apply, "failures": plan.failed, "invocation": invocation}
     if expected is not None and not expected.strip():
         return dict(result, failed=True, msg=(
             "the pinned checksum (expected_plan_checksum) is empty, so no reviewed plan is pinned. "

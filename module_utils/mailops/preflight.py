@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible.module_utils.mailops.errors import ValidationError
 from ansible.module_utils.mailops.sendcloud.apiusers import NAME_PATTERN
 
 LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -121,10 +122,10 @@ def check_existing_mail(domain: str, zone: str | None, mx_targets: list[str], al
 
 
 def _punycode_hint(domain: str) -> str:
-    from ansible.module_utils.mailops.dns.records import a_label
+    from ansible.module_utils.mailops.dns.records import to_idna
     try:
-        return ".".join(a_label(label) if not label.isascii() else label for label in domain.split("."))
-    except UnicodeError:
+        return to_idna(domain)
+    except ValidationError:
         return "xn--..."
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ansible.module_utils.mailops.artifacts import write_text
+from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY, write_text
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -135,7 +135,7 @@ def _published(record: dict[str, Any], served: dict[tuple, Any]) -> dict[str, An
     """The value the zone serves for a record, when it is not SendCloud's own (an SPF record
     merged into): shown as the value, SendCloud's kept as ``sendcloud_value``."""
     value = served.get(_record_key(record))
-    if value in (None, record.get("value"), "(known after apply)"):
+    if value in (None, record.get("value"), KNOWN_AFTER_APPLY):
         return {}
     return {"value": value, "sendcloud_value": record.get("value")}
 

@@ -53,11 +53,10 @@ def encrypt(plaintext: bytes, password: bytes, vault_id: str = "default") -> str
 def decrypt(vaulttext: str, password: bytes, source: str = "vault file",
             vault_id: str | None = None) -> bytes:
     """``vault_id``: the id the password is for, named when the file says another one."""
-    salt, signature, ciphertext = _read_envelope(vaulttext, source)
+    salt, signature, ciphertext, file_id = _read_envelope(vaulttext, source)
     cipher_key, hmac_key, iv = _derive(password, salt)
     expected = hmac.new(hmac_key, ciphertext, sha256).hexdigest().encode()
     if not hmac.compare_digest(expected, signature.lower()):
-        file_id = _header_vault_id(vaulttext)
         if vault_id and file_id and file_id != vault_id:
             raise AuthError(
                 f"{source} is encrypted for the vault id {file_id!r}, and the password given is "
@@ -75,9 +74,10 @@ def decrypt(vaulttext: str, password: bytes, source: str = "vault file",
         raise _damaged(source, "its decrypted content has invalid padding") from None
 
 
-def _read_envelope(vaulttext: str, source: str) -> tuple[bytes, bytes, bytes]:
-    """The salt, the HMAC (hex) and the ciphertext of a vault file; a malformed envelope is
-    damage whatever the password, so it is named as such before any key is derived."""
+def _read_envelope(vaulttext: str, source: str) -> tuple[bytes, bytes, bytes, str | None]:
+    """The salt, the HMAC (hex), the ciphertext and the vault id a 1.2 header names (if any)
+    of a vault file; a malformed envelope is damage whatever the password, so it is named as
+    such before any key is derived."""
     lines = vaulttext.strip().splitlines()
     if not lines or not lines[0].startswith(HEADER + ";"):
         raise ValidationError(
@@ -115,13 +115,7 @@ def _read_envelope(vaulttext: str, source: str) -> tuple[bytes, bytes, bytes]:
         raise _damaged(source, "its HMAC has the wrong length")
     if not ciphertext or len(ciphertext) % (algorithms.AES.block_size // 8):
         raise _damaged(source, "its ciphertext is not a whole number of AES blocks (truncated)")
-    return salt, signature, ciphertext
-
-
-def _header_vault_id(vaulttext: str) -> str | None:
-    """The vault id a 1.2 header names (``$ANSIBLE_VAULT;1.2;AES256;<id>``), if any."""
-    header = vaulttext.lstrip().split("\n", 1)[0].strip().split(";")
-    return header[3] if len(header) > 3 and header[3] else None
+    return salt, signature, ciphertext, (header[3] or None) if len(header) > 3 else None
 
 
 def _damaged(source: str, reason: str) -> ValidationError:

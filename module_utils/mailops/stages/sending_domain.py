@@ -56,7 +56,7 @@ def domain_diff(state: DomainState) -> dict[str, Any]:
             "after_header": f"SendCloud domain {state.name}"}
 
 
-def wait_propagated(state: Any, records: dict[str, Any], dns: dict[str, Any]) -> dict[str, Any]:
+def wait_propagated(state: DomainState, records: dict[str, Any], dns: dict[str, Any]) -> dict[str, Any]:
     """Wait until every nameserver serves the records (the propagation result)."""
     try:
         return run_propagation(
