@@ -18,6 +18,9 @@ description:
     binding C(GET).
   - Fails before anything is written on every preflight problem at once; a failing stage's
     error names the stage.
+  - In check mode the platform binding is read right after the preflight; a tenant bound to another
+    domain than its inventory's gets a warning and C(stages.rebind_pending) instead of a plan
+    (unless O(binding.allow_domain_change)).
 options:
   from_inventory:
     description:
@@ -117,6 +120,9 @@ stages:
   description:
     - Per stage (C(sending_domain), C(api_users), C(binding)), what its own module returns,
       without the diff.
+    - In check mode, for a tenant bound to another domain than O(binding.sending_domain), only
+      C(rebind_pending) (C(bound_domain), C(sending_domain)) - a rebind (C(rebind.yml)), never
+      done here, so no stage runs and nothing is to apply.
   returned: success
   type: dict
 timings:

@@ -20,7 +20,10 @@ from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY, mask
 
 
 def needs_apply(stages: dict[str, Any]) -> bool:
-    """A tenant is applied when a stage has something to write or its domain awaits verification."""
+    """A tenant is applied when a stage has something to write or its domain awaits verification;
+    never while a rebind is pending (``mailops_tenant`` planned nothing then)."""
+    if "rebind_pending" in stages:
+        return False
     return (any(result["changed"] for result in stages.values())
             or not stages["sending_domain"]["domain"].get("verified"))
 
@@ -63,6 +66,7 @@ class Plan:
     tenants: dict[str, dict[str, Any]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     to_apply: list[str] = field(default_factory=list)
+    rebind_pending: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, mode: str, stage_results: dict[str, dict[str, Any]],
@@ -71,6 +75,8 @@ class Plan:
         for tenant in sorted(stage_results):
             changes = tenant_changes(tenant, stage_results[tenant])
             plan.tenants[tenant] = {"changes": changes, "counts": counts_of(changes)}
+            if "rebind_pending" in stage_results[tenant]:
+                plan.rebind_pending[tenant] = stage_results[tenant]["rebind_pending"]
             if needs_apply(stage_results[tenant]):
                 plan.to_apply.append(tenant)
         return plan
@@ -80,7 +86,8 @@ class Plan:
         return [t for t, entry in self.tenants.items() if entry["changes"]]
 
     def checksum(self) -> str:
-        canonical = json.dumps({"tenants": self.tenants, "failed": sorted(self.failed)},
+        canonical = json.dumps({"tenants": self.tenants, "failed": sorted(self.failed),
+                                **({"rebind_pending": self.rebind_pending} if self.rebind_pending else {})},
                                sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -104,7 +111,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "checksum": self.checksum(),
                 "changed_tenants": self.changed_tenants, "failed": self.failed,
-                "tenants": self.tenants}
+                "rebind_pending": self.rebind_pending, "tenants": self.tenants}
 
 
 def render_markdown(document: dict[str, Any], title: str) -> str:
@@ -116,6 +123,10 @@ def render_markdown(document: dict[str, Any], title: str) -> str:
                      f"{counts.get('update', 0)} | {counts.get('delete', 0)} |")
     for tenant, message in document.get("failed", {}).items():
         lines.append(f"| {tenant} | failed: {message[:120]} | | | |")
+    for tenant, pending in document.get("rebind_pending", {}).items():
+        lines.append(f"| {tenant} | rebind pending: bound to {pending['bound_domain']}, the inventory "
+                     f"asks for {pending['sending_domain']}; nothing planned until rebind.yml runs "
+                     "| | | |")
     for trip in document.get("requires_force", []):
         lines.append(f"\n> requires `-e force=true`: {trip}")
     for tenant, entry in document["tenants"].items():

@@ -38,6 +38,10 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
              *([f"Last run failed: {report['error']}", "",
                 "Below: what this run did before it failed, and for the rest what the last "
                 "report said.", ""] if report.get("error") else []),
+             *([f"Rebind pending: bound to {report['rebind_pending']['bound_domain']}; the "
+                f"inventory asks for {report['rebind_pending']['sending_domain']}. Run rebind.yml "
+                "in the change window (docs/rebind.md). Below: what the last report said.", ""]
+               if report.get("rebind_pending") else []),
              "## DNS records", "", "| purpose | type | name | value | verified by SendCloud |",
              "|---|---|---|---|---|"]
     for record in report.get("records", []):
@@ -129,6 +133,16 @@ def failed_facts(error: str, facts: dict[str, Any], done: set[str],
     if previous and previous.get("warnings"):   # a failed run returns none of its own
         kept["warnings"] = previous["warnings"]
     return {**facts, **kept, "status": "failed", "error": error}
+
+
+def rebind_pending_facts(pending: dict[str, str], facts: dict[str, Any],
+                         previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The report of a tenant bound to another domain than the inventory's: what the last report
+    said of the domain, records, API users and binding (this run planned nothing for them), with
+    the account as read now and the rebind to do."""
+    kept = {key: previous[key] for key in ("domain", "records", "api_users", "binding")
+            if previous and key in previous}
+    return {**facts, **kept, "status": "rebind pending", "rebind_pending": pending}
 
 
 def _published(record: dict[str, Any], served: dict[tuple, Any]) -> dict[str, Any]:

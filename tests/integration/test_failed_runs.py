@@ -88,11 +88,11 @@ def test_a_tenant_refused_in_planning_keeps_its_last_reports_facts_not_the_plans
     show the domain it asked for as the one it has."""
     assert run_playbook(sandbox, fresh, "-l", "acme").returncode == 0
     before = report(fresh, "acme")
-    refused = run_playbook(sandbox, fresh, "-l", "acme", "-e", "sending_domain=mail2.acme.example",
-                           "-e", "sender_address=marketing@mail2.acme.example")
+    renamed = '{"sendcloud_api_users": {"batch": "acme_bulk", "trigger": "acme_trigger"}}'
+    refused = run_playbook(sandbox, fresh, "-l", "acme", "-e", renamed)
     assert refused.returncode != 0
     acme = report(fresh, "acme")
-    assert acme["status"] == "failed" and "rebind.yml" in acme["error"]
+    assert acme["status"] == "failed" and "never renames a bound tenant's API users" in acme["error"]
     assert {k: acme[k] for k in ("domain", "records", "api_users", "binding", "warnings")} == {
         k: before[k] for k in ("domain", "records", "api_users", "binding", "warnings")}
 

@@ -135,6 +135,37 @@ def test_a_completed_rebind_run_again_writes_nothing(sandbox, onboarded):
     assert again.returncode == 0 and writes(sandbox) == []
 
 
+def test_onboarding_plans_nothing_for_a_tenant_whose_domain_awaits_its_rebind(sandbox, onboarded):
+    """The merge request that changes a bound tenant's domain is the rebind's first step: from
+    then until the rebind runs, onboard.yml (the pipeline's plan and apply) says a rebind is
+    pending and stays green, and writes nothing for that tenant."""
+    moved = ("-l", "acme", "-e", "sending_domain=mail2.acme.example",
+             "-e", "sender_address=marketing@mail2.acme.example")
+    planned = run_playbook(sandbox, onboarded, *moved, "--check", "--diff")
+    assert planned.returncode == 0, planned.output[-3000:]
+    plan = planned.plan("check")
+    assert plan["rebind_pending"] == {"acme": {"bound_domain": "news.acme.example",
+                                               "sending_domain": "mail2.acme.example"}}
+    assert plan["tenants"]["acme"]["changes"] == [] and plan["failed"] == {}
+    assert "rebind pending" in (onboarded / "plans" / "latest-check" / "plan.md").read_text()
+    assert "rebind.yml" in planned.output
+    applied = run_playbook(sandbox, onboarded, *moved)
+    assert applied.returncode == 0, applied.output[-3000:]
+    assert applied.recap()["acme"]["failed"] == 0 and writes(sandbox) == []
+    report = json.loads((onboarded / "reports" / "acme.json").read_text())
+    assert report["status"] == "rebind pending"
+    assert report["domain"]["name"] == report["binding"]["sending_domain"] == "news.acme.example"
+    assert report["rebind_pending"]["sending_domain"] == "mail2.acme.example"
+    assert "Rebind pending: bound to news.acme.example" in (onboarded / "reports" / "acme.md").read_text()
+    assert rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                  "-e", "change_ticket=CHG-42", "-e", IN_WINDOW).returncode == 0
+    sandbox.clear_requests()
+    after = run_playbook(sandbox, onboarded, *moved)
+    assert after.returncode == 0 and writes(sandbox) == []
+    report = json.loads((onboarded / "reports" / "acme.json").read_text())
+    assert report["status"] == "verified and bound" and "rebind_pending" not in report
+
+
 def test_outside_the_window_the_rebind_is_refused_before_any_write(sandbox, onboarded):
     refused = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
                      "-e", "change_ticket=CHG-42", "-e", OUTSIDE_WINDOW)

@@ -80,14 +80,36 @@ def refuse_unmanaged_switch(tenant_id: str, before: dict[str, Any] | None, after
                  "renames a bound tenant's API users")
 
 
-def run_binding(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+NOT_READ: Any = object()   # run_binding reads the binding itself
+
+
+def platform_client(params: dict[str, Any]) -> PlatformClient:
+    return PlatformClient(params["api_url"], params["token"],
+                          HttpClient("marketing platform", timeout=params["timeout"]))
+
+
+def read_binding(params: dict[str, Any]) -> dict[str, Any] | None:
+    return platform_client(params).get_binding(params["tenant_id"])
+
+
+def pending_rebind(current: dict[str, Any] | None, sending_domain: str) -> dict[str, str] | None:
+    """The tenant is bound to another domain than the inventory's: a rebind (rebind.yml) to do."""
+    bound_domain = (current or {}).get("sending_domain")
+    if bound_domain and domain_key(bound_domain) != domain_key(sending_domain):
+        return {"bound_domain": bound_domain, "sending_domain": domain_key(sending_domain)}
+    return None
+
+
+def run_binding(params: dict[str, Any], check_mode: bool,
+                current: dict[str, Any] | None = NOT_READ) -> dict[str, Any]:
+    """``current``: the binding as the caller just read it (``read_binding``), else read here."""
     store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
                             params["vault_id"])
     desired = desired_binding(params, store.keys(), check_mode)
-    client = PlatformClient(params["api_url"], params["token"],
-                            HttpClient("marketing platform", timeout=params["timeout"]))
+    client = platform_client(params)
     tenant_id = params["tenant_id"]
-    current = client.get_binding(tenant_id)
+    if current is NOT_READ:
+        current = client.get_binding(tenant_id)
     before = view_of(current) if current else None
     after = desired.public_view()
     previous_domain = current.get("sending_domain") if current else None

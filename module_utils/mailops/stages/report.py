@@ -29,6 +29,8 @@ def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tupl
                             stages.get("binding") or {},
                             (result.get("preflight") or {}).get("account") or {},
                             result.get("report_warnings") or [])
+    if "rebind_pending" in stages:
+        facts = reports.rebind_pending_facts(stages["rebind_pending"], facts, previous)
     if result.get("failed"):
         done = set(stages) | ({"preflight"} if result.get("preflight") else set())
         facts = reports.failed_facts(str(result.get("msg") or "see the run output"), facts,

@@ -20,7 +20,13 @@ from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS
 from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
 from ansible.module_utils.mailops.stages.api_users import API_USERS_OPTIONS, run_api_users
-from ansible.module_utils.mailops.stages.binding import BINDING_ARGS, run_binding
+from ansible.module_utils.mailops.stages.binding import (
+    BINDING_ARGS,
+    NOT_READ,
+    pending_rebind,
+    read_binding,
+    run_binding,
+)
 from ansible.module_utils.mailops.stages.preflight import (
     PREFLIGHT_OPTIONS,
     check_mail_before_writing,
@@ -77,7 +83,7 @@ def in_stage(stage: str, work: Callable[[], Any], timings: dict[str, float]) -> 
         error.args = (error.format(),)
         raise
     finally:
-        timings[stage] = round(time.monotonic() - started, 3)
+        timings[stage] = round(timings.get(stage, 0.0) + time.monotonic() - started, 3)
 
 
 def preflight_of(params: dict[str, Any], check_mode: bool, http: HttpClient) -> dict[str, Any]:
@@ -106,6 +112,23 @@ def done_before(error: MailopsError, stage: str, results: dict[str, dict[str, An
     return {"preflight": preflight, "timings": timings, "stages": done}
 
 
+def rebind_pending_result(tenant_id: str, pending: dict[str, str], preflight: dict[str, Any],
+                          warnings: list[str], preflight_warnings: list[str],
+                          timings: dict[str, float]) -> dict[str, Any]:
+    """A tenant bound to another domain than the inventory's: onboarding never moves it, so its
+    plan is this warning and nothing to apply, until rebind.yml has run in the change window
+    (a merge request that changes the domain keeps the pipeline green meanwhile)."""
+    message = (f"tenant {tenant_id} is bound to {pending['bound_domain']}; the inventory asks for "
+               f"{pending['sending_domain']}: a change-managed rebind, which onboard.yml never "
+               "does, so nothing is planned for this tenant. Run 'ansible-playbook rebind.yml "
+               "-l HOST -e change_ticket=ID' for its inventory host in the change window "
+               "(docs/rebind.md); to keep the bound domain, put it back in the inventory")
+    preflight["warnings"] = preflight_warnings
+    return {"changed": False, "needs_apply": False, "preflight": preflight,
+            "stages": {"rebind_pending": pending}, "timings": timings, "diff": [],
+            "warnings": warnings + [message], "report_warnings": preflight_warnings + [message]}
+
+
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     sendcloud = params["sendcloud"]
     http = HttpClient("SendCloud", timeout=sendcloud["timeout"])  # one connection, every stage
@@ -116,6 +139,14 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     preflight_warnings = list(preflight.get("warnings", []))
     warnings = [] if params["preflight_done"] else list(preflight_warnings)
     domain_name = preflight["sending_domain"]
+    binding_params = {**params["binding"], "sending_domain": domain_name}
+    current_binding = NOT_READ
+    if check_mode and not binding_params["allow_domain_change"]:
+        current_binding = in_stage("binding", lambda: read_binding(binding_params), timings)
+        pending = pending_rebind(current_binding, domain_name)
+        if pending:
+            return rebind_pending_result(params["binding"]["tenant_id"], pending, preflight,
+                                         warnings, preflight_warnings, timings)
     stage_work = {
         "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
@@ -123,8 +154,7 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
              "wait": params["wait"]}, check_mode, http),
         "api_users": lambda: run_api_users(
             {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http),
-        "binding": lambda: run_binding(
-            {**params["binding"], "sending_domain": domain_name}, check_mode),
+        "binding": lambda: run_binding(binding_params, check_mode, current_binding),
     }
     results: dict[str, dict[str, Any]] = {}
     for stage, work in stage_work.items():

@@ -3,6 +3,9 @@ domain still waiting for SendCloud's verification."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from ansible.module_utils.mailops.gitops_plan import Plan, needs_apply, render_markdown
 
 
@@ -47,3 +50,21 @@ def test_failed_tenants_leave_the_plan_with_their_errors_and_the_applied_record_
     assert failed == {"acme": "binding stage: HTTP 500", "initech": "preflight stage: bad"}
     applied, _ = split_failed(results, {}, keep_partial=True)
     assert applied["acme"] == {"sending_domain": {"changed": True}}
+
+
+def test_a_pending_rebind_is_listed_in_the_plan_and_never_applied():
+    pending = {"rebind_pending": {"bound_domain": "news.acme.example",
+                                  "sending_domain": "mail2.acme.example"}}
+    plan = Plan.build("check", {"acme": pending, "globex": stages(verified=False)}, {})
+    assert plan.to_apply == ["globex"] and plan.tenants["acme"]["changes"] == []
+    document = plan.to_dict()
+    assert document["rebind_pending"] == {"acme": pending["rebind_pending"]}
+    assert ("| acme | rebind pending: bound to news.acme.example, the inventory asks for "
+            "mail2.acme.example") in render_markdown(document, "Plan")
+    # a pending rebind is part of what was reviewed; a plan without one keeps the checksum it
+    # had before plans could hold one (a pin taken then still matches)
+    without = Plan.build("check", {"globex": stages(verified=False)}, {})
+    assert plan.checksum() != without.checksum()
+    canonical = json.dumps({"tenants": without.tenants, "failed": []}, sort_keys=True,
+                           separators=(",", ":"))
+    assert without.checksum() == hashlib.sha256(canonical.encode()).hexdigest()
