@@ -7,13 +7,15 @@ plan run would use), then checks every host of the group ``tenants``: required n
 choices valid, the sending domain, addresses and API-user names valid (the same rules as the
 preflight role), the provider's own settings present, and each value of the type the tenant
 role's argument spec gives it (the check a run makes first). Values that are still Jinja
-templates, or vaulted, are checked for presence only. Exit 1 with one line per problem.
+templates, or vaulted, are checked for presence only, and a template that is one variable
+(``{{ vault_x }}``) for that variable being defined. Exit 1 with one line per problem.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +52,27 @@ CONTRACT = set(ROLE_SPEC) | {name for path in sorted((REPO / "roles/mailops_defa
                              for name in yaml.safe_load(path.read_text()) or {}}
 
 
+# A whole template that is one variable, maybe through filters: {{ vault_x }}, {{ x | default(y) }}
+BARE_REFERENCE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\||\}\})")
+# Variables Ansible itself gives every host or play
+MAGIC = {"inventory_hostname", "inventory_hostname_short", "inventory_dir", "inventory_file",
+         "playbook_dir", "group_names", "groups", "hostvars", "omit", "role_path",
+         "ansible_playbook_python", "ansible_check_mode", "ansible_play_hosts"}
+
+
+def undefined_references(variables: dict[str, Any]) -> dict[str, str]:
+    """Per variable, a variable its template names that this tenant does not define (a vaulted
+    vault_x not created yet, or misspelt): the run would stop at it with Ansible's 'undefined'."""
+    found = {}
+    for name, value in variables.items():
+        if not is_template(value):
+            continue
+        for referenced in BARE_REFERENCE.findall(value):
+            if referenced not in variables and referenced not in CONTRACT and referenced not in MAGIC:
+                found[name] = referenced
+    return found
+
+
 def is_template(value: Any) -> bool:
     return isinstance(value, str) and "{{" in value
 
@@ -84,7 +107,9 @@ def misspelt(variables: dict[str, Any]) -> dict[str, str]:
     templates = " ".join(v for v in variables.values() if is_template(v))
     found = {}
     for name in variables:
-        if name not in CONTRACT and name not in templates:   # a helper such as vault_x is used
+        # a helper such as vault_x is used by a template, or it is one (Ansible's convention
+        # for vaulted values) that group_vars give every tenant though only some use it
+        if name not in CONTRACT and name not in templates and not name.startswith("vault_"):
             close = difflib.get_close_matches(name, CONTRACT, n=1, cutoff=0.85)
             if close:
                 found[name] = close[0]
@@ -96,6 +121,10 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
     for name, meant in misspelt(variables).items():
         findings.error(name, f"is not a variable of the inventory contract (did you mean {meant}?)",
                        f"rename it {meant}; as it is, it is ignored and {meant} keeps its default")
+    for name, referenced in undefined_references(variables).items():
+        findings.error(name, f"refers to {referenced}, which is not defined for this tenant",
+                       f"define {referenced} (a secret: in the host's vaulted host_vars file, "
+                       "inventories/example/host_vars/README.md), or fix the name")
     for name in REQUIRED:
         if variables.get(name) in (None, ""):
             findings.error(name, "is missing", f"set {name} for this tenant (see README, inventory contract)")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -16,9 +19,32 @@ def test_the_sandbox_inventory_is_valid():
     assert validate(REPO / "inventories/sandbox").returncode == 0
 
 
-def test_the_example_inventory_is_valid():
+def test_the_example_inventory_lacks_only_the_secrets_it_leaves_to_its_user():
     result = validate(REPO / "inventories/example")
+    problems = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(problems) == 8
+    assert all("refers to vault_" in line and "which is not defined for this tenant" in line
+               for line in problems)
+
+
+def test_the_example_inventory_with_its_secrets_defined_is_valid(tmp_path):
+    shutil.copytree(REPO / "inventories/example", tmp_path / "prod")
+    secrets = {name: "not-a-real-secret" for name in (
+        "vault_sendcloud_api_key", "vault_dnspod_secret_key", "vault_rfc2136_key_secret",
+        "vault_platform_api_token")}
+    (tmp_path / "prod" / "group_vars" / "tenants" / "vault.yml").write_text(yaml.safe_dump(secrets))
+    result = validate(tmp_path / "prod")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_misspelt_reference_is_named_with_the_variable_that_holds_it(tmp_path):
+    (tmp_path / "hosts.yml").write_text(
+        TENANT.replace("platform_api_token: t", "platform_api_token: '{{ vault_platfrom_token }}'")
+        + "      vault_platform_token: t\n")
+    refused = validate(tmp_path / "hosts.yml")
+    assert refused.returncode == 1
+    assert ("tenant acme: platform_api_token: refers to vault_platfrom_token, which is not defined"
+            in refused.stderr)
 
 
 def test_every_problem_is_reported_with_tenant_field_and_fix(tmp_path):
