@@ -50,13 +50,48 @@ def test_a_mistyped_inventory_fails_the_run_instead_of_matching_no_host(
 
 
 
+def assert_refused_before_anything(sandbox, workdir, run, reason: str) -> None:
+    assert run.returncode != 0, run.output[-3000:]
+    assert reason in run.output and "nothing was read or written" in run.output, run.output[-3000:]
+    assert sandbox.requests() == []
+    assert not any((workdir / name).exists() for name in ("plans", "reports", "credentials"))
+
+
 @pytest.mark.parametrize("playbook", ["onboard.yml", "playbooks/audit.yml"])
-def test_an_inventory_without_the_tenants_group_fails_the_run(fresh_sandbox, tmp_path, playbook):
+def test_an_inventory_without_the_tenants_group_fails_the_run(sandbox, tmp_path, playbook):
+    sandbox.clear_requests()
     inventory = tmp_path / "hosts.yml"
     inventory.write_text("customers:\n  hosts:\n    acme: {}\n")   # not the group the plays name
-    run = run_playbook(fresh_sandbox, tmp_path, "-i", str(inventory), playbook=playbook)
-    assert run.returncode != 0, run.output[-3000:]
-    assert "Could not match supplied host pattern" in run.output
+    run = run_playbook(sandbox, tmp_path / "work", "-i", str(inventory), playbook=playbook)
+    assert_refused_before_anything(sandbox, tmp_path / "work", run,
+                                   f"the inventory {inventory} has no group tenants")
+
+
+@pytest.mark.parametrize("playbook", ["onboard.yml", "playbooks/audit.yml"])
+@pytest.mark.parametrize("empty_group", ["tenants:\n  hosts: {}\n", "all:\n  children:\n    tenants:\n"])
+def test_an_empty_tenants_group_fails_the_run(sandbox, tmp_path, playbook, empty_group):
+    """It matched no host in every play: exit 0, a green pipeline that did nothing."""
+    sandbox.clear_requests()
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(empty_group)
+    run = run_playbook(sandbox, tmp_path / "work", "-i", str(inventory), playbook=playbook)
+    assert_refused_before_anything(sandbox, tmp_path / "work", run,
+                                   f"the group tenants of the inventory {inventory} has no hosts")
+
+
+@pytest.mark.parametrize("playbook", ["onboard.yml", "playbooks/audit.yml", "rebind.yml"])
+def test_a_limit_that_names_no_tenant_fails_the_run(sandbox, tmp_path, playbook):
+    sandbox.clear_requests()
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("tenants:\n  hosts:\n    acme: {}\nprinters:\n  hosts:\n    printer1: {}\n")
+    run = run_playbook(sandbox, tmp_path / "work", "-i", str(inventory), "-l", "printer1",
+                       "-e", "change_ticket=CHG-1", playbook=playbook)
+    assert_refused_before_anything(sandbox, tmp_path / "work", run,
+                                   "-l printer1 matches only hosts outside the group tenants")
+    # a limit that matches no host at all: Ansible's own refusal, before any play
+    unmatched = run_playbook(sandbox, tmp_path / "work", "-i", str(inventory), "-l", "acmee",
+                             "-e", "change_ticket=CHG-1", playbook=playbook)
+    assert unmatched.returncode != 0 and "Could not match supplied host pattern" in unmatched.output
 
 
 @pytest.mark.parametrize("where", ["group_vars/all", "hosts.yml group vars"])
