@@ -119,3 +119,42 @@ def test_what_a_stage_wrote_before_its_wait_timed_out_is_in_the_applied_record(s
     acme = report(tmp_path, "acme")
     assert acme["status"] == "failed" and acme["domain"]["name"] == "news.acme.example"
     assert acme["api_users"] == [] and not acme["binding"].get("sending_domain")   # never reached
+
+
+@pytest.fixture
+def taken_trigger_name_sandbox(tmp_path):
+    """An API user of initech's account is named acme_trigger. SendCloud's API-user names are
+    global, so acme's plan (which lists acme's users) creates it, and the apply's second
+    apiuser/add fails after the first one made acme_batch."""
+    seed = default_seed()
+    initech = next(a for a in seed["sendcloud"]["accounts"] if a["api_user"] == "initech_admin")
+    initech["api_users"] = [{"name": "acme_trigger", "key": "f" * 32, "email_type": 0,
+                             "domain": "notify.initech.example"}]
+    handle = start_sandbox(tmp_path / "sandbox", seed=seed, exit_after=600)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def test_the_api_users_made_before_the_stage_failed_are_in_the_applied_record(
+        taken_trigger_name_sandbox, tmp_path):
+    from tests.helpers.reliability import credentials
+
+    sandbox = taken_trigger_name_sandbox
+    run = run_playbook(sandbox, tmp_path, "-l", "acme")
+    assert run.returncode != 0
+    adds = sandbox.requests(action="apiuser/add")
+    assert len(adds) == 2 and "acme_batch" in credentials(tmp_path, "acme")["api_users"]
+    applied_text = (tmp_path / "plans" / "latest-apply" / "applied.json").read_text()
+    applied = json.loads(applied_text)
+    assert "api_users stage" in applied["failed"]["acme"]
+    api_user_changes = [(c["id"], c["action"]) for c in applied["tenants"]["acme"]["changes"]
+                        if c["object"] == "api_user"]
+    assert api_user_changes == [("acme_batch", "create")]
+    acme = report(tmp_path, "acme")
+    assert acme["status"] == "failed"
+    assert [(u["name"], u["key_stored"]) for u in acme["api_users"]] == [("acme_batch", True)]
+    key = credentials(tmp_path, "acme")["api_users"]["acme_batch"]["key"]
+    reports_text = "".join(p.read_text() for p in (tmp_path / "reports").glob("acme.*"))
+    assert key not in applied_text + reports_text + run.output

@@ -45,6 +45,7 @@ class ApiUserChange:
     before: dict[str, Any] | None
     after: dict[str, Any]
     key_captured: bool = False
+    applied: bool = False   # its write is done (apply): what a failed apply still made
 
 
 @dataclass
@@ -120,6 +121,7 @@ class ApiUserService:
                 self._create(change, plan.taken_names)
             elif change.action == "update":
                 self._update(change)
+            change.applied = change.action != "unchanged"
 
     def _create(self, change: ApiUserChange, taken_names: set[str]) -> None:
         params = self._params(change.after)

@@ -8,10 +8,11 @@ from typing import Any
 
 from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
 from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
-from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserService
+from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserChange, ApiUserService
 
 NAMES_OPTION = {"type": "dict", "required": True, "options": {
     "batch": {"type": "str", "required": True},
@@ -51,9 +52,18 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
         plan = service.plan(params["names"], domain, params["tracking"] or {},
                             params["allow_domain_change"])
         if not check_mode:
-            service.apply(plan)
-    entries = [{"role": c.role, "name": c.name, "action": c.action, "before": c.before,
-                "after": c.after, "key_captured": c.key_captured} for c in plan.changes]
+            try:
+                service.apply(plan)
+            except MailopsError as error:
+                # the users made before the failure, their keys already stored: the applied
+                # record and the report say so
+                standing = as_they_stand(plan.changes)
+                error.partial = {"stage_result": {
+                    "changed": any(change.applied for change in plan.changes),
+                    "api_users": [entry_of(change) for change in standing],
+                    "credentials_file": str(store.path)}}
+                raise
+    entries = [entry_of(change) for change in plan.changes]
     return {"changed": plan.changed, "api_users": entries, "credentials_file": str(store.path),
             # Ansible's diff wants mappings (or text), as in dns_record_set: the lists wrapped
             "diff": {"before": {"api_users": [c.before for c in plan.changes if c.before]},
@@ -63,3 +73,22 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
                          for c in plan.changes]},
                      "before_header": f"API users of {params['tenant_id']}",
                      "after_header": f"API users of {params['tenant_id']}"}}
+
+
+def entry_of(change: ApiUserChange) -> dict[str, Any]:
+    return {"role": change.role, "name": change.name, "action": change.action,
+            "before": change.before, "after": change.after, "key_captured": change.key_captured}
+
+
+def as_they_stand(changes: list[ApiUserChange]) -> list[ApiUserChange]:
+    """After a failed apply, the API users as they are: those it wrote, those it had nothing to
+    do for, and one it did not get to update as it was. One it did not get to create (or
+    recreate) is left out: it does not exist, or exists without a stored key."""
+    standing = []
+    for change in changes:
+        if change.applied or change.action == "unchanged":
+            standing.append(change)
+        elif change.action == "update":
+            standing.append(ApiUserChange(change.role, change.name, "unchanged", change.before,
+                                          change.before or {}))
+    return standing

@@ -212,3 +212,17 @@ def test_a_pending_create_that_never_reached_sendcloud_is_simply_created(store):
 def test_invalid_names_are_refused_before_any_call(store):
     with pytest.raises(ValidationError, match="6-32 characters"):
         service(store).plan({"batch": "ab", "trigger": "acme_trigger"}, DOMAIN, TRACKING)
+
+
+def test_after_a_failed_apply_the_users_stand_as_written_or_as_they_were():
+    from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserChange
+    from ansible.module_utils.mailops.stages.api_users import as_they_stand
+
+    old, new = {"name": "acme_trigger", "open": False}, {"name": "acme_trigger", "open": True}
+    changes = [ApiUserChange("batch", "acme_batch", "create", None, {"name": "acme_batch"},
+                             key_captured=True, applied=True),
+               ApiUserChange("trigger", "acme_trigger", "update", old, new),    # not reached
+               ApiUserChange("batch", "acme_bulk", "create", None, {"name": "acme_bulk"})]
+    standing = as_they_stand(changes)
+    assert [(c.name, c.action, c.after) for c in standing] == [
+        ("acme_batch", "create", {"name": "acme_batch"}), ("acme_trigger", "unchanged", old)]
