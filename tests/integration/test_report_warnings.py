@@ -21,3 +21,14 @@ def test_the_plan_s_preflight_warning_is_shown_once_and_reported(fresh_sandbox, 
     report = (tmp_path / "work" / "reports" / "acme.md").read_text()
     assert any(line.startswith("> warning: ") and QUOTA_WARNING in line
                for line in report.splitlines()), report
+
+
+def test_the_ttl_warning_does_not_name_the_spf_record_merged_into(fresh_sandbox, tmp_path):
+    """globex's zone (floor 600) has an SPF record of its own at the sending domain: SendCloud's
+    include is merged into it and its TTL stays, so only the records written anew are named."""
+    run = run_playbook(fresh_sandbox, tmp_path / "work", "-l", "globex", "-e", "dns_ttl=120")
+    assert run.returncode == 0, run.output[-3000:]
+    report = (tmp_path / "work" / "reports" / "globex.md").read_text()
+    ttl_warnings = [line for line in report.splitlines() if "TTL below the minimum 600" in line]
+    assert len(ttl_warnings) == 1 and "MX send.globex.example (TTL 120)" in ttl_warnings[0]
+    assert "TXT send.globex.example (TTL 120)" not in ttl_warnings[0], ttl_warnings

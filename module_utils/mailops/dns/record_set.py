@@ -25,6 +25,7 @@ from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProv
 from ansible.module_utils.mailops.dns.records import (
     Record,
     clamp_ttls,
+    clamp_warnings,
     normalize_name,
     record_from_dict,
     relative_name,
@@ -186,6 +187,20 @@ def below_any_floor(records: list[Record], provider: DNSProvider) -> bool:
                for record in records)
 
 
+def ttl_set_by(plan: RecordPlan, raised: list[Record], floor: int) -> list[Record]:
+    """The raised records whose TTL the plan sets to ``floor``: created, or updated from another
+    TTL. Not one it leaves as it is, one merged into a record that keeps its owner's TTL (SPF), or
+    one that joins an RRset at that RRset's TTL."""
+    set_to_floor = {_identity(change.after) for change in plan.changes
+                    if change.after is not None and change.after.ttl == floor
+                    and (change.before is None or change.before.ttl != floor)}
+    return [record for record in raised if _identity(record) in set_to_floor]
+
+
+def _identity(record: Record) -> tuple:
+    return (record.name, record.type, record.purpose, record.priority)
+
+
 def run_record_set(
     params: dict[str, Any], check_mode: bool, provider: DNSProvider | None = None
 ) -> dict[str, Any]:
@@ -206,8 +221,10 @@ def run_record_set(
         # the zone's TTL floor is read only when something would change and a TTL could be
         # below it (DNSPod: a DescribeDomain call); planning again with the raised TTLs makes a
         # dns_ttl under the floor compare as the floor, so it writes nothing on the next run
-        records, warnings = clamp_ttls(records, chosen.min_ttl(zone), where)
+        floor = chosen.min_ttl(zone)
+        records, raised = clamp_ttls(records, floor)
         plan = plan_changes(records, existing, params["on_conflict"], *ttl_rules)
+        warnings = clamp_warnings(ttl_set_by(plan, raised, floor), floor, where)
     applied = None
     if plan.changed and not check_mode:
         applied = chosen.apply_changes(zone, plan.changes)

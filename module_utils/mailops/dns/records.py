@@ -236,18 +236,21 @@ def record_from_dict(entry: dict, zone: str | None, default_ttl: int) -> Record:
     )
 
 
-def clamp_ttls(records: list[Record], min_ttl: int, where: str) -> tuple[list[Record], list[str]]:
-    """Raise TTLs below ``min_ttl`` to it; return the records and one warning naming them."""
+def clamp_ttls(records: list[Record], min_ttl: int) -> tuple[list[Record], list[Record]]:
+    """Raise TTLs below ``min_ttl`` to it: every record, and the raised ones as they were."""
     clamped: list[Record] = []
-    raised: list[str] = []
+    raised: list[Record] = []
     for record in records:
         if record.ttl is not None and record.ttl < min_ttl:
-            raised.append(f"{record.type} {record.name} (TTL {record.ttl})")
+            raised.append(record)
             record = replace(record, ttl=min_ttl)
         clamped.append(record)
+    return clamped, raised
+
+
+def clamp_warnings(raised: list[Record], min_ttl: int, where: str) -> list[str]:
+    """One warning naming the records whose TTL was raised to ``min_ttl``, if any."""
     if not raised:
-        return clamped, []
-    warning = (
-        f"TTL below the minimum {min_ttl} of {where}, using {min_ttl} for: {', '.join(raised)}"
-    )
-    return clamped, [warning]
+        return []
+    named = ", ".join(f"{record.type} {record.name} (TTL {record.ttl})" for record in raised)
+    return [f"TTL below the minimum {min_ttl} of {where}, using {min_ttl} for: {named}"]

@@ -66,6 +66,29 @@ def test_ttl_under_the_provider_minimum_is_clamped_and_warned():
     assert any("below the minimum 300" in warning for warning in result["warnings"])
 
 
+def test_the_ttl_warning_names_only_the_records_whose_ttl_the_run_sets():
+    """An SPF record merged into keeps its owner's TTL: raising ours changes nothing there."""
+    theirs = make_record("news", "TXT", "v=spf1 include:_spf.other.example ~all", zone=ZONE,
+                         ttl=3600)
+    result = run_record_set(params(records=[RECORDS[0], RECORDS[2]]), check_mode=True,
+                            provider=FakeProvider([ExistingRecord(theirs, "1")]))
+
+    assert [(c["type"], c["action"], c["after"]["ttl"]) for c in result["changes"]] == [
+        ("TXT", "update", 3600), ("MX", "create", 300)]
+    clamp_warnings = [w for w in result["warnings"] if "below the minimum" in w]
+    assert clamp_warnings == ["TTL below the minimum 300 of zone example.com at fake, using 300 "
+                              "for: MX news.example.com (TTL 120)"]
+
+
+def test_no_ttl_warning_when_no_record_takes_the_raised_ttl():
+    theirs = make_record("news", "TXT", "v=spf1 include:_spf.other.example ~all", zone=ZONE,
+                         ttl=3600)
+    result = run_record_set(params(records=[RECORDS[0]]), check_mode=True,
+                            provider=FakeProvider([ExistingRecord(theirs, "1")]))
+
+    assert result["changed"] and not any("below the minimum" in w for w in result["warnings"])
+
+
 class FloorAskingProvider(FakeProvider):
     """Counts the questions about the zone's own TTL floor (DNSPod: a DescribeDomain call)."""
 
@@ -203,7 +226,8 @@ def test_a_ttl_under_the_zones_floor_does_not_flap():
         result = run_record_set(params(records=WRITTEN, ttl=300), check_mode=False,
                                 provider=provider)
         assert result["changed"] is False and result["counts"]["unchanged"] == 2
-        assert any("below the minimum 600" in warning for warning in result["warnings"])
+        # at the floor already: the run sets no TTL, so no record is named as raised
+        assert not any("below the minimum" in warning for warning in result["warnings"])
     assert len(provider.applied) == 1
 
 

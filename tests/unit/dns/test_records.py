@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.module_utils.mailops.dns.records import (
     clamp_ttls,
+    clamp_warnings,
     make_record,
     normalize_name,
     record_from_dict,
@@ -87,11 +88,12 @@ def test_purpose_is_inferred_when_missing():
 
 
 def test_ttl_below_the_minimum_is_clamped_with_a_warning():
-    records, warnings = clamp_ttls([make_record("example.com", "TXT", "x", ttl=60)], 600, "zone z")
-    assert records[0].ttl == 600
-    assert "60" in warnings[0] and "600" in warnings[0]
+    records, raised = clamp_ttls([make_record("example.com", "TXT", "x", ttl=60)], 600)
+    assert records[0].ttl == 600 and [record.ttl for record in raised] == [60]
+    warnings = clamp_warnings(raised, 600, "zone z")
+    assert "TXT example.com (TTL 60)" in warnings[0] and "using 600" in warnings[0]
 
 
 def test_ttl_at_or_above_the_minimum_is_kept_silently():
-    records, warnings = clamp_ttls([make_record("example.com", "TXT", "x", ttl=600)], 600, "z")
-    assert records[0].ttl == 600 and warnings == []
+    records, raised = clamp_ttls([make_record("example.com", "TXT", "x", ttl=600)], 600)
+    assert records[0].ttl == 600 and raised == [] and clamp_warnings(raised, 600, "z") == []
