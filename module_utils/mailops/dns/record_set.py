@@ -187,14 +187,17 @@ def below_any_floor(records: list[Record], provider: DNSProvider) -> bool:
                for record in records)
 
 
-def ttl_set_by(plan: RecordPlan, raised: list[Record], floor: int) -> list[Record]:
-    """The raised records whose TTL the plan sets to ``floor``: created, or updated from another
-    TTL. Not one it leaves as it is, one merged into a record that keeps its owner's TTL (SPF), or
-    one that joins an RRset at that RRset's TTL."""
-    set_to_floor = {_identity(change.after) for change in plan.changes
-                    if change.after is not None and change.after.ttl == floor
-                    and (change.before is None or change.before.ttl != floor)}
-    return [record for record in raised if _identity(record) in set_to_floor]
+def held_at_floor(plan: RecordPlan, raised: list[Record], floor: int) -> list[Record]:
+    """The raised records the zone holds at ``floor`` because of us: planned (or already) at it.
+    Not one merged into a record that keeps its owner's TTL (SPF), nor one that joins an RRset
+    at another TTL. A no-op run names the same records as the run that wrote them, so the
+    report it feeds does not change."""
+    not_ours = {_identity(outcome.desired) for outcome in plan.outcomes
+                if outcome.served not in (None, outcome.desired.value) or outcome.action == "kept"}
+    at_floor = {_identity(change.after) for change in plan.changes
+                if change.after is not None and change.after.ttl == floor}
+    at_floor |= {_identity(record) for record in plan.unchanged if record.ttl == floor}
+    return [record for record in raised if _identity(record) in at_floor - not_ours]
 
 
 def _identity(record: Record) -> tuple:
@@ -224,7 +227,7 @@ def run_record_set(
         floor = chosen.min_ttl(zone)
         records, raised = clamp_ttls(records, floor)
         plan = plan_changes(records, existing, params["on_conflict"], *ttl_rules)
-        warnings = clamp_warnings(ttl_set_by(plan, raised, floor), floor, where)
+        warnings = clamp_warnings(held_at_floor(plan, raised, floor), floor, where)
     applied = None
     if plan.changed and not check_mode:
         applied = chosen.apply_changes(zone, plan.changes)
