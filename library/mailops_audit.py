@@ -16,7 +16,8 @@ options:
     description:
       - "Per tenant: preflight, sending_domain (with its domain and dns), api_users, binding (the
         M(mailops_tenant) result's C(preflight) and C(stages)), propagation (M(dns_propagation)) and
-        keys (M(sendcloud_key_check)); playbooks/audit.yml builds it."
+        keys (M(sendcloud_key_check)), and failed_probes (each probe that failed, with its
+        error: the others' findings are reported all the same); playbooks/audit.yml builds it."
     type: dict
     required: true
   failed: {description: "Tenants whose audit failed, with a message.", type: dict, default: {}}
@@ -33,7 +34,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 drifted_tenants: {description: "Tenants audited, with drift.", returned: always, type: list, elements: str}
-failed_tenants: {description: "Tenants whose audit failed (their finding says why).", returned: always, type: list, elements: str}
+failed_tenants: {description: "Tenants whose audit failed, or one of whose probes failed (their findings say which and why).", returned: always, type: list, elements: str}
 tenants: {description: "Findings per tenant.", returned: always, type: dict}
 """
 

@@ -84,6 +84,14 @@ options:
         about 9 ms of CPU in the worker, however simple its condition (docs/bench.md).
     type: bool
     default: true
+  continue_after_failed_stage:
+    description:
+      - In check mode (C(playbooks/audit.yml)), a stage that fails does not stop the others; its
+        error is returned in RV(failed_stages) and the stages after it still run, so the audit
+        reports all it can see. Outside check mode an apply always stops at the first failing
+        stage.
+    type: bool
+    default: false
 extends_documentation_fragment: [mailops_sendcloud_account, mailops_in_process]
 author: mailops
 """
@@ -123,6 +131,12 @@ stages:
     - In check mode, for a tenant bound to another domain than O(binding.sending_domain), only
       C(rebind_pending) (C(bound_domain), C(sending_domain)) - a rebind (C(rebind.yml)), never
       done here, so no stage runs and nothing is to apply.
+  returned: success
+  type: dict
+failed_stages:
+  description:
+    - With O(continue_after_failed_stage) in check mode, each stage that failed with its error
+      (the stage is then not in RV(stages)); otherwise empty.
   returned: success
   type: dict
 timings:

@@ -29,7 +29,21 @@ def _compact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def probes_not_made(stages: dict[str, Any]) -> dict[str, str]:
+    """Each probe that failed, with its error, and those it left without their input: the
+    stages need the preflight, the propagation probe needs the sending domain's records."""
+    failed = dict(stages.get("failed_probes") or {})
+    if "preflight" in failed:
+        for stage in ("sending_domain", "api_users", "binding"):
+            failed.setdefault(stage, "not checked: the preflight probe failed")
+    if "sending_domain" in failed and not stages.get("propagation"):
+        failed.setdefault("propagation", "not checked: the sending_domain probe, which gives "
+                                         "the records to ask for, failed")
+    return failed
+
+
 def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
+    failed_probes = probes_not_made(stages)
     drift = [described(change) for change in tenant_changes(tenant, stages)]
     sending_domain = stages.get("sending_domain") or {}
     for record in (sending_domain.get("dns") or {}).get("records") or []:
@@ -54,7 +68,9 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     # what a run would warn about (a low quota, an SPF record near its lookup limit), but not
     # what is already drift above
     warnings = [w for w in stages.get("warnings") or [] if not any(w in item for item in drift)]
-    return {"drift": drift, "warnings": warnings, "verified": bool(domain.get("verified")),
+    verified = None if "sending_domain" in failed_probes else bool(domain.get("verified"))
+    return {"drift": drift, "warnings": warnings, "verified": verified,
+            "failed": bool(failed_probes), "failed_probes": failed_probes,
             "quota": account.get("quota"), "quota_used": account.get("quota_used"),
             "quota_remaining": account.get("quota_remaining"), "reputation": account.get("reputation")}
 
@@ -64,9 +80,11 @@ def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> d
     for tenant, message in failed.items():   # not known: unverified, no quota
         tenants[tenant] = {"failed": True, "drift": [f"audit failed: {message}"], "verified": None}
     tenants = dict(sorted(tenants.items()))
-    drifted = [t for t, findings in tenants.items() if findings["drift"] and not findings.get("failed")]
+    drifted = [t for t, findings in tenants.items() if findings["drift"] and t not in failed]
+    # those not audited at all, and those of which a probe failed (the others' findings stand)
+    failed_tenants = [t for t, findings in tenants.items() if findings.get("failed")]
     return {"generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "drifted_tenants": drifted, "failed_tenants": sorted(failed), "tenants": tenants}
+            "drifted_tenants": drifted, "failed_tenants": failed_tenants, "tenants": tenants}
 
 
 def render_markdown(audit: dict[str, Any]) -> str:
@@ -81,8 +99,10 @@ def render_markdown(audit: dict[str, Any]) -> str:
                      f"{_shown(findings.get('quota_remaining'))} | {_shown(findings.get('reputation'))} |")
     for tenant, findings in audit["tenants"].items():
         warnings = findings.get("warnings") or []
-        if findings["drift"] or warnings:
+        failed_probes = findings.get("failed_probes") or {}
+        if findings["drift"] or warnings or failed_probes:
             lines += ["", f"## {tenant}", ""] + [f"- {item}" for item in findings["drift"]]
+            lines += [f"- could not check {probe}: {error}" for probe, error in failed_probes.items()]
             lines += [f"- warning (not drift): {item}" for item in warnings]
     return "\n".join(lines) + "\n"
 

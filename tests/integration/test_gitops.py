@@ -116,9 +116,39 @@ def test_an_audit_that_fails_for_every_tenant_still_writes_the_report_with_the_r
     assert audit["failed_tenants"] == ["acme", "globex", "initech"] and audit["drifted_tenants"] == []
     assert "could not audit acme, globex, initech" in failed.output
     for tenant in audit["failed_tenants"]:
-        (finding,) = audit["tenants"][tenant]["drift"]
-        assert finding.startswith("audit failed: ") and "HTTP 500" in finding, finding
+        findings = audit["tenants"][tenant]
+        assert findings["drift"] == [] and list(findings["failed_probes"]) == ["binding"]
+        assert "HTTP 500" in findings["failed_probes"]["binding"], findings
     assert "0 of 3 tenants drifted, 3 could not be audited" in (fresh / "reports" / "audit" / "audit.md").read_text()
+
+
+def test_an_audit_whose_binding_probe_fails_still_makes_every_other_probe(sandbox, fresh):
+    """The platform fails for acme: its binding is marked as not checked, and the DMARC record
+    changed behind the project's back is still found by the plan and the nameservers, and the
+    stored keys still checked."""
+    assert run_playbook(sandbox, fresh).returncode == 0
+    dmarc = sandbox.dnspod_call("acme.example", "DescribeRecordList", {
+        "Domain": "acme.example", "Subdomain": "_dmarc.news", "SubDomain": "_dmarc.news"})["RecordList"][0]
+    sandbox.dnspod_call("acme.example", "ModifyRecord", {
+        "Domain": "acme.example", "RecordId": dmarc["RecordId"], "SubDomain": "_dmarc.news",
+        "RecordType": "TXT", "RecordLine": "默认", "Value": "v=DMARC1; p=reject", "TTL": 600})
+    sandbox.set_faults([{"component": "platform", "action": "*/tenants/acme/*", "kind": "http_500"}])
+    sandbox.clear_requests()
+    try:
+        run = run_playbook(sandbox, fresh, playbook="playbooks/audit.yml")
+    finally:
+        sandbox.clear_faults()
+    assert run.returncode != 0 and writes(sandbox) == []
+    audit = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())
+    assert audit["failed_tenants"] == ["acme"] and audit["drifted_tenants"] == ["acme"]
+    acme = audit["tenants"]["acme"]
+    assert list(acme["failed_probes"]) == ["binding"] and "HTTP 500" in acme["failed_probes"]["binding"]
+    assert any(item.startswith("TXT _dmarc.news.acme.example: kept the existing DMARC record")
+               for item in acme["drift"]), acme["drift"]
+    assert any("does not serve TXT _dmarc.news.acme.example" in item for item in acme["drift"])
+    key_checks = {r["params"].get("apiUser") for r in sandbox.requests(action="userinfo/get")}
+    assert {"acme_batch", "acme_trigger"} <= key_checks, key_checks
+    assert "- could not check binding: " in (fresh / "reports" / "audit" / "audit.md").read_text()
 
 
 def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):

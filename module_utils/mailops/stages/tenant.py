@@ -49,12 +49,10 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
     "binding": {"type": "dict", "required": True, "options": BINDING_ARGS},
     "wait": {"type": "bool", "default": True},
     "report_change": {"type": "bool", "default": True},
+    "continue_after_failed_stage": {"type": "bool", "default": False},
     "from_inventory": {"type": "bool", "default": False},
     "inventory_spec": {"type": "path"},
 }
-
-STAGES = ("sending_domain", "api_users", "binding")
-
 
 def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any],
                         http: HttpClient) -> None:
@@ -157,23 +155,28 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         "binding": lambda: run_binding(binding_params, check_mode, current_binding),
     }
     results: dict[str, dict[str, Any]] = {}
+    # the audit: a stage that fails is reported and the next ones still run (they read only)
+    failed_stages: dict[str, str] = {}
     for stage, work in stage_work.items():
         try:
             results[stage] = in_stage(stage, work, timings)
         except MailopsError as error:
+            if check_mode and params["continue_after_failed_stage"]:
+                failed_stages[stage] = str(error)
+                continue
             error.partial = {} if check_mode else done_before(error, stage, results, preflight, timings)
             raise
     diffs: list[dict[str, Any]] = []
     stage_warnings: list[str] = []
-    for stage in STAGES:
+    for stage in results:
         result = results[stage]
         stage_warnings += result.pop("warnings", [])
         diff = result.pop("diff")
         if result["changed"]:
             diffs += diff if isinstance(diff, list) else [diff]
     warnings += stage_warnings
-    changed = any(results[stage]["changed"] for stage in STAGES)
-    to_apply = needs_apply(results)
+    changed = any(result["changed"] for result in results.values())
+    to_apply = not failed_stages and needs_apply(results)
     if to_apply and not preflight["mail_checked"]:
         mail_started = time.monotonic()
         mail_warnings = check_mail_before_writing(params["preflight"], preflight)
@@ -183,5 +186,6 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         timings["preflight"] += round(time.monotonic() - mail_started, 3)
     preflight["warnings"] = preflight_warnings
     return {"changed": changed and params["report_change"], "needs_apply": to_apply,
-            "preflight": preflight, "stages": results, "timings": timings, "diff": diffs,
+            "preflight": preflight, "stages": results, "failed_stages": failed_stages,
+            "timings": timings, "diff": diffs,
             "warnings": warnings, "report_warnings": preflight_warnings + stage_warnings}

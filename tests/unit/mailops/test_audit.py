@@ -50,3 +50,29 @@ def test_a_runs_warnings_are_reported_beside_the_drift_not_as_drift():
     assert audit["tenants"]["acme"]["warnings"] == [near]   # the kept record is drift already
     assert f"- warning (not drift): {near}" in render_markdown(audit)
     assert build({"globex": {"warnings": [near]}}, {})["drifted_tenants"] == []
+
+
+def test_a_failed_probe_is_marked_and_the_findings_of_the_others_stand():
+    stages = {"sending_domain": {"dns": {"records": [
+                  {"name": "news.acme.example", "type": "MX", "value": "mx.other.example",
+                   "action": "kept", "reason": "foreign MX kept beside SendCloud's"}]},
+                  "domain": {"verified": True}},
+              "keys": {"api_users": [{"name": "acme_batch", "authenticated": False,
+                                      "reason": "refused"}]},
+              "failed_probes": {"binding": "binding stage: HTTP 500"}}
+    audit = build({"acme": stages}, {})
+    acme = audit["tenants"]["acme"]
+    assert audit["drifted_tenants"] == ["acme"] and audit["failed_tenants"] == ["acme"]
+    assert acme["failed"] is True and acme["failed_probes"] == {"binding": "binding stage: HTTP 500"}
+    assert len(acme["drift"]) == 2 and acme["verified"] is True
+    assert "- could not check binding: binding stage: HTTP 500" in render_markdown(audit)
+
+
+def test_what_a_failed_preflight_leaves_unchecked_is_named_not_shown_as_checked():
+    audit = build({"acme": {"keys": {"api_users": []},
+                            "failed_probes": {"preflight": "preflight stage: 40005"}}}, {})
+    acme = audit["tenants"]["acme"]
+    assert audit["failed_tenants"] == ["acme"] and audit["drifted_tenants"] == []
+    assert set(acme["failed_probes"]) == {"preflight", "sending_domain", "api_users", "binding",
+                                          "propagation"}
+    assert acme["verified"] is None and acme["drift"] == []
