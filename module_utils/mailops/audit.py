@@ -45,6 +45,10 @@ def probes_not_made(stages: dict[str, Any]) -> dict[str, str]:
 def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     failed_probes = probes_not_made(stages)
     drift = [described(change) for change in tenant_changes(tenant, stages)]
+    pending = stages.get("rebind_pending")
+    if pending:   # its stages were not planned: the inventory's domain is not the bound one yet
+        drift.append(f"rebind pending: bound to {pending['bound_domain']}, the inventory asks for "
+                     f"{pending['sending_domain']}; run rebind.yml in the change window")
     sending_domain = stages.get("sending_domain") or {}
     for record in (sending_domain.get("dns") or {}).get("records") or []:
         if record.get("action") == "kept":
@@ -67,8 +71,9 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     account = (stages.get("preflight") or {}).get("account") or {}
     # what a run would warn about (a low quota, an SPF record near its lookup limit), but not
     # what is already drift above
-    warnings = [w for w in stages.get("warnings") or [] if not any(w in item for item in drift)]
-    verified = None if "sending_domain" in failed_probes else bool(domain.get("verified"))
+    warnings = [w for w in stages.get("warnings") or [] if not any(w in item for item in drift)
+                and not (pending and "rebind.yml" in w)]
+    verified = None if "sending_domain" in failed_probes or pending else bool(domain.get("verified"))
     return {"drift": drift, "warnings": warnings, "verified": verified,
             "failed": bool(failed_probes), "failed_probes": failed_probes,
             "quota": account.get("quota"), "quota_used": account.get("quota_used"),

@@ -157,6 +157,12 @@ def test_onboarding_plans_nothing_for_a_tenant_whose_domain_awaits_its_rebind(sa
     assert report["domain"]["name"] == report["binding"]["sending_domain"] == "news.acme.example"
     assert report["rebind_pending"]["sending_domain"] == "mail2.acme.example"
     assert "Rebind pending: bound to news.acme.example" in (onboarded / "reports" / "acme.md").read_text()
+    audited = run_playbook(sandbox, onboarded, *moved, playbook="playbooks/audit.yml")
+    assert audited.returncode != 0   # the inventory and the services differ until the rebind
+    findings = json.loads((onboarded / "reports" / "audit" / "audit.json").read_text())["tenants"]["acme"]
+    assert findings["drift"] == ["rebind pending: bound to news.acme.example, the inventory asks "
+                                 "for mail2.acme.example; run rebind.yml in the change window"]
+    assert findings["failed_probes"] == {}
     assert rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
                   "-e", "change_ticket=CHG-42", "-e", IN_WINDOW).returncode == 0
     sandbox.clear_requests()

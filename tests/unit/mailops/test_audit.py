@@ -76,3 +76,15 @@ def test_what_a_failed_preflight_leaves_unchecked_is_named_not_shown_as_checked(
     assert set(acme["failed_probes"]) == {"preflight", "sending_domain", "api_users", "binding",
                                           "propagation"}
     assert acme["verified"] is None and acme["drift"] == []
+
+
+def test_a_pending_rebind_is_drift_and_leaves_the_verification_unknown():
+    message = ("tenant acme is bound to news.acme.example; the inventory asks for mail2.acme.example: "
+               "... Run 'ansible-playbook rebind.yml -l HOST -e change_ticket=ID' ...")
+    stages = {"rebind_pending": {"bound_domain": "news.acme.example",
+                                 "sending_domain": "mail2.acme.example"},
+              "preflight": {"account": {"quota": 100}}, "warnings": [message]}
+    findings = build({"acme": stages}, {})["tenants"]["acme"]
+    assert findings["drift"] == ["rebind pending: bound to news.acme.example, the inventory asks "
+                                 "for mail2.acme.example; run rebind.yml in the change window"]
+    assert findings["warnings"] == [] and findings["verified"] is None
