@@ -140,11 +140,17 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     binding_params = {**params["binding"], "sending_domain": domain_name}
     current_binding = NOT_READ
     if check_mode and not binding_params["allow_domain_change"]:
-        current_binding = in_stage("binding", lambda: read_binding(binding_params), timings)
-        pending = pending_rebind(current_binding, domain_name)
-        if pending:
-            return rebind_pending_result(params["binding"]["tenant_id"], pending, preflight,
-                                         warnings, preflight_warnings, timings)
+        try:
+            current_binding = in_stage("binding", lambda: read_binding(binding_params), timings)
+        except MailopsError:
+            if not params["continue_after_failed_stage"]:
+                raise
+            # the audit: the other stages still run; the binding stage reads again, and fails
+        else:
+            pending = pending_rebind(current_binding, domain_name)
+            if pending:
+                return rebind_pending_result(params["binding"]["tenant_id"], pending, preflight,
+                                             warnings, preflight_warnings, timings)
     stage_work = {
         "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
