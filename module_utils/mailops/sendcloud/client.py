@@ -38,6 +38,17 @@ LIMIT_CODES = {
     41012: "at most 5 sending domains per account",
     41112: "at most 10 API users per account",
 }
+# SendCloud's generic "creation failed" codes, with their usual cause. Not documented: the
+# sandbox and docs/sendcloud-emulator.md give these causes the same codes.
+FAILED_HINTS = {
+    ("apiuser/add", 41119): "an API user name is global across SendCloud accounts: if another "
+                            "account (or its login) already uses this name, choose another in "
+                            "sendcloud_api_users, e.g. prefixed with the tenant id; click tracking "
+                            "(sendcloud_tracking.click) is also refused until the domain's "
+                            "tracking CNAME verifies",
+    ("domain/add", 41015): "a domain name is global across SendCloud accounts: if another account "
+                           "holds it, remove it there or choose another sending_domain",
+}
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,8 @@ class SendCloudClient:
                 provider_message=message,
                 hint="remove unused domains/API users in the SendCloud console",
             )
-        return MailopsError(what + " failed", code=str(code), provider_message=message)
+        return MailopsError(what + " failed", code=str(code), provider_message=message,
+                            hint=FAILED_HINTS.get((action, code)))
 
 
 def _form_value(value: Any) -> str:

@@ -5,7 +5,12 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
-from ansible.module_utils.mailops.errors import AuthError, ConflictError, TransientError
+from ansible.module_utils.mailops.errors import (
+    AuthError,
+    ConflictError,
+    MailopsError,
+    TransientError,
+)
 from ansible.module_utils.mailops.http import HttpClient, RetryPolicy
 from ansible.module_utils.mailops.sendcloud.account import account_info
 from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
@@ -68,6 +73,18 @@ def test_domain_limit_code_becomes_a_conflict_naming_the_limit():
     responses.post(f"{fx.DOMESTIC_BASE}/domain/add", json=fx.error(41012, "域名数量超限"))
     with pytest.raises(ConflictError, match="at most 5 sending domains"):
         client().add_domain("news.acme.example")
+
+
+@pytest.mark.parametrize(("action", "code", "hint"), [
+    ("apiuser/add", 41119, "an API user name is global across SendCloud accounts"),
+    ("domain/add", 41015, "a domain name is global across SendCloud accounts")])
+@responses.activate
+def test_a_generic_creation_failure_names_its_usual_cause(action, code, hint):
+    responses.post(f"{fx.DOMESTIC_BASE}/{action}",
+                   json={"result": False, "statusCode": code, "message": "failed", "info": {}})
+    with pytest.raises(MailopsError) as raised:
+        client().call(action, {"name": "acme_batch"}, write=True)
+    assert raised.value.code == str(code) and hint in raised.value.hint
 
 
 @responses.activate
