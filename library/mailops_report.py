@@ -40,7 +40,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 paths: {description: "Files written or up to date.", returned: always, type: list, elements: str}
-statuses: {description: "Status per tenant (verified and bound, or incomplete).", returned: always, type: dict}
+statuses: {description: "Status per tenant (verified and bound, incomplete, failed, or rebind pending).", returned: always, type: dict}
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

@@ -18,9 +18,11 @@ description:
     binding C(GET).
   - Fails before anything is written on every preflight problem at once; a failing stage's
     error names the stage.
-  - In check mode the platform binding is read right after the preflight; a tenant bound to another
-    domain than its inventory's gets a warning and C(stages.rebind_pending) instead of a plan
-    (unless O(binding.allow_domain_change)).
+  - The platform binding is read right after the preflight (unless O(preflight_done), as the plan of
+    this run read it); a tenant bound to another domain than its inventory's gets a warning
+    and C(stages.rebind_pending) instead of a plan, and nothing is written (unless
+    O(binding.allow_domain_change)). With O(continue_after_failed_stage), the audit, the bound
+    domain's sending-domain stage is returned beside it instead.
 options:
   from_inventory:
     description:
@@ -128,9 +130,10 @@ stages:
   description:
     - Per stage (C(sending_domain), C(api_users), C(binding)), what its own module returns,
       without the diff.
-    - In check mode, for a tenant bound to another domain than O(binding.sending_domain), only
+    - For a tenant bound to another domain than O(binding.sending_domain), only
       C(rebind_pending) (C(bound_domain), C(sending_domain)) - a rebind (C(rebind.yml)), never
-      done here, so no stage runs and nothing is to apply.
+      done here, so no stage runs and nothing is to apply; with O(continue_after_failed_stage),
+      also C(sending_domain), of the bound domain.
   returned: success
   type: dict
 failed_stages:

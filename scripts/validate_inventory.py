@@ -8,7 +8,8 @@ choices valid, the sending domain, addresses and API-user names valid (the same 
 preflight role), the provider's own settings present, and each value of the type the tenant
 role's argument spec gives it (the check a run makes first). Values that are still Jinja
 templates, or vaulted, are checked for presence only, and a template that is one variable
-(``{{ vault_x }}``) for that variable being defined. Exit 1 with one line per problem.
+(``{{ vault_x }}``, maybe through filters, none of them ``default``) for that variable being
+defined. Exit 1 with one line per problem.
 """
 
 from __future__ import annotations
@@ -52,8 +53,12 @@ CONTRACT = set(ROLE_SPEC) | {name for path in sorted((REPO / "roles/mailops_defa
                              for name in yaml.safe_load(path.read_text()) or {}}
 
 
-# A whole template that is one variable, maybe through filters: {{ vault_x }}, {{ x | default(y) }}
-BARE_REFERENCE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\||\}\})")
+# A template that is one variable, maybe through filters: {{ vault_x }}, {{ vault_x | b64decode }}
+# (the expression, then the variable it starts with)
+EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+LEADING_VARIABLE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\||$)")
+# a filter that gives an undefined variable a value
+DEFAULTED = re.compile(r"\|\s*(?:default|d)\b")
 # Variables Ansible itself gives every host or play
 MAGIC = {"inventory_hostname", "inventory_hostname_short", "inventory_dir", "inventory_file",
          "playbook_dir", "group_names", "groups", "hostvars", "omit", "role_path",
@@ -67,7 +72,11 @@ def undefined_references(variables: dict[str, Any]) -> dict[str, str]:
     for name, value in variables.items():
         if not is_template(value):
             continue
-        for referenced in BARE_REFERENCE.findall(value):
+        for expression in EXPRESSION.findall(value):
+            leading = LEADING_VARIABLE.match(expression)
+            if not leading or DEFAULTED.search(expression):
+                continue
+            referenced = leading.group(1)
             if referenced not in variables and referenced not in CONTRACT and referenced not in MAGIC:
                 found[name] = referenced
     return found

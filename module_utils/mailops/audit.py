@@ -45,10 +45,9 @@ def probes_not_made(stages: dict[str, Any]) -> dict[str, str]:
 def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     failed_probes = probes_not_made(stages)
     drift = [described(change) for change in tenant_changes(tenant, stages)]
+    # A pending rebind is planned, not drift: the audit checked the bound domain, the one that
+    # sends until the rebind (its API users and binding wait for it)
     pending = stages.get("rebind_pending")
-    if pending:   # its stages were not planned: the inventory's domain is not the bound one yet
-        drift.append(f"rebind pending: bound to {pending['bound_domain']}, the inventory asks for "
-                     f"{pending['sending_domain']}; run rebind.yml in the change window")
     sending_domain = stages.get("sending_domain") or {}
     for record in (sending_domain.get("dns") or {}).get("records") or []:
         if record.get("action") == "kept":
@@ -73,8 +72,8 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     # what is already drift above
     warnings = [w for w in stages.get("warnings") or [] if not any(w in item for item in drift)
                 and not (pending and "rebind.yml" in w)]
-    verified = None if "sending_domain" in failed_probes or pending else bool(domain.get("verified"))
-    return {"drift": drift, "warnings": warnings, "verified": verified,
+    verified = None if "sending_domain" in failed_probes else bool(domain.get("verified"))
+    return {"drift": drift, "warnings": warnings, "verified": verified, "rebind_pending": pending,
             "failed": bool(failed_probes), "failed_probes": failed_probes,
             "quota": account.get("quota"), "quota_used": account.get("quota_used"),
             "quota_remaining": account.get("quota_remaining"), "reputation": account.get("reputation")}
@@ -88,14 +87,16 @@ def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> d
     drifted = [t for t, findings in tenants.items() if findings["drift"] and t not in failed]
     # those not audited at all, and those of which a probe failed (the others' findings stand)
     failed_tenants = [t for t, findings in tenants.items() if findings.get("failed")]
+    pending = [t for t, findings in tenants.items() if findings.get("rebind_pending")]
     return {"generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "drifted_tenants": drifted, "failed_tenants": failed_tenants, "tenants": tenants}
+            "drifted_tenants": drifted, "failed_tenants": failed_tenants,
+            "rebind_pending_tenants": pending, "tenants": tenants}
 
 
 def render_markdown(audit: dict[str, Any]) -> str:
     summary = f"{len(audit['drifted_tenants'])} of {len(audit['tenants'])} tenants drifted"
     if audit["failed_tenants"]:
-        summary += f", {len(audit['failed_tenants'])} could not be audited"
+        summary += f", {len(audit['failed_tenants'])} could not be checked in full"
     lines = ["# Drift and health audit", "", f"Generated {audit['generated_at']}.", "",
              summary + ".", "",
              "| tenant | drift | verified | quota left | reputation |", "|---|---|---|---|---|"]
@@ -105,8 +106,14 @@ def render_markdown(audit: dict[str, Any]) -> str:
     for tenant, findings in audit["tenants"].items():
         warnings = findings.get("warnings") or []
         failed_probes = findings.get("failed_probes") or {}
-        if findings["drift"] or warnings or failed_probes:
-            lines += ["", f"## {tenant}", ""] + [f"- {item}" for item in findings["drift"]]
+        pending = findings.get("rebind_pending")
+        if findings["drift"] or warnings or failed_probes or pending:
+            lines += ["", f"## {tenant}", ""]
+            if pending:
+                lines.append(f"- rebind pending (not drift): bound to {pending['bound_domain']}, the "
+                             f"inventory asks for {pending['sending_domain']}; run rebind.yml in the "
+                             "change window. Checked here: the bound domain and the stored keys")
+            lines += [f"- {item}" for item in findings["drift"]]
             lines += [f"- could not check {probe}: {error}" for probe, error in failed_probes.items()]
             lines += [f"- warning (not drift): {item}" for item in warnings]
     return "\n".join(lines) + "\n"

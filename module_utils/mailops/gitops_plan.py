@@ -117,15 +117,18 @@ class Plan:
 def render_markdown(document: dict[str, Any], title: str) -> str:
     lines = [f"# {title}", "", f"checksum: `{document.get('checksum', '')}`", "",
              "| tenant | create | recreate | update | delete |", "|---|---|---|---|---|"]
+    pending = document.get("rebind_pending", {})
     for tenant, entry in document["tenants"].items():
+        if tenant in pending:   # its own row below
+            continue
         counts = entry["counts"]
         lines.append(f"| {tenant} | {counts.get('create', 0)} | {counts.get('recreate', 0)} | "
                      f"{counts.get('update', 0)} | {counts.get('delete', 0)} |")
     for tenant, message in document.get("failed", {}).items():
         lines.append(f"| {tenant} | failed: {message[:120]} | | | |")
-    for tenant, pending in document.get("rebind_pending", {}).items():
-        lines.append(f"| {tenant} | rebind pending: bound to {pending['bound_domain']}, the inventory "
-                     f"asks for {pending['sending_domain']}; nothing planned until rebind.yml runs "
+    for tenant, rebind in pending.items():
+        lines.append(f"| {tenant} | rebind pending: bound to {rebind['bound_domain']}, the inventory "
+                     f"asks for {rebind['sending_domain']}; nothing planned until rebind.yml runs "
                      "| | | |")
     for trip in document.get("requires_force", []):
         lines.append(f"\n> requires `-e force=true`: {trip}")

@@ -40,7 +40,8 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
                 "report said.", ""] if report.get("error") else []),
              *([f"Rebind pending: bound to {report['rebind_pending']['bound_domain']}; the "
                 f"inventory asks for {report['rebind_pending']['sending_domain']}. Run rebind.yml "
-                "in the change window (docs/rebind.md). Below: what the last report said.", ""]
+                "in the change window (docs/rebind.md). Below: the bound domain, as the last "
+                "report showed it.", ""]
                if report.get("rebind_pending") else []),
              "## DNS records", "", "| purpose | type | name | value | verified by SendCloud |",
              "|---|---|---|---|---|"]
@@ -142,6 +143,9 @@ def rebind_pending_facts(pending: dict[str, str], facts: dict[str, Any],
     the account as read now and the rebind to do."""
     kept = {key: previous[key] for key in ("domain", "records", "api_users", "binding")
             if previous and key in previous}
+    if "domain" not in kept:   # no report yet (a fresh checkout): the names at least
+        kept["domain"] = {**facts["domain"], "name": pending["bound_domain"]}
+        kept["binding"] = {**facts["binding"], "sending_domain": pending["bound_domain"]}
     return {**facts, **kept, "status": "rebind pending", "rebind_pending": pending}
 
 

@@ -170,3 +170,11 @@ def test_a_misspelt_contract_variable_is_reported_with_the_name_meant(tmp_path):
     assert ("tenant acme: dns_on_conflcit: is not a variable of the inventory contract "
             "(did you mean dns_on_conflict?)") in result.stderr
     assert "my_own_note" not in result.stderr
+
+
+def test_a_reference_with_a_default_is_not_required(tmp_path):
+    """It cannot be undefined at run time: Ansible renders the default."""
+    defaulted = "'{{ vault_platform_token | default(lookup(\"env\", \"PLATFORM_TOKEN\")) }}'"
+    (tmp_path / "hosts.yml").write_text(
+        TENANT.replace("platform_api_token: t", f"platform_api_token: {defaulted}"))
+    assert "vault_platform_token" not in validate(tmp_path / "hosts.yml").stderr

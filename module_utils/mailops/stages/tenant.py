@@ -116,15 +116,20 @@ def rebind_pending_result(tenant_id: str, pending: dict[str, str], preflight: di
     """A tenant bound to another domain than the inventory's: onboarding never moves it, so its
     plan is this warning and nothing to apply, until rebind.yml has run in the change window
     (a merge request that changes the domain keeps the pipeline green meanwhile)."""
-    message = (f"tenant {tenant_id} is bound to {pending['bound_domain']}; the inventory asks for "
-               f"{pending['sending_domain']}: a change-managed rebind, which onboard.yml never "
-               "does, so nothing is planned for this tenant. Run 'ansible-playbook rebind.yml "
-               "-l HOST -e change_ticket=ID' for its inventory host in the change window "
-               "(docs/rebind.md); to keep the bound domain, put it back in the inventory")
+    message = rebind_pending_message(tenant_id, pending)
     preflight["warnings"] = preflight_warnings
     return {"changed": False, "needs_apply": False, "preflight": preflight,
-            "stages": {"rebind_pending": pending}, "timings": timings, "diff": [],
-            "warnings": warnings + [message], "report_warnings": preflight_warnings + [message]}
+            "stages": {"rebind_pending": pending}, "failed_stages": {}, "timings": timings,
+            "diff": [], "warnings": warnings + [message],
+            "report_warnings": preflight_warnings + [message]}
+
+
+def rebind_pending_message(tenant_id: str, pending: dict[str, str]) -> str:
+    return (f"tenant {tenant_id} is bound to {pending['bound_domain']}; the inventory asks for "
+            f"{pending['sending_domain']}: a change-managed rebind, which onboard.yml never "
+            "does, so nothing is planned for this tenant. Run 'ansible-playbook rebind.yml "
+            "-l HOST -e change_ticket=ID' for its inventory host in the change window "
+            "(docs/rebind.md); to keep the bound domain, put it back in the inventory")
 
 
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
@@ -138,19 +143,24 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     warnings = [] if params["preflight_done"] else list(preflight_warnings)
     domain_name = preflight["sending_domain"]
     binding_params = {**params["binding"], "sending_domain": domain_name}
-    current_binding = NOT_READ
-    if check_mode and not binding_params["allow_domain_change"]:
+    # the audit: a stage that fails is reported and the next ones still run (they read only)
+    auditing = check_mode and params["continue_after_failed_stage"]
+    failed_stages: dict[str, str] = {}
+    current_binding, pending = NOT_READ, None
+    # Before any write, unless the plan of this run already looked (preflight_done): a tenant
+    # bound to another domain is a rebind, never done here.
+    if not binding_params["allow_domain_change"] and (check_mode or not params["preflight_done"]):
         try:
             current_binding = in_stage("binding", lambda: read_binding(binding_params), timings)
-        except MailopsError:
-            if not params["continue_after_failed_stage"]:
+        except MailopsError as error:
+            if not auditing:
                 raise
-            # the audit: the other stages still run; the binding stage reads again, and fails
+            failed_stages["binding"] = str(error)   # not read a second time below
         else:
             pending = pending_rebind(current_binding, domain_name)
-            if pending:
-                return rebind_pending_result(params["binding"]["tenant_id"], pending, preflight,
-                                             warnings, preflight_warnings, timings)
+    if pending and not auditing:
+        return rebind_pending_result(params["binding"]["tenant_id"], pending, preflight,
+                                     warnings, preflight_warnings, timings)
     stage_work = {
         "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
@@ -160,14 +170,20 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
             {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http),
         "binding": lambda: run_binding(binding_params, check_mode, current_binding),
     }
+    if pending:
+        # the audit of a tenant whose rebind is pending: the domain that sends, the bound one
+        # (its zone found as for any domain); its API users and binding wait for the rebind
+        stage_work = {"sending_domain": lambda: run_sending_domain(
+            {"sendcloud": sendcloud, "domain": dict(params["domain"], name=pending["bound_domain"]),
+             "dns": dict(params["dns"], zone=None), "wait": False}, check_mode, http)}
     results: dict[str, dict[str, Any]] = {}
-    # the audit: a stage that fails is reported and the next ones still run (they read only)
-    failed_stages: dict[str, str] = {}
     for stage, work in stage_work.items():
+        if stage in failed_stages:
+            continue
         try:
             results[stage] = in_stage(stage, work, timings)
         except MailopsError as error:
-            if check_mode and params["continue_after_failed_stage"]:
+            if auditing:
                 failed_stages[stage] = str(error)
                 continue
             error.partial = {} if check_mode else done_before(error, stage, results, preflight, timings)
@@ -182,7 +198,7 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
             diffs += diff if isinstance(diff, list) else [diff]
     warnings += stage_warnings
     changed = any(result["changed"] for result in results.values())
-    to_apply = not failed_stages and needs_apply(results)
+    to_apply = not failed_stages and not pending and needs_apply(results)
     if to_apply and not preflight["mail_checked"]:
         mail_started = time.monotonic()
         mail_warnings = check_mail_before_writing(params["preflight"], preflight)
@@ -191,7 +207,12 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         preflight["mail_checked"] = True
         timings["preflight"] += round(time.monotonic() - mail_started, 3)
     preflight["warnings"] = preflight_warnings
+    if pending:
+        warnings.append(rebind_pending_message(params["binding"]["tenant_id"], pending))
+        stage_warnings.append(warnings[-1])
     return {"changed": changed and params["report_change"], "needs_apply": to_apply,
-            "preflight": preflight, "stages": results, "failed_stages": failed_stages,
+            "preflight": preflight,
+            "stages": {**results, "rebind_pending": pending} if pending else results,
+            "failed_stages": failed_stages,
             "timings": timings, "diff": diffs,
             "warnings": warnings, "report_warnings": preflight_warnings + stage_warnings}

@@ -10,7 +10,7 @@ def test_a_tenant_whose_audit_failed_shows_unknowns_not_a_failed_verification():
     audit = build({}, {"acme": "failed; see the run output"})
     assert audit["drifted_tenants"] == [] and audit["failed_tenants"] == ["acme"]
     assert audit["tenants"]["acme"]["failed"] is True
-    assert "0 of 1 tenants drifted, 1 could not be audited." in render_markdown(audit)
+    assert "0 of 1 tenants drifted, 1 could not be checked in full." in render_markdown(audit)
     row = next(line for line in render_markdown(audit).splitlines() if line.startswith("| acme |"))
     assert row == "| acme | 1 | - | - | - |"
 
@@ -78,13 +78,16 @@ def test_what_a_failed_preflight_leaves_unchecked_is_named_not_shown_as_checked(
     assert acme["verified"] is None and acme["drift"] == []
 
 
-def test_a_pending_rebind_is_drift_and_leaves_the_verification_unknown():
+def test_a_pending_rebind_is_listed_apart_and_the_bound_domain_is_audited():
     message = ("tenant acme is bound to news.acme.example; the inventory asks for mail2.acme.example: "
                "... Run 'ansible-playbook rebind.yml -l HOST -e change_ticket=ID' ...")
     stages = {"rebind_pending": {"bound_domain": "news.acme.example",
                                  "sending_domain": "mail2.acme.example"},
+              "sending_domain": {"domain": {"name": "news.acme.example", "verified": True}},
               "preflight": {"account": {"quota": 100}}, "warnings": [message]}
-    findings = build({"acme": stages}, {})["tenants"]["acme"]
-    assert findings["drift"] == ["rebind pending: bound to news.acme.example, the inventory asks "
-                                 "for mail2.acme.example; run rebind.yml in the change window"]
-    assert findings["warnings"] == [] and findings["verified"] is None
+    audit = build({"acme": stages}, {})
+    findings = audit["tenants"]["acme"]
+    assert audit["drifted_tenants"] == [] and audit["rebind_pending_tenants"] == ["acme"]
+    assert findings["drift"] == [] and findings["warnings"] == [] and findings["verified"] is True
+    assert ("- rebind pending (not drift): bound to news.acme.example, the inventory asks for "
+            "mail2.acme.example") in render_markdown(audit)

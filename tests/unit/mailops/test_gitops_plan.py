@@ -59,8 +59,10 @@ def test_a_pending_rebind_is_listed_in_the_plan_and_never_applied():
     assert plan.to_apply == ["globex"] and plan.tenants["acme"]["changes"] == []
     document = plan.to_dict()
     assert document["rebind_pending"] == {"acme": pending["rebind_pending"]}
-    assert ("| acme | rebind pending: bound to news.acme.example, the inventory asks for "
-            "mail2.acme.example") in render_markdown(document, "Plan")
+    rows = [line for line in render_markdown(document, "Plan").splitlines()
+            if line.startswith("| acme |")]
+    assert len(rows) == 1 and rows[0].startswith(
+        "| acme | rebind pending: bound to news.acme.example, the inventory asks for mail2.acme.example")
     # a pending rebind is part of what was reviewed; a plan without one keeps the checksum it
     # had before plans could hold one (a pin taken then still matches)
     without = Plan.build("check", {"globex": stages(verified=False)}, {})

@@ -41,3 +41,16 @@ def test_a_kept_foreign_record_at_the_same_name_is_not_shown_as_ours():
                     {}, {}, {}, [])
     assert facts["records"][0]["value"] == "mx.sendcloud.org"
     assert "sendcloud_value" not in facts["records"][0]
+
+
+def test_a_pending_rebind_with_no_report_yet_names_the_bound_domain():
+    """A fresh checkout has no report: the bound domain still titles it and the binding."""
+    from ansible.module_utils.mailops.report import rebind_pending_facts
+    empty = {"account": {"quota": 90}, "domain": {"name": None}, "records": [], "api_users": [],
+             "binding": {}, "warnings": []}
+    pending = {"bound_domain": "news.acme.example", "sending_domain": "mail2.acme.example"}
+    report = {"tenant_id": "acme", **rebind_pending_facts(pending, empty, None), "updated_at": "t"}
+    markdown = render_tenant_markdown(report)
+    assert markdown.startswith("# Tenant acme: news.acme.example")
+    assert "- domain: news.acme.example" in markdown and "not bound yet" not in markdown
+    assert report["status"] == "rebind pending"
