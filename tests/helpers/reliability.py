@@ -151,13 +151,16 @@ def assert_clean(run: PlaybookRun) -> None:
 
 
 def failure_messages(runs: list[PlaybookRun]) -> list[str]:
-    """The message of each failed task in ``runs``: why a rerun was needed."""
-    found = []
+    """The message of each failed task in ``runs``: why a rerun was needed. Once each: the last
+    play fails a failed tenant again with the same message."""
+    found: list[str] = []
     for run in runs:
         for line in run.output.splitlines():
             if "FAILED!" in line:
                 message = re.search(r'"msg": "((?:[^"\\]|\\.)*)"', line)
-                found.append((message.group(1) if message else line)[:300])
+                text = (message.group(1) if message else line)[:300]
+                if text not in found:
+                    found.append(text)
     return found
 
 
