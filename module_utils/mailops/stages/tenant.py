@@ -132,6 +132,15 @@ def rebind_pending_message(tenant_id: str, pending: dict[str, str]) -> str:
             "(docs/rebind.md); to keep the bound domain, put it back in the inventory")
 
 
+def bound_domain_audit(params: dict[str, Any], bound_domain: str,
+                       http: HttpClient) -> dict[str, Callable[[], Any]]:
+    """The audit of a tenant whose rebind is pending: the domain that sends until then, the bound
+    one (its zone found as for any domain). Its API users and binding wait for the rebind."""
+    return {"sending_domain": lambda: run_sending_domain(
+        {"sendcloud": params["sendcloud"], "domain": dict(params["domain"], name=bound_domain),
+         "dns": dict(params["dns"], zone=None), "wait": False}, True, http)}
+
+
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     sendcloud = params["sendcloud"]
     http = HttpClient("SendCloud", timeout=sendcloud["timeout"])  # one connection, every stage
@@ -161,7 +170,7 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if pending and not auditing:
         return rebind_pending_result(params["binding"]["tenant_id"], pending, preflight,
                                      warnings, preflight_warnings, timings)
-    stage_work = {
+    stage_work = bound_domain_audit(params, pending["bound_domain"], http) if pending else {
         "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
              "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"]),
@@ -170,12 +179,6 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
             {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http),
         "binding": lambda: run_binding(binding_params, check_mode, current_binding),
     }
-    if pending:
-        # the audit of a tenant whose rebind is pending: the domain that sends, the bound one
-        # (its zone found as for any domain); its API users and binding wait for the rebind
-        stage_work = {"sending_domain": lambda: run_sending_domain(
-            {"sendcloud": sendcloud, "domain": dict(params["domain"], name=pending["bound_domain"]),
-             "dns": dict(params["dns"], zone=None), "wait": False}, check_mode, http)}
     results: dict[str, dict[str, Any]] = {}
     for stage, work in stage_work.items():
         if stage in failed_stages:
