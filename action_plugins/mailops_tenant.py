@@ -10,7 +10,7 @@ ansible.module_utils.__path__ += [p for p in C.DEFAULT_MODULE_UTILS_PATH
 
 from ansible.module_utils.mailops.local_action import in_process_action  # noqa: E402
 from ansible.module_utils.mailops.stages.tenant import TENANT_ARGS, converge_tenant  # noqa: E402
-from ansible.module_utils.mailops.tenant_inputs import CONTRACT, tenant_args  # noqa: E402
+from ansible.module_utils.mailops.tenant_inputs import READS, tenant_args  # noqa: E402
 
 ActionModule = in_process_action("mailops_tenant", TENANT_ARGS, converge_tenant,
-                                 from_inventory=(CONTRACT, tenant_args))
+                                 from_inventory=(READS, tenant_args))

@@ -94,6 +94,11 @@ options:
         stage.
     type: bool
     default: false
+  inventory_host:
+    description:
+      - The tenant's inventory host name, for the commands its messages give (C(rebind.yml -l HOST));
+        set by O(from_inventory).
+    type: str
 extends_documentation_fragment: [mailops_sendcloud_account, mailops_in_process]
 author: mailops
 """

@@ -196,9 +196,13 @@ def role_argument_spec(path: str) -> dict[str, Any]:
 
 def validate_inventory(spec_file: str, variables: Mapping[str, Any]) -> None:
     """Ansible's check of a role's variables against its argument spec (the action
-    ``validate_argument_spec``, with its message), made in the task that reads them."""
-    validation = ArgumentSpecValidator(role_argument_spec(spec_file)).validate(
-        as_json(variables, Direction.CONTROLLER_TO_MODULE))
+    ``validate_argument_spec``, with its message), made in the task that reads them. As that
+    action, it looks only at the spec's variables (the task may read others, such as the host's
+    name)."""
+    spec = role_argument_spec(spec_file)
+    validation = ArgumentSpecValidator(spec).validate(
+        as_json({name: value for name, value in variables.items() if name in spec},
+                Direction.CONTROLLER_TO_MODULE))
     if validation.error_messages:
         raise AnsibleActionFail("Validation of arguments failed:\n"
                                 + "\n".join(validation.error_messages),

@@ -37,6 +37,8 @@ CONTRACT = (
     "api_users_allow_domain_change", "platform_api_url", "platform_api_token",
     "platform_binding_allow_domain_change",
 )
+# and what Ansible gives every host: the host's name, for the commands messages give
+READS = (*CONTRACT, "inventory_hostname")
 
 
 def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
@@ -58,6 +60,7 @@ def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
     min_balance = var["preflight_min_balance"]
     tracking = var["sendcloud_tracking"]  # not a dict: api_users.tracking's validation says so
     return {
+        "inventory_host": var["inventory_hostname"],   # for the commands its messages give
         "sendcloud": {"edition": var["sendcloud_edition"],
                       **renamed(api_base="sendcloud_api_base"),
                       "api_user": var["sendcloud_api_user"],

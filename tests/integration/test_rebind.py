@@ -148,7 +148,7 @@ def test_onboarding_plans_nothing_for_a_tenant_whose_domain_awaits_its_rebind(sa
                                                "sending_domain": "mail2.acme.example"}}
     assert plan["tenants"]["acme"]["changes"] == [] and plan["failed"] == {}
     assert "rebind pending" in (onboarded / "plans" / "latest-check" / "plan.md").read_text()
-    assert "rebind.yml" in planned.output
+    assert "ansible-playbook rebind.yml -l acme -e change_ticket=ID" in planned.output
     applied = run_playbook(sandbox, onboarded, *moved)
     assert applied.returncode == 0, applied.output[-3000:]
     assert applied.recap()["acme"]["failed"] == 0 and writes(sandbox) == []

@@ -50,6 +50,7 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
     "wait": {"type": "bool", "default": True},
     "report_change": {"type": "bool", "default": True},
     "continue_after_failed_stage": {"type": "bool", "default": False},
+    "inventory_host": {"type": "str"},
     "from_inventory": {"type": "bool", "default": False},
     "inventory_spec": {"type": "path"},
 }
@@ -110,13 +111,12 @@ def done_before(error: MailopsError, stage: str, results: dict[str, dict[str, An
     return {"preflight": preflight, "timings": timings, "stages": done}
 
 
-def rebind_pending_result(tenant_id: str, pending: dict[str, str], preflight: dict[str, Any],
+def rebind_pending_result(message: str, pending: dict[str, str], preflight: dict[str, Any],
                           warnings: list[str], preflight_warnings: list[str],
                           timings: dict[str, float]) -> dict[str, Any]:
     """A tenant bound to another domain than the inventory's: onboarding never moves it, so its
     plan is this warning and nothing to apply, until rebind.yml has run in the change window
     (a merge request that changes the domain keeps the pipeline green meanwhile)."""
-    message = rebind_pending_message(tenant_id, pending)
     preflight["warnings"] = preflight_warnings
     return {"changed": False, "needs_apply": False, "preflight": preflight,
             "stages": {"rebind_pending": pending}, "failed_stages": {}, "timings": timings,
@@ -124,11 +124,12 @@ def rebind_pending_result(tenant_id: str, pending: dict[str, str], preflight: di
             "report_warnings": preflight_warnings + [message]}
 
 
-def rebind_pending_message(tenant_id: str, pending: dict[str, str]) -> str:
-    return (f"tenant {tenant_id} is bound to {pending['bound_domain']}; the inventory asks for "
-            f"{pending['sending_domain']}: a change-managed rebind, which onboard.yml never "
-            "does, so nothing is planned for this tenant. Run 'ansible-playbook rebind.yml "
-            "-l HOST -e change_ticket=ID' for its inventory host in the change window "
+def rebind_pending_message(params: dict[str, Any], pending: dict[str, str]) -> str:
+    host = params["inventory_host"] or "HOST"
+    return (f"tenant {params['binding']['tenant_id']} is bound to {pending['bound_domain']}; the "
+            f"inventory asks for {pending['sending_domain']}: a change-managed rebind, which "
+            "onboard.yml never does, so nothing is planned for this tenant. Run "
+            f"'ansible-playbook rebind.yml -l {host} -e change_ticket=ID' in the change window "
             "(docs/rebind.md); to keep the bound domain, put it back in the inventory")
 
 
@@ -168,8 +169,8 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         else:
             pending = pending_rebind(current_binding, domain_name)
     if pending and not auditing:
-        return rebind_pending_result(params["binding"]["tenant_id"], pending, preflight,
-                                     warnings, preflight_warnings, timings)
+        return rebind_pending_result(rebind_pending_message(params, pending), pending,
+                                     preflight, warnings, preflight_warnings, timings)
     stage_work = bound_domain_audit(params, pending["bound_domain"], http) if pending else {
         "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
@@ -211,7 +212,7 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         timings["preflight"] += round(time.monotonic() - mail_started, 3)
     preflight["warnings"] = preflight_warnings
     if pending:
-        warnings.append(rebind_pending_message(params["binding"]["tenant_id"], pending))
+        warnings.append(rebind_pending_message(params, pending))
         stage_warnings.append(warnings[-1])
     return {"changed": changed and params["report_change"], "needs_apply": to_apply,
             "preflight": preflight,
