@@ -37,3 +37,11 @@ def test_two_samples_take_the_faster_and_the_table_lists_every_sample():
            "rss_mb": 80, "cpu_s": 20.0, "returncode": 0}
     table = "\n".join(report._run_table({"project_first": row}))
     assert "median of 15, 14" in table
+
+
+def test_the_summary_compares_the_first_runs_cpu_with_the_floors():
+    runs = {"project_first": {**record(14.0), "cpu_s": 19.0},
+            "floor_ansible": {**record(6.0), "cpu_s": 11.5}}
+    results = {"runs": runs, "floor": {"first_s": 8.0, "noop_s": 6.5, "module_first_s": None},
+               "scale": {}}
+    assert report.summary(results)["first_run_cpu_vs_floor"] == 1.65
