@@ -148,6 +148,9 @@ def test_an_audit_whose_binding_probe_fails_still_makes_every_other_probe(sandbo
     assert any("does not serve TXT _dmarc.news.acme.example" in item for item in acme["drift"])
     key_checks = {r["params"].get("apiUser") for r in sandbox.requests(action="userinfo/get")}
     assert {"acme_batch", "acme_trigger"} <= key_checks, key_checks
+    # the binding was read once, with its retries (5 attempts), not again by the binding stage
+    acme_binding = [r for r in sandbox.requests(component="platform") if "/tenants/acme/" in r["path"]]
+    assert len(acme_binding) == 5, acme_binding
     assert "- could not check binding: " in (fresh / "reports" / "audit" / "audit.md").read_text()
 
 
