@@ -186,16 +186,20 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def lock_path(credentials_dir: str | Path, tenant_id: str) -> Path:
+    """The tenant's lock file, beside its credential file; it exists once an apply has run."""
+    return Path(credentials_dir) / f".{tenant_id}.lock"
+
+
 @contextmanager
 def tenant_lock(
     credentials_dir: str, tenant_id: str, timeout: float = 120.0, poll: float = 0.2
 ) -> Iterator[None]:
     """An exclusive lock per tenant: two runs on one tenant never create anything twice,
     runs on different tenants never wait for each other."""
-    directory = Path(credentials_dir)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lock_path = directory / f".{tenant_id}.lock"
-    with open(lock_path, "a+") as handle:
+    Path(credentials_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock_file = lock_path(credentials_dir, tenant_id)
+    with open(lock_file, "a+") as handle:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -204,7 +208,7 @@ def tenant_lock(
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise MailopsError(
-                        f"tenant {tenant_id} is locked by another run ({lock_path}) "
+                        f"tenant {tenant_id} is locked by another run ({lock_file}) "
                         f"for more than {timeout:.0f}s",
                         hint="wait for the other run to finish; the lock is released "
                         "automatically when that process exits",

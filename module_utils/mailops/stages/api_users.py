@@ -7,7 +7,12 @@ from contextlib import nullcontext
 from typing import Any
 
 from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password, tenant_lock
+from ansible.module_utils.mailops.credentials import (
+    CredentialStore,
+    lock_path,
+    read_password,
+    tenant_lock,
+)
 from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
@@ -45,8 +50,8 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
     domain = domain_key(params["domain"])
     # A plan (and the audit) waits for an apply in progress, which may be between a create and
     # its key's write, but creates no lock file: where there is none, no apply has run.
-    lock_file = store.path.parent / f".{params['tenant_id']}.lock"
-    lock = (nullcontext() if check_mode and not lock_file.exists() else
+    applied_before = lock_path(store.path.parent, params["tenant_id"]).exists()
+    lock = (nullcontext() if check_mode and not applied_before else
             tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]))
     with lock:
         plan = service.plan(params["names"], domain, params["tracking"] or {},
