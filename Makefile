@@ -9,15 +9,25 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 
-.PHONY: demo test lint unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability
+.PHONY: demo test venv-dev lint unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability
 
+# Two pinned sets: requirements.txt is what a run needs (make demo, real use, the execution
+# environment); requirements-dev.txt adds the test and lint toolchain (make test, lint, bench).
 $(VENV)/.installed: requirements.txt
-	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	@test -x $(PY) || { echo "== creating $(VENV) with $$(scripts/find-python)"; "$$(scripts/find-python)" -m venv $(VENV); }
+	@echo "== installing the runtime packages (requirements.txt) into $(VENV)"
+	$(PY) -m pip install --progress-bar off --upgrade pip
+	$(PY) -m pip install --progress-bar off -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	@echo "== installing the test and lint toolchain (requirements-dev.txt) into $(VENV)"
+	$(PY) -m pip install --progress-bar off -r requirements-dev.txt
 	@touch $@
 
 venv: $(VENV)/.installed
+
+venv-dev: $(VENV)/.installed-dev
 
 system-packages:
 	@scripts/ensure-system-packages
@@ -37,7 +47,7 @@ sandbox-reset: venv
 	$(PY) -m sandbox reset
 	rm -rf inventories/sandbox/credentials inventories/sandbox/rebind-audit.jsonl reports plans backups
 
-lint: venv
+lint: venv-dev
 	ruff check .
 	ansible-lint
 
@@ -45,27 +55,27 @@ validate: venv
 	$(PY) -m scripts.validate_inventory $(INVENTORY)
 	ansible-inventory -i $(INVENTORY) --list >/dev/null
 
-unit: venv
+unit: venv-dev
 	pytest -q -n 2 tests/unit tests/sandbox
 
-integration: venv system-packages
+integration: venv-dev system-packages
 	pytest -q tests/integration
 
-molecule: venv
+molecule: venv-dev
 	molecule test
 
-test: venv system-packages lint
+test: venv-dev system-packages lint
 	pytest -q -n 2 tests
 	molecule test
 
-reliability: venv
+reliability: venv-dev
 	rm -rf reports/reliability
 	MAILOPS_RELIABILITY_SEEDS=20 MAILOPS_RELIABILITY_LONG=1 MAILOPS_RELIABILITY_OUT=$(CURDIR)/reports/reliability \
 	  pytest -q -n 2 tests/integration/test_reliability.py tests/integration/test_crash.py \
 	  tests/integration/test_concurrency.py tests/integration/test_rebind_crash.py; status=$$?; \
 	  $(PY) -m tests.helpers.reliability reports/reliability docs/reliability.md; exit $$status
 
-bench: venv system-packages
+bench: venv-dev system-packages
 	$(PY) -m bench.run
 
 clean:
