@@ -44,8 +44,19 @@ class Response:
     committed_write: bool = False
 
 
+@dataclass(frozen=True)
+class RequestName:
+    """What the request log calls a request, known before it is handled: a request that a fault
+    replaces is logged with the same action and kind as when it is answered."""
+
+    action: str
+    kind: str  # "read" or "write"
+
+
 class Component(Protocol):
     name: str
+
+    def name_request(self, request: Request) -> RequestName: ...
 
     def init_schema(self, store: Store) -> None: ...
 

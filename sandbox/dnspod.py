@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import tc3
-from sandbox.core import Request, Response, Store
+from sandbox.core import Request, RequestName, Response, Store
 
 API_VERSION = "2021-03-23"
 SERVICE = "dnspod"
@@ -324,8 +324,13 @@ class DnspodEmulator:
                 ),
             )
 
-    def handle(self, request: Request) -> Response:
+    def name_request(self, request: Request) -> RequestName:
         action = request.headers.get("x-tc-action", "")
+        return RequestName(action, "write" if action in self.write_actions else "read")
+
+    def handle(self, request: Request) -> Response:
+        name = self.name_request(request)
+        action = name.action
         request_id = str(uuid.uuid4())
         params: dict[str, Any] = {}
         account = ""
@@ -356,7 +361,7 @@ class DnspodEmulator:
             body=payload,
             headers={"Content-Type": "application/json"},
             action=action,
-            kind="write" if action in self.write_actions else "read",
+            kind=name.kind,
             account=account,
             params=params,
             committed_write=committed,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.core import Request, Response, Store
+from sandbox.core import Request, RequestName, Response, Store
 
 CredentialChecker = Callable[[str, str], bool]
 
@@ -113,12 +113,18 @@ class PlatformEmulator:
                     (str(token), str(tenant_id)),
                 )
 
+    def name_request(self, request: Request) -> RequestName:
+        match = PATH.match(request.path)
+        history = bool(match and match.group("history"))
+        return RequestName(f"{request.method} binding{'/history' if history else ''}",
+                           "write" if request.method == "PUT" else "read")
+
     def handle(self, request: Request) -> Response:
         match = PATH.match(request.path)
         tenant_id = match.group("tenant") if match else ""
         history = bool(match and match.group("history"))
-        action = f"{request.method} binding{'/history' if history else ''}"
-        kind = "write" if request.method == "PUT" else "read"
+        name = self.name_request(request)
+        action, kind = name.action, name.kind
         params: dict[str, Any] = {}
         committed = False
         try:

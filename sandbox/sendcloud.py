@@ -79,6 +79,7 @@ from sandbox.sendcloud_records import (
 
 PREFIX_EDITION = {"apiv2": DOMESTIC, "api": OVERSEAS}
 ADMIN_ROUTES_PATH = "/_sandbox/sendcloud/dns-routes"
+API_PATH = re.compile(r"/(apiv2|api)/(\w+)/(\w+)/?")
 MAX_DOMAINS = 5
 MAX_API_USERS = 10
 DEFAULT_TRACK_DOMAIN = "track2.sendcloud.net"
@@ -276,9 +277,10 @@ class SendCloudEmulator:
         if request.path.rstrip("/") == ADMIN_ROUTES_PATH:
             return self._handle_dns_routes(request)
         params = merged_params(request)
-        match = re.fullmatch(r"/(apiv2|api)/(\w+)/(\w+)/?", request.path)
+        match = API_PATH.fullmatch(request.path)
         prefix_edition = PREFIX_EDITION[match.group(1)] if match else _guess_edition(request.path)
-        action = f"{match.group(2)}/{match.group(3)}" if match else request.path
+        name = self.name_request(request)
+        action = name.action
         endpoint = ENDPOINTS.get(action) if match else None
         if endpoint is None or prefix_edition not in endpoint.editions:
             outcome = _Outcome(404, envelope(49901, prefix_edition))
@@ -291,11 +293,17 @@ class SendCloudEmulator:
             body=json.dumps(outcome.body, ensure_ascii=False).encode("utf-8"),
             headers={"Content-Type": "application/json;charset=UTF-8"},
             action=action,
-            kind=endpoint.kind if endpoint else "read",
+            kind=name.kind,
             account=outcome.account,
             params=redact(params),
             committed_write=outcome.committed_write,
         )
+
+    def name_request(self, request: core.Request) -> core.RequestName:
+        match = API_PATH.fullmatch(request.path)
+        action = f"{match.group(2)}/{match.group(3)}" if match else request.path
+        endpoint = ENDPOINTS.get(action) if match else None
+        return core.RequestName(action, endpoint.kind if endpoint else "read")
 
     def check_credentials(self, api_user: str, api_key: str) -> bool:
         """True for an account's admin pair or an API user's key, on any edition."""

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import requestlog
 from sandbox.config import SandboxConfig
-from sandbox.core import Component, Request, Response, Store
+from sandbox.core import Component, Request, RequestName, Response, Store
 from sandbox.dns_server import DnsServer
 from sandbox.dnspod import DnspodEmulator
 from sandbox.faults import FaultInjector, FaultRule, LatencyInjector
@@ -304,17 +304,18 @@ class ComponentHandler(BaseHTTPRequestHandler):
         delay = sandbox.latency.delay_seconds(name)
         if delay:
             time.sleep(delay)
-        names = request_names(request)
+        request_name = self.server.component.name_request(request)
+        names = request_names(request, request_name)
         rule = sandbox.faults.pick(name, names, PRE_HANDLING_FAULTS)
         if rule is not None:
-            self.inject_before(request, rule, names[0] or request.path, started)
+            self.inject_before(request, request_name, rule, started)
             return
         response = self.call_component(request)
         outcome = Outcome(
             response.status, response.action, response.kind, response.account, response.params
         )
         if response.committed_write:
-            drop_rule = sandbox.faults.pick(name, (response.action, *names), ("commit_then_drop",))
+            drop_rule = sandbox.faults.pick(name, names, ("commit_then_drop",))
             if drop_rule is not None:
                 outcome.status, outcome.fault = None, drop_rule.kind
                 sandbox.record(name, request, outcome, started)
@@ -323,10 +324,14 @@ class ComponentHandler(BaseHTTPRequestHandler):
         sandbox.record(name, request, outcome, started)
         self.send(response.status, response.body, response.headers)
 
-    def inject_before(self, request: Request, rule: FaultRule, action: str, started: float) -> None:
-        """A fault that replaces the component: the request is logged, then the fault acts."""
+    def inject_before(self, request: Request, request_name: RequestName, rule: FaultRule,
+                      started: float) -> None:
+        """A fault that replaces the component: the request is logged, with the action and kind
+        it has when it is answered (a filter on writes finds an attempted write), then the fault
+        acts."""
         sandbox, name = self.server.sandbox, self.server.component.name
-        outcome = Outcome(500 if rule.kind == "http_500" else None, action, fault=rule.kind)
+        outcome = Outcome(500 if rule.kind == "http_500" else None, request_name.action,
+                          request_name.kind, fault=rule.kind)
         hold_ms = rule.hold_s * 1000.0 if rule.kind == "timeout" else 0.0
         sandbox.record(name, request, outcome, started, extra_ms=hold_ms)
         if rule.kind == "http_500":
@@ -392,18 +397,16 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-def request_names(request: Request) -> tuple[str, ...]:
+def request_names(request: Request, request_name: RequestName) -> tuple[str, ...]:
     """The names a fault rule's ``action`` glob is matched against.
 
-    The DNSPod action header (``CreateRecord``), the path (``/apiv2/domain/add``) and the path
-    after its first segment (``domain/add``), and the method with the path
-    (``PUT /api/v1/tenants/acme/binding``). The first non-empty one is the logged action.
+    The action the request log gives it (``domain/add``, ``CreateRecord``, ``PUT binding``),
+    the DNSPod action header, the path (``/apiv2/domain/add``) and the path after its first
+    segment (``domain/add``), and the method with the path (``PUT /api/v1/tenants/acme/binding``).
     """
     tail = "/".join(request.path.strip("/").split("/")[1:])
-    names = (request.headers.get("x-tc-action", ""), request.path, tail,
-             f"{request.method} {request.path}")
-    first = next((n for n in names if n), request.path)
-    return (first, *names)
+    return (request_name.action, request.headers.get("x-tc-action", ""), request.path, tail,
+            f"{request.method} {request.path}")
 
 
 # ------------------------------------------------------------------------------ process

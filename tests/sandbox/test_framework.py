@@ -186,6 +186,32 @@ def test_commit_then_drop_fault(no_faults: Any) -> None:
     ]
 
 
+def test_faulted_writes_are_logged_with_their_action_and_kind(no_faults: Any) -> None:
+    """A filter on writes finds an attempted write that a fault replaced, on every component."""
+    sandbox = no_faults
+    since = last_id(sandbox)
+    sandbox.set_faults([
+        {"component": "sendcloud", "action": "domain/add", "kind": "timeout", "hold_s": 0.2},
+        {"component": "platform", "action": "PUT *binding", "kind": "http_500"},
+        {"component": "dnspod", "action": "CreateRecord", "kind": "reset"},
+    ])
+    account = sandbox.seed["sendcloud"]["accounts"][0]
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(f"{sandbox.sendcloud_url}/apiv2/domain/add", timeout=0.1,
+                      data={"apiUser": account["api_user"], "apiKey": account["api_key"],
+                            "name": "faulted.acme.example"})
+    put = requests.put(binding_url(sandbox), headers=bearer(sandbox), json={}, timeout=5)
+    assert put.status_code == 500
+    with pytest.raises(TencentCloudSDKException):
+        create_txt(sandbox, f"faulted-{uuid.uuid4().hex[:8]}")
+    writes = sandbox.requests(kind="write", since_id=since)
+    assert [(e["component"], e["action"], e["fault"]) for e in writes] == [
+        ("sendcloud", "domain/add", "timeout"),
+        ("platform", "PUT binding", "http_500"),
+        ("dnspod", "CreateRecord", "reset"),
+    ]
+
+
 def test_latency_and_log_over_http(no_faults: Any) -> None:
     sandbox = no_faults
     since = last_id(sandbox)
