@@ -35,7 +35,7 @@ system-packages:
 demo: venv
 	$(PY) -m sandbox start
 	ansible-playbook onboard.yml
-	@echo "Reports: $(CURDIR)/reports/index.md"
+	@echo "Reports: $(CURDIR)/inventories/sandbox/reports/index.md"
 
 sandbox: venv
 	$(PY) -m sandbox start
@@ -45,7 +45,7 @@ sandbox-stop: venv
 
 sandbox-reset: venv
 	$(PY) -m sandbox reset
-	rm -rf inventories/sandbox/credentials inventories/sandbox/rebind-audit.jsonl reports plans backups
+	cd inventories/sandbox && rm -rf credentials rebind-audit.jsonl reports plans backups
 
 lint: venv-dev
 	ruff check .
@@ -79,4 +79,4 @@ bench: venv-dev system-packages
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .sandbox reports plans
+	rm -rf $(VENV) .sandbox inventories/sandbox/reports inventories/sandbox/plans

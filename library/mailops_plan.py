@@ -31,6 +31,13 @@ options:
   max_changed_tenants: {description: "More changed tenants than this needs force.", type: int, default: 25}
   force: {description: "Allow what the safety rails refuse.", type: bool, default: false}
   run_dir: {description: "The plan directory to add applied.json to (stage applied).", type: path}
+  inventory:
+    description:
+      - The inventory sources of the run (C(ansible_inventory_sources)), recorded in the plan and
+        the applied record as C(inventory); not part of the checksum.
+    type: list
+    elements: str
+    default: []
 notes:
   - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
     holds every argument but O(stage_results); echoed back, every tenant's results would travel

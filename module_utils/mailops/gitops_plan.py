@@ -67,11 +67,14 @@ class Plan:
     failed: dict[str, str] = field(default_factory=dict)
     to_apply: list[str] = field(default_factory=list)
     rebind_pending: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the inventory sources it was made from; not in the checksum, which a reviewed plan's
+    # pin compares from another checkout (another path) in the merge job
+    inventory: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, mode: str, stage_results: dict[str, dict[str, Any]],
-              failed: dict[str, str]) -> Plan:
-        plan = cls(mode, failed=dict(sorted(failed.items())))
+              failed: dict[str, str], inventory: list[str] | None = None) -> Plan:
+        plan = cls(mode, failed=dict(sorted(failed.items())), inventory=list(inventory or []))
         for tenant in sorted(stage_results):
             changes = tenant_changes(tenant, stage_results[tenant])
             plan.tenants[tenant] = {"changes": changes, "counts": counts_of(changes)}
@@ -109,13 +112,14 @@ class Plan:
         return trips
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "checksum": self.checksum(),
+        return {"mode": self.mode, "checksum": self.checksum(), "inventory": self.inventory,
                 "changed_tenants": self.changed_tenants, "failed": self.failed,
                 "rebind_pending": self.rebind_pending, "tenants": self.tenants}
 
 
 def render_markdown(document: dict[str, Any], title: str) -> str:
     lines = [f"# {title}", "", f"checksum: `{document.get('checksum', '')}`", "",
+             *([f"inventory: `{', '.join(document['inventory'])}`", ""] if document.get("inventory") else []),
              "| tenant | create | recreate | update | delete |", "|---|---|---|---|---|"]
     pending = document.get("rebind_pending", {})
     for tenant, entry in document["tenants"].items():

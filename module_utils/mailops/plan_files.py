@@ -26,6 +26,7 @@ PLAN_ARGS: dict[str, dict[str, Any]] = {
     "max_changed_tenants": {"type": "int", "default": 25},
     "force": {"type": "bool", "default": False},
     "run_dir": {"type": "path"},
+    "inventory": {"type": "list", "elements": "str", "default": []},
 }
 
 
@@ -64,7 +65,7 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     of a ``--check`` run. A failed pin or rail is a failed result that still says where the plan is."""
     results, failed = split_failed(given_or_registered(params, "stage_results"),
                                    params["failed"], keep_partial=params["stage"] == "applied")
-    plan = Plan.build(params["mode"], results, failed)
+    plan = Plan.build(params["mode"], results, failed, params["inventory"])
     document = plan.to_dict()
     invocation = invocation_without(params, "stage_results", "registered")
     if params["stage"] == "applied":

@@ -5,6 +5,7 @@ inventory that does not parse fails the run instead of matching no host."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -113,3 +114,27 @@ def test_a_contract_value_set_anywhere_in_the_inventory_wins_over_the_default(
     assert run.returncode == 0, run.output[-3000:]
     assert run.plan("check")["requires_force"] == [
         "3 tenants would change, more than max_changed_tenants=1"]
+
+
+def test_plans_and_reports_belong_to_the_inventory_they_came_from(fresh_sandbox, tmp_path):
+    """Without MAILOPS_PLAN_DIR/MAILOPS_REPORT_DIR a production inventory's plans and reports
+    went to the checkout's plans/ and reports/, beside the sandbox's (and make sandbox-reset
+    deleted them). They default to the inventory's directory now, are not read as inventory on
+    the next run, and the plan says which inventory it came from."""
+    inventory = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventories" / "sandbox", inventory,
+                    ignore=shutil.ignore_patterns("credentials", "plans", "reports", "backups"))
+    defaults = {"MAILOPS_CREDENTIALS_DIR": "", "MAILOPS_PLAN_DIR": "", "MAILOPS_REPORT_DIR": ""}
+    work = tmp_path / "work"
+    check = run_playbook(fresh_sandbox, work, "-i", str(inventory), "-l", "acme", "--check",
+                         extra_env=defaults)
+    assert check.returncode == 0, check.output[-3000:]
+    apply = run_playbook(fresh_sandbox, work, "-i", str(inventory), "-l", "acme", extra_env=defaults)
+    assert apply.returncode == 0, apply.output[-3000:]
+    plan = json.loads((inventory / "plans" / "latest-check" / "plan.json").read_text())
+    assert plan["inventory"] == [str(inventory)]
+    applied = json.loads((inventory / "plans" / "latest-apply" / "applied.json").read_text())
+    assert applied["inventory"] == [str(inventory)]
+    assert "acme" in (inventory / "reports" / "index.md").read_text()
+    assert not (work / "plans").exists() and not (work / "reports").exists()
+    assert "plan.json" not in apply.output and "index.json" not in apply.output, apply.output

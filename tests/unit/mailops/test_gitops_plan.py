@@ -70,3 +70,12 @@ def test_a_pending_rebind_is_listed_in_the_plan_and_never_applied():
     canonical = json.dumps({"tenants": without.tenants, "failed": []}, sort_keys=True,
                            separators=(",", ":"))
     assert without.checksum() == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_the_plan_records_its_inventory_outside_the_checksum():
+    stages = {"acme": {"sending_domain": {"changed": False, "domain": {"verified": True}}}}
+    here = Plan.build("check", stages, {}, ["/srv/a/inventories/prod"])
+    there = Plan.build("check", stages, {}, ["/builds/b/inventories/prod"])
+    assert here.to_dict()["inventory"] == ["/srv/a/inventories/prod"]
+    assert here.checksum() == there.checksum()
+    assert "inventory: `/srv/a/inventories/prod`" in render_markdown(here.to_dict(), "Plan")
