@@ -7,9 +7,12 @@ A domain's ``verify`` bitmask is computed live from DNS on every call that repor
 (see ``sandbox/sendcloud_dns_check.py``); the records asked for are generated at
 domain/add (``sandbox/sendcloud_records.py``).
 
-Besides the API it serves one admin route, ``/_sandbox/sendcloud/dns-routes``: ``PUT`` JSON
+Besides the API it serves two admin routes. ``/_sandbox/sendcloud/dns-routes``: ``PUT`` JSON
 ``{"zone", "host", "port"}`` sends DNS lookups for that zone (and below) to that
 nameserver, ``GET`` lists the routes, ``DELETE ?zone=...`` (or a JSON ``{"zone"}``) drops one.
+``/_sandbox/sendcloud/verify-lag``: ``PUT`` JSON ``{"seconds", "account"?}`` sets the verification
+lag (``sandbox/sendcloud_verify_lag.py``) for one account or every account, ``GET`` shows it,
+``DELETE`` clears it (the seed's ``verify_lag_s`` is back at the next start).
 
 Choices where the docs are silent
 ---------------------------------
@@ -76,10 +79,12 @@ from sandbox.sendcloud_records import (
     records_from_json,
     records_to_json,
 )
+from sandbox.sendcloud_verify_lag import VerifyLag
 
 PREFIX_EDITION = {"apiv2": DOMESTIC, "api": OVERSEAS}
 ADMIN_ROUTES_PATH = "/_sandbox/sendcloud/dns-routes"
 API_PATH = re.compile(r"/(apiv2|api)/(\w+)/(\w+)/?")
+ADMIN_VERIFY_LAG_PATH = "/_sandbox/sendcloud/verify-lag"
 MAX_DOMAINS = 5
 MAX_API_USERS = 10
 DEFAULT_TRACK_DOMAIN = "track2.sendcloud.net"
@@ -255,6 +260,7 @@ class SendCloudEmulator:
     def __init__(self, default_dns_server: tuple[str, int] = ("127.0.0.1", 53)) -> None:
         self.default_dns_server = default_dns_server
         self.store: core.Store | None = None
+        self.verify_lag = VerifyLag()
 
     # ------------------------------------------------------------------ component contract
 
@@ -263,6 +269,11 @@ class SendCloudEmulator:
         for statement in SCHEMA:
             store.execute(statement)
         DnsRoutes.init_schema(store)
+        VerifyLag.init_schema(store)
+
+    def configure(self, seed: dict[str, Any]) -> None:
+        """Settings read from the seed on every start: the verification lag."""
+        self.verify_lag.configure_from_seed(seed)
 
     def load_seed(self, store: core.Store, seed: dict[str, Any]) -> None:
         self.store = store
@@ -276,6 +287,8 @@ class SendCloudEmulator:
     def handle(self, request: core.Request) -> core.Response:
         if request.path.rstrip("/") == ADMIN_ROUTES_PATH:
             return self._handle_dns_routes(request)
+        if request.path.rstrip("/") == ADMIN_VERIFY_LAG_PATH:
+            return self._handle_verify_lag(request)
         params = merged_params(request)
         match = API_PATH.fullmatch(request.path)
         prefix_edition = PREFIX_EDITION[match.group(1)] if match else _guess_edition(request.path)
@@ -388,8 +401,11 @@ class SendCloudEmulator:
         return bool(rows)
 
     def _verify_results(self, domains: list[Domain]) -> list[dict[str, bool]]:
+        """Per domain, check -> verified: served right now, and for the account's lag."""
         routes = DnsRoutes(self._store, self.default_dns_server).resolver_map()
-        return check_domains([domain.records for domain in domains], routes)
+        served = check_domains([domain.records for domain in domains], routes)
+        return [self.verify_lag.apply(self._store, domain.account, domain.name, result)
+                for domain, result in zip(domains, served, strict=True)]
 
     def _domain_items(self, account: Account, domains: list[Domain]) -> list[dict[str, Any]]:
         results = self._verify_results(domains)
@@ -405,7 +421,8 @@ class SendCloudEmulator:
         layout = entry.get("verify_layout", edition)
         if edition not in EDITIONS or layout not in LAYOUT_BITS:
             raise ValueError(f"sendcloud account {entry.get('api_user')!r}: bad edition/layout")
-        structural = {"api_user", "api_key", "edition", "verify_layout", "domains", "api_users"}
+        structural = {"api_user", "api_key", "edition", "verify_layout", "domains", "api_users",
+                      "verify_lag_s"}
         profile = {key: value for key, value in entry.items() if key not in structural}
         profile.setdefault("reg_time", datetime.now(SERVICE_TZ).strftime("%Y-%m-%d"))
         conn.execute(
@@ -462,6 +479,29 @@ class SendCloudEmulator:
             deleted = routes.delete(zone)
             return _admin_response(200, {"deleted": deleted}, method, {"zone": zone}, deleted)
         return _admin_response(405, {"error": "method not allowed"}, method)
+
+    # ------------------------------------------------------------------ admin: verification lag
+
+    def _handle_verify_lag(self, request: core.Request) -> core.Response:
+        method = request.method.upper()
+        action = f"{method} verify-lag"
+        if method == "GET":
+            return _admin_response(200, {"verify_lag_s": self.verify_lag.describe()}, method,
+                                   action=action)
+        if method == "PUT":
+            try:
+                payload = json.loads(request.body or b"{}")
+                account = payload.get("account")
+                self.verify_lag.set(float(payload["seconds"]), str(account) if account else None)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                return _admin_response(400, {"error": "need seconds (>= 0), optional account"},
+                                       method, action=action)
+            return _admin_response(200, {"verify_lag_s": self.verify_lag.describe()}, method,
+                                   payload, committed=True, action=action)
+        if method == "DELETE":
+            self.verify_lag.clear()
+            return _admin_response(200, {"verify_lag_s": {}}, method, committed=True, action=action)
+        return _admin_response(405, {"error": "method not allowed"}, method, action=action)
 
     # ------------------------------------------------------------------ actions: userinfo
 
@@ -562,6 +602,7 @@ class SendCloudEmulator:
                 "UPDATE sc_api_users SET domain_name = ? WHERE account = ? AND domain_name = ?",
                 (new_name, account.api_user, domain.name),
             )
+            VerifyLag.forget(conn, domain.name)
         call.committed_write = True
         renamed = self._domain(account, new_name)
         assert renamed is not None
@@ -577,6 +618,7 @@ class SendCloudEmulator:
             if bound:
                 raise ApiError(41016, "API users are bound to this domain")
             conn.execute("DELETE FROM sc_domains WHERE name = ?", (domain.name,))
+            VerifyLag.forget(conn, domain.name)
         call.committed_write = True
         return {}
 
@@ -875,12 +917,13 @@ def api_user_item(user: ApiUser, edition: str) -> dict[str, Any]:
 
 
 def _admin_response(status: int, body: dict[str, Any], method: str,
-                    params: dict[str, Any] | None = None, committed: bool = False) -> core.Response:
+                    params: dict[str, Any] | None = None, committed: bool = False,
+                    action: str = "") -> core.Response:
     return core.Response(
         status=status,
         body=json.dumps(body).encode("utf-8"),
         headers={"Content-Type": "application/json"},
-        action=f"{method} dns-routes",
+        action=action or f"{method} dns-routes",
         kind="read" if method == "GET" else "write",
         account="",
         params=redact(params or {}),

@@ -116,6 +116,8 @@ class Sandbox:
                 "INSERT INTO sandbox_meta (key, value) VALUES ('seeded_at', ?)", (str(time.time()),)
             )
         self.dnspod.configure(self.config.seed)
+        if self.sendcloud is not None:
+            self.sendcloud.configure(self.config.seed)
         self.store = store
         return store
 

@@ -209,6 +209,14 @@ class SandboxHandle:
     def clear_latency(self) -> None:
         _http("DELETE", f"{self.dnspod_url}/_sandbox/latency")
 
+    def set_verify_lag(self, seconds: float, account: str | None = None) -> None:
+        """SendCloud verifies an item only once its record was served right this long."""
+        body: dict[str, Any] = {"seconds": seconds, **({"account": account} if account else {})}
+        _http("PUT", f"{self.sendcloud_url}/_sandbox/sendcloud/verify-lag", body)
+
+    def clear_verify_lag(self) -> None:
+        _http("DELETE", f"{self.sendcloud_url}/_sandbox/sendcloud/verify-lag")
+
     # ------------------------------------------------------------------------- DNSPod
     def dnspod_account(self, zone: str) -> dict[str, Any]:
         """The seed's DNSPod account (secret_id, secret_key, zones) that owns ``zone``."""

@@ -750,3 +750,65 @@ def test_load_seed_replaces_state(emulator, store):
     api(emulator, ACME, "domain/add", name="gone.acme.example")
     emulator.load_seed(store, _seed())
     assert api(emulator, ACME, "domain/list")["info"] == {"dataList": [], "count": 0}
+
+
+# ---------------------------------------------------------------------- verification lag
+
+
+def test_verify_lag_counts_from_the_first_request_that_finds_the_records(emulator, dns_stub):
+    now = [1000.0]
+    emulator.verify_lag.clock = lambda: now[0]
+    emulator.verify_lag.set(60)
+    item = api(emulator, ACME, "domain/add", name="lag.acme.example")["info"]["data"]
+    publish_all(dns_stub, item)
+    assert verify_of(emulator, ACME, "lag.acme.example") == 0   # served from now on
+    now[0] += 59
+    assert verify_of(emulator, ACME, "lag.acme.example") == 0
+    now[0] += 1
+    assert verify_of(emulator, ACME, "lag.acme.example") == 1 + 2 + 4 + 32
+
+
+def test_verify_lag_starts_again_when_a_record_goes_wrong(emulator, dns_stub):
+    now = [1000.0]
+    emulator.verify_lag.clock = lambda: now[0]
+    emulator.verify_lag.set(10, account=ACME[0])
+    item = api(emulator, ACME, "domain/add", name="relag.acme.example")["info"]["data"]
+    publish_all(dns_stub, item)
+    verify_of(emulator, ACME, "relag.acme.example")
+    now[0] += 5
+    dns_stub.records.pop(("relag.acme.example", "MX"))
+    assert verify_of(emulator, ACME, "relag.acme.example") == 0
+    dns_stub.publish(item["mx.domain"], "MX", f"10 {item['mx.value']}.")
+    now[0] += 6           # 11 s since the first sighting; the MX is found right again now
+    assert verify_of(emulator, ACME, "relag.acme.example") == 1 + 2 + 32
+    now[0] += 10
+    assert verify_of(emulator, ACME, "relag.acme.example") == 1 + 2 + 4 + 32
+
+
+def test_verify_lag_per_account_from_the_seed(store, dns_stub):
+    seed = _seed()
+    seed["sendcloud"]["verify_lag_s"] = 30
+    seed["sendcloud"]["accounts"][0]["verify_lag_s"] = 0   # acme: none
+    emulator = SendCloudEmulator(default_dns_server=dns_stub.address)
+    emulator.init_schema(store)
+    emulator.load_seed(store, seed)
+    emulator.configure(seed)
+    assert emulator.verify_lag.lag_for(ACME[0]) == 0
+    assert emulator.verify_lag.lag_for(GLOBEX[0]) == 30
+    item = api(emulator, ACME, "domain/add", name="nolag.acme.example")["info"]["data"]
+    publish_all(dns_stub, item)
+    assert verify_of(emulator, ACME, "nolag.acme.example") == 1 + 2 + 4 + 32
+    assert "verify_lag_s" not in api(emulator, ACME, "userinfo/get")["info"]
+
+
+def test_verify_lag_admin_route(emulator):
+    def admin(method: str, body: bytes = b"") -> tuple[int, dict]:
+        response = emulator.handle(core.Request(method, "/_sandbox/sendcloud/verify-lag", {}, {}, body))
+        return response.status, json.loads(response.body)
+
+    assert admin("PUT", json.dumps({"seconds": 45}).encode()) == (200, {"verify_lag_s": {"*": 45.0}})
+    admin("PUT", json.dumps({"seconds": 5, "account": "acme_admin"}).encode())
+    assert admin("GET")[1] == {"verify_lag_s": {"*": 45.0, "acme_admin": 5.0}}
+    assert admin("PUT", b'{"seconds": -1}')[0] == 400
+    assert admin("PUT", b'{"account": "x"}')[0] == 400
+    assert admin("DELETE") == (200, {"verify_lag_s": {}})
