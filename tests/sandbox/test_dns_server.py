@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import dns.flags
@@ -13,8 +11,6 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
-
-from tests.helpers.sandbox_fixture import default_seed, start_sandbox
 
 ACME = "acme.example"
 
@@ -130,26 +126,6 @@ def test_serial_bumps_and_delete_disappears(sandbox: Any) -> None:
     sandbox.dnspod_call(ACME, "DeleteRecord", {"Domain": ACME, "RecordId": record_id})
     assert ask(sandbox, f"{name}.{ACME}", "TXT").rcode() == dns.rcode.NXDOMAIN
     assert ask(sandbox, ACME, "SOA").answer[0][0].serial > serial_before
-
-
-def test_propagation_delay(tmp_path: Path) -> None:
-    seed = default_seed()
-    seed["dns"]["propagation_delay"] = {"globex.example": 0.6}
-    other = start_sandbox(tmp_path / "delayed", seed=seed, exit_after=120)
-    try:
-        name = label("late")
-        created = time.monotonic()
-        create_txt(other, "globex.example", name, "eventually")
-        assert ask(other, f"{name}.globex.example", "TXT").rcode() == dns.rcode.NXDOMAIN
-        time.sleep(max(0.0, 0.7 - (time.monotonic() - created)))
-        assert ask(other, f"{name}.globex.example", "TXT").answer[0][0].strings == (b"eventually",)
-        # the API lists it at once; only DNS lags
-        listed = other.dnspod_call(
-            "globex.example", "DescribeRecordList", {"Domain": "globex.example", "SubDomain": name}
-        )
-        assert listed["RecordCountInfo"]["TotalCount"] == 1
-    finally:
-        other.stop()
 
 
 @pytest.mark.parametrize("tcp", [False, True])

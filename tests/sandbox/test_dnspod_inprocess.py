@@ -1,4 +1,5 @@
-"""The DNSPod emulator in-process (no sockets): rate limit, clock skew, non-POST requests."""
+"""The DNSPod emulator in-process (no sockets): rate limit, clock skew, non-POST requests, and
+the zone's propagation delay as the DNS server's resolver sees it, on a clock the test moves."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import dns.message
+import dns.rcode
 import pytest
 
 from sandbox import tc3
 from sandbox.core import Request, Store
+from sandbox.dns_server import Resolver
 from sandbox.dnspod import DnspodEmulator
 
 SECRET_ID, SECRET_KEY = "AKIDunit", "unit-secret"
@@ -37,12 +41,16 @@ class Clock:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> tuple[DnspodEmulator, Clock]:
+    return started(tmp_path, SEED)
+
+
+def started(tmp_path: Path, seed: dict[str, Any]) -> tuple[DnspodEmulator, Clock]:
     clock = Clock()
     emulator = DnspodEmulator(clock=clock)
     store = Store(tmp_path / "state.db")
     emulator.init_schema(store)
-    emulator.load_seed(store, SEED)
-    emulator.configure(SEED)
+    emulator.load_seed(store, seed)
+    emulator.configure(seed)
     return emulator, clock
 
 
@@ -128,3 +136,23 @@ def test_writes_are_marked(emulator: tuple[DnspodEmulator, Clock]) -> None:
     assert (
         json.loads(again.body)["Response"]["Error"]["Code"] == "InvalidParameter.DomainRecordExist"
     )
+
+
+def test_a_record_is_served_once_the_zones_propagation_delay_has_passed(tmp_path: Path) -> None:
+    dnspod, clock = started(tmp_path, {**SEED, "dns": {"propagation_delay": {"unit.example": 0.6}}})
+    resolver = Resolver(dnspod, clock=clock)
+    params = {"Domain": "unit.example", "SubDomain": "late", "RecordType": "TXT",
+              "RecordLine": "默认", "Value": "eventually", "TTL": 600}
+    assert "Error" not in result(dnspod, signed("CreateRecord", params, int(clock.now)))
+
+    def served() -> dns.message.Message:
+        return resolver.respond(dns.message.make_query("late.unit.example", "TXT"))
+
+    clock.now += 0.5
+    assert served().rcode() == dns.rcode.NXDOMAIN
+    # the API lists it at once; only DNS lags
+    listed = result(dnspod, signed("DescribeRecordList",
+                                   {"Domain": "unit.example", "SubDomain": "late"}, int(clock.now)))
+    assert listed["RecordCountInfo"]["TotalCount"] == 1
+    clock.now += 0.1
+    assert served().answer[0][0].strings == (b"eventually",)
