@@ -12,11 +12,6 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-
-pytest.importorskip("tests.helpers.sandbox_fixture")
-pytest.importorskip("sandbox.server")
-
 ACME = ("acme_admin", "d77c29b3973873d75fdc3f49b2f13d3a")
 GLOBEX = ("globex_admin", "037e88eb6bffb91d07eab1d5f44b08c0")
 GLOBEX_DNSPOD = ("AKIDglobex500cd1f2137ebdd099664", "5e9e0d3bc4cdc7292f03d586f6ca65cd")
