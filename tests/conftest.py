@@ -1,7 +1,8 @@
 """Shared pytest setup.
 
 Makes ``module_utils/`` importable as ``ansible.module_utils.*`` (the way Ansible's module
-loader sees it), and registers the shared fixtures: a throw-away sandbox and a BIND9 server.
+loader sees it), and registers the shared fixtures (a throw-away sandbox and a BIND9 server) and the zone
+corpus's summary.
 """
 
 from __future__ import annotations
@@ -18,4 +19,5 @@ if _module_utils not in ansible.module_utils.__path__:
 pytest_plugins = [
     "tests.helpers.sandbox_fixture",
     "tests.helpers.bind_fixture",
+    "tests.helpers.zone_corpus_report",
 ]
