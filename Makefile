@@ -55,11 +55,14 @@ validate: venv
 	$(PY) -m scripts.validate_inventory $(INVENTORY)
 	ansible-inventory -i $(INVENTORY) --list >/dev/null
 
+# The test tiers: tests/unit runs in-process (its conftest refuses to start a program);
+# tests/sandbox the emulators, tests/cli the commands (ansible-doc, ansible-vault, the validator,
+# git) and tests/integration the playbooks and real servers all start processes.
 unit: venv-dev
-	pytest -q -n 2 tests/unit tests/sandbox
+	pytest -q -n 2 tests/unit
 
 integration: venv-dev system-packages
-	pytest -q tests/integration
+	pytest -q -n 2 tests/sandbox tests/cli tests/integration
 
 molecule: venv-dev
 	molecule test
