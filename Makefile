@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 
-.PHONY: demo test venv-dev lint unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability
+.PHONY: demo test venv-dev lint unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability screenshot
 
 # Two pinned sets: requirements.txt is what a run needs (make demo, real use, the execution
 # environment); requirements-dev.txt adds the test and lint toolchain (make test, lint, bench).
@@ -35,7 +35,7 @@ system-packages:
 demo: venv
 	$(PY) -m sandbox start
 	ansible-playbook onboard.yml
-	@echo "Reports: $(CURDIR)/inventories/sandbox/reports/index.md"
+	@echo "Reports: $(CURDIR)/inventories/sandbox/reports/index.md, the fleet page: $(CURDIR)/inventories/sandbox/reports/index.html"
 
 sandbox: venv
 	$(PY) -m sandbox start
@@ -77,6 +77,12 @@ reliability: venv-dev
 	  pytest -q -n 2 tests/integration/test_reliability.py tests/integration/test_crash.py \
 	  tests/integration/test_concurrency.py tests/integration/test_rebind_crash.py; status=$$?; \
 	  $(PY) -m tests.helpers.reliability reports/reliability docs/reliability.md; exit $$status
+
+# docs/fleet-page.png, the README's picture of the fleet page: the browser test's screenshot
+# (real runs on a test sandbox: a failed tenant, a pending rebind, an audit)
+screenshot: venv-dev system-packages
+	MAILOPS_TEST_ARTIFACTS=$(CURDIR)/test-artifacts pytest -q tests/integration/test_fleet_page.py -k render_as_such
+	cp test-artifacts/fleet-page.png docs/fleet-page.png
 
 bench: venv-dev system-packages
 	$(PY) -m bench.run

@@ -21,6 +21,11 @@ options:
     type: dict
     required: true
   failed: {description: "Tenants whose audit failed, with a message.", type: dict, default: {}}
+  report_dir:
+    description:
+      - The reports' directory. When given, the fleet page (C(index.html)) there is rebuilt from
+        the tenants' reports and this audit (each tenant's drift and key probes), if it changed.
+    type: path
 author: mailops
 """
 
@@ -43,6 +48,8 @@ from pathlib import Path
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import audit
 from ansible.module_utils.mailops.artifacts import write_text
+from ansible.module_utils.mailops.fleet_files import fleet_outputs, stored_reports
+from ansible.module_utils.mailops.report import write_if_changed
 
 
 def main() -> None:
@@ -50,12 +57,17 @@ def main() -> None:
         audit_dir={"type": "path", "required": True},
         stage_results={"type": "dict", "required": True},
         failed={"type": "dict", "default": {}},
+        report_dir={"type": "path"},
     ), supports_check_mode=True)
     findings = audit.build(module.params["stage_results"], module.params["failed"])
     directory = Path(module.params["audit_dir"])
     directory.mkdir(parents=True, exist_ok=True)
     write_text(directory / "audit.json", audit.render_json(findings))
     write_text(directory / "audit.md", audit.render_markdown(findings))
+    if module.params["report_dir"]:
+        report_dir = Path(module.params["report_dir"])
+        for path, text in fleet_outputs(report_dir, stored_reports(report_dir), findings).items():
+            write_if_changed(path, text)
     module.exit_json(changed=False, **findings)
 
 

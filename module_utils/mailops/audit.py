@@ -75,6 +75,9 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     verified = None if "sending_domain" in failed_probes else bool(domain.get("verified"))
     return {"drift": drift, "warnings": warnings, "verified": verified, "rebind_pending": pending,
             "failed": bool(failed_probes), "failed_probes": failed_probes,
+            "key_probes": {user["name"]: {"authenticated": bool(user.get("authenticated")),
+                                          "reason": user.get("reason") or ""}
+                           for user in (stages.get("keys") or {}).get("api_users") or []},
             "quota": account.get("quota"), "quota_used": account.get("quota_used"),
             "quota_remaining": account.get("quota_remaining"), "reputation": account.get("reputation")}
 

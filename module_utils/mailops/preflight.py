@@ -146,5 +146,7 @@ def check_account(account: dict[str, Any], thresholds: dict[str, Any], findings:
                       f"is left (threshold {minimum_quota})")
     minimum_balance = thresholds.get("min_balance")
     available = account.get("available_balance")
-    if minimum_balance is not None and available is not None and available < float(minimum_balance):
-        findings.warn("sendcloud account", f"available balance {available} is below {minimum_balance}")
+    if minimum_balance is not None and available is not None:
+        account["balance_low"] = available < float(minimum_balance)   # for the fleet page
+        if account["balance_low"]:
+            findings.warn("sendcloud account", f"available balance {available} is below {minimum_balance}")

@@ -94,7 +94,8 @@ def yes_no(value: Any) -> str:
     return "yes" if value else "NO"
 
 
-ACCOUNT_FIELDS = ("edition", "quota", "quota_used", "quota_remaining", "reputation")
+ACCOUNT_FIELDS = ("edition", "quota", "quota_used", "quota_remaining", "reputation",
+                  "available_balance", "balance_low")
 DOMAIN_FIELDS = ("name", "layout", "verify", "items", "verified")
 TRACKING_FIELDS = ("domain", "open", "click", "unsubscribe")
 

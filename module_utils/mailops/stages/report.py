@@ -1,5 +1,5 @@
-"""The report stage, once for all tenants: each tenant's report (JSON and Markdown) and the
-index, written only when they change (the body of the ``mailops_report`` module)."""
+"""The report stage, once for all tenants: each tenant's report (JSON and Markdown), the
+index and the fleet page (index.html), written only when they change (the body of the ``mailops_report`` module)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.mailops import report as reports
+from ansible.module_utils.mailops.fleet_files import fleet_outputs, stored_audit
 from ansible.module_utils.mailops.module_glue import (
     REGISTERED_ARG,
     given_or_registered,
@@ -53,6 +54,7 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     current = [json.loads(text) for path, text in outputs.items() if path.suffix == ".json"]
     index_json, index_md = reports.render_index(others + current)
     outputs.update({directory / "index.json": index_json, directory / "index.md": index_md})
+    outputs.update(fleet_outputs(directory, others + current, stored_audit(directory)))
     changed = any(not path.exists() or path.read_text() != text for path, text in outputs.items())
     if changed and not check_mode:
         for path, text in outputs.items():

@@ -87,6 +87,19 @@ def test_negative_reputation_fails_and_explains():
     assert "quota is 0" in found.errors[0]
 
 
+def test_a_balance_below_the_minimum_warns_and_is_flagged_for_the_fleet_page():
+    found = findings()
+    low = {"reputation": 80.0, "kyc": {}, "quota_remaining": 10, "available_balance": 5.0}
+    preflight.check_account(low, {"min_balance": 10}, found)
+    assert low["balance_low"] is True and "available balance 5.0 is below 10" in found.warnings[0]
+    enough = {**low, "available_balance": 50.0}
+    preflight.check_account(enough, {"min_balance": 10}, findings())
+    assert enough["balance_low"] is False
+    unchecked = {"reputation": 80.0, "kyc": {}, "quota_remaining": 10, "available_balance": 5.0}
+    preflight.check_account(unchecked, {}, findings())
+    assert "balance_low" not in unchecked   # no threshold: neither low nor fine
+
+
 def test_same_name_for_both_roles_is_refused():
     found = findings()
     preflight.check_api_user_names({"batch": "acme_user", "trigger": "acme_user"}, found)
