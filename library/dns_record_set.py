@@ -6,7 +6,7 @@ module: dns_record_set
 short_description: Upsert the DNS records SendCloud asks for (SPF, DKIM, DMARC, verify, MX, tracking CNAME)
 description:
   - Reads the records at the names SendCloud asks for, plans the changes and applies them at the
-    tenant's DNS provider (DNSPod API 3.0, an RFC 2136 server with TSIG, or a manual change request).
+    tenant's DNS provider (one of C(provider)'s choices; docs/dns.md has a section per provider).
   - Only the records SendCloud asks for are managed; unrelated records at the same names are never
     modified or deleted (except foreign records that block ours under I(on_conflict=replace)).
   - An existing SPF record is merged (SendCloud's include is added before its C(all)); a second SPF
@@ -70,11 +70,6 @@ options:
     description: Default TTL; values under the provider's or plan's minimum are raised to it with a warning.
     type: int
     default: 600
-  provider:
-    description: The DNS provider of the zone.
-    type: str
-    required: true
-    choices: [dnspod, rfc2136, manual]
   on_conflict:
     description:
       - What to do when a foreign record blocks ours (a different DMARC record, foreign MX, other
@@ -89,42 +84,7 @@ options:
     type: list
     elements: str
     default: []
-  dnspod_secret_id:
-    description: Tencent Cloud SecretId (provider dnspod).
-    type: str
-  dnspod_secret_key:
-    description: Tencent Cloud SecretKey (provider dnspod).
-    type: str
-  dnspod_api_endpoint:
-    description: DNSPod API endpoint host (C(dnspod.intl.tencentcloudapi.com) for the international site).
-    type: str
-    default: dnspod.tencentcloudapi.com
-  dnspod_api_scheme:
-    description: URL scheme of the DNSPod API (C(http) only for the local sandbox).
-    type: str
-    default: https
-    choices: [https, http]
-  rfc2136_server:
-    description: Primary server (IP or host name) accepting dynamic updates.
-    type: str
-  rfc2136_port:
-    description: Its port.
-    type: int
-    default: 53
-  rfc2136_key_name:
-    description: TSIG key name.
-    type: str
-  rfc2136_key_secret:
-    description: TSIG key secret (base64).
-    type: str
-  rfc2136_key_algorithm:
-    description: TSIG algorithm.
-    type: str
-    default: hmac-sha256
-  manual_change_dir:
-    description: Directory where provider C(manual) writes the change request (one Markdown file per tenant and zone).
-    type: str
-extends_documentation_fragment: [mailops_in_process]
+extends_documentation_fragment: [mailops_dns_provider, mailops_in_process]
 author: mailops
 """
 

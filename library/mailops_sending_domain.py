@@ -23,35 +23,11 @@ options:
       verify_layout: {description: "The verify bit layout; C(auto) infers it.", type: str, choices: [auto, domestic_v1, domestic, overseas], default: auto}
       verify_timeout: {description: "Seconds to wait for SendCloud's verification.", type: float, default: 900}
       verify_interval: {description: "First verification poll interval in seconds (grows by 1.5x up to 30).", type: float, default: 10}
-  dns:
-    description:
-      - The tenant's DNS provider; every option of M(dns_record_set) except C(records)
-        and C(state), plus the propagation timeout.
-    type: dict
-    required: true
-    suboptions:
-      tenant: {description: "Tenant id (manual change files, messages).", type: str, default: ""}
-      zone: {description: "The zone; found by the provider or an SOA lookup when omitted.", type: str}
-      ttl: {description: "TTL of created records.", type: int, default: 600}
-      provider: {description: "DNS provider.", type: str, required: true, choices: [dnspod, rfc2136, manual]}
-      on_conflict: {description: "What a foreign record in the way causes (see M(dns_record_set)).", type: str, default: keep_and_fail, choices: [keep_and_fail, keep_and_warn, replace]}
-      nameservers: {description: "Nameservers (C(host[:port])) to ask instead of the zone's NS.", type: list, elements: str, default: []}
-      dnspod_secret_id: {description: "DNSPod SecretId.", type: str}
-      dnspod_secret_key: {description: "DNSPod SecretKey.", type: str}
-      dnspod_api_endpoint: {description: "DNSPod API endpoint host.", type: str, default: dnspod.tencentcloudapi.com}
-      dnspod_api_scheme: {description: "Scheme of the DNSPod endpoint.", type: str, default: https, choices: [https, http]}
-      rfc2136_server: {description: "RFC 2136 primary server.", type: str}
-      rfc2136_port: {description: "Its port.", type: int, default: 53}
-      rfc2136_key_name: {description: "TSIG key name.", type: str}
-      rfc2136_key_secret: {description: "TSIG secret (base64).", type: str}
-      rfc2136_key_algorithm: {description: "TSIG algorithm.", type: str, default: hmac-sha256}
-      manual_change_dir: {description: "Where the manual provider writes change requests.", type: str}
-      propagation_timeout: {description: "Seconds to wait until every nameserver serves the records.", type: float, default: 600}
   wait:
     description: Wait for propagation and verification (never in check mode).
     type: bool
     default: true
-extends_documentation_fragment: [mailops_sendcloud_account, mailops_in_process]
+extends_documentation_fragment: [mailops_sendcloud_account, mailops_dns_provider.stage, mailops_in_process]
 author: mailops
 """
 

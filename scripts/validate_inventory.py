@@ -31,6 +31,7 @@ ansible.module_utils.__path__.append(str(REPO / "module_utils"))
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 from ansible.module_utils.mailops import preflight  # noqa: E402
 from ansible.module_utils.mailops.credentials import in_an_existing_directory  # noqa: E402
+from ansible.module_utils.mailops.dns.providers import plugins, provider_names  # noqa: E402
 from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
 from ansible.module_utils.mailops.local_action import role_argument_spec  # noqa: E402
 from ansible.module_utils.mailops.stages.binding import check_sender_name  # noqa: E402
@@ -39,18 +40,23 @@ REQUIRED = ("sending_domain", "sendcloud_api_user", "sendcloud_api_key", "sender
             "sender_name", "reply_to_address", "platform_api_url", "platform_api_token",
             "credentials_vault_password_file")
 CHOICES = {"sendcloud_edition": ("domestic", "overseas"),
-           "dns_provider": ("dnspod", "rfc2136", "manual"),
+           "dns_provider": provider_names(),
            "dns_on_conflict": ("keep_and_fail", "keep_and_warn", "replace"),
            "sendcloud_verify_layout": ("auto", "domestic_v1", "domestic", "overseas")}
-PROVIDER_REQUIRED = {"dnspod": ("dnspod_secret_id", "dnspod_secret_key"),
-                     "rfc2136": ("rfc2136_server", "rfc2136_key_name", "rfc2136_key_secret"),
-                     "manual": ()}
 
 
 ROLE_SPEC = role_argument_spec(str(REPO / "roles/tenant/meta/argument_specs.yml"))
+DEFAULTED = {name for path in sorted((REPO / "roles/mailops_defaults/defaults").glob("*.yml"))
+             for name in yaml.safe_load(path.read_text()) or {}}
 # Every variable the project reads: the tenant role's, and those with a default.
-CONTRACT = set(ROLE_SPEC) | {name for path in sorted((REPO / "roles/mailops_defaults/defaults").glob("*.yml"))
-                             for name in yaml.safe_load(path.read_text()) or {}}
+CONTRACT = set(ROLE_SPEC) | DEFAULTED
+# Per provider, its options a tenant must set: required, with neither a default in
+# mailops_defaults nor an environment variable to fall back to (the run's environment is not
+# the validator's)
+PROVIDER_REQUIRED = {each.name: tuple(option for option in each.options
+                                      if option.required and not option.env
+                                      and option.inventory_variable not in DEFAULTED)
+                     for each in plugins()}
 
 
 # A template that is one variable, maybe through filters: {{ vault_x }}, {{ vault_x | b64decode }}
@@ -144,7 +150,8 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
     for name, messages in type_problems(variables).items():
         findings.error(name, "; ".join(messages), "give it the type the inventory contract says (README)")
     provider = variables.get("dns_provider", "dnspod")
-    for name in PROVIDER_REQUIRED.get(provider, ()):
+    for option in PROVIDER_REQUIRED.get(provider, ()):
+        name = option.inventory_variable
         if variables.get(name) in (None, ""):
             findings.error(name, f"is missing (dns_provider is {provider})", f"set {name}")
     domain = variables.get("sending_domain")

@@ -47,6 +47,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.mailops.dns.providers import provider_names
 from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.mailops.module_glue import REGISTERED_ARG
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -67,10 +68,9 @@ FromInventory = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, A
 PRELOAD = ("dns.resolver", "dns.rdtypes.IN", "netrc",
            "ansible.module_utils.mailops.dns.propagation",
            "ansible.module_utils.mailops.dns.zone",
-           "ansible.module_utils.mailops.dns.providers.dnspod",
-           "ansible.module_utils.mailops.dns.providers.rfc2136",
-           "ansible.module_utils.mailops.dns.providers.manual",
-           "ansible.module_utils.mailops.sendcloud.diagnose")
+           "ansible.module_utils.mailops.sendcloud.diagnose",
+           # every provider file (a provider imports its SDK when its client is built)
+           *(f"ansible.module_utils.mailops.dns.providers.{name}" for name in provider_names()))
 
 
 def warm_controller() -> None:

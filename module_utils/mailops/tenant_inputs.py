@@ -18,9 +18,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible.module_utils.mailops.dns.providers import provider_options
+
+# The providers' own variables (providers/<name>.py), each given to the DNS stage as its option
+# when the tenant defines it: an undefined one is left out, as ``default(omit)`` leaves it out of
+# a task, and the module's default or the provider's environment variable applies.
+PROVIDER_VARIABLES = {option.inventory_variable: option.option for option in provider_options()}
+
 # Every variable the tenant's stages read. roles/mailops_defaults/defaults/main.yml defaults all but the
-# required ones and these, which are left out when undefined, as ``default(omit)`` leaves them out
-# of a task: sendcloud_api_base, dnspod_secret_id/_key and rfc2136_*.
+# required ones and these, which are left out when undefined: sendcloud_api_base and the
+# providers' variables without a default there.
 CONTRACT = (
     "tenant_id", "sending_domain", "dns_zone", "dns_nameservers", "allow_existing_mx",
     "sender_address", "sender_name", "reply_to_address", "sendcloud_api_users",
@@ -29,10 +36,8 @@ CONTRACT = (
     "sendcloud_verify_interval",
     "preflight_require_kyc", "preflight_min_quota", "preflight_min_balance",
     "preflight_sender_domain_mismatch", "preflight_check_keys",
-    "dns_ttl", "dns_provider", "dns_on_conflict", "dns_manual_change_dir", "dns_propagation_timeout",
-    "dnspod_secret_id", "dnspod_secret_key", "dnspod_api_endpoint", "dnspod_api_scheme",
-    "rfc2136_server", "rfc2136_port", "rfc2136_key_name", "rfc2136_key_secret",
-    "rfc2136_key_algorithm",
+    "dns_ttl", "dns_provider", "dns_on_conflict", "dns_propagation_timeout",
+    *PROVIDER_VARIABLES,
     "credentials_dir", "credentials_vault_password_file", "credentials_vault_id",
     "api_users_allow_domain_change", "platform_api_url", "platform_api_token",
     "platform_binding_allow_domain_change",
@@ -44,9 +49,6 @@ READS = (*CONTRACT, "inventory_hostname")
 def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments of ``mailops_tenant`` from the tenant's variables ``var`` (rendered).
     A variable that should be there and is not raises ``KeyError`` with its name."""
-
-    def given(*names: str) -> dict[str, Any]:
-        return {name: var[name] for name in names if name in var}
 
     def renamed(**names: str) -> dict[str, Any]:
         return {option: var[name] for option, name in names.items() if name in var}
@@ -89,12 +91,7 @@ def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
             "tenant": var["tenant_id"], **zone, "ttl": var["dns_ttl"],
             "provider": var["dns_provider"], "on_conflict": var["dns_on_conflict"],
             "nameservers": var["dns_nameservers"],
-            **given("dnspod_secret_id", "dnspod_secret_key"),
-            "dnspod_api_endpoint": var["dnspod_api_endpoint"],
-            "dnspod_api_scheme": var["dnspod_api_scheme"],
-            **given("rfc2136_server", "rfc2136_port", "rfc2136_key_name", "rfc2136_key_secret",
-                    "rfc2136_key_algorithm"),
-            "manual_change_dir": var["dns_manual_change_dir"],
+            **renamed(**{option: variable for variable, option in PROVIDER_VARIABLES.items()}),
             "propagation_timeout": var["dns_propagation_timeout"],
         },
         "api_users": {

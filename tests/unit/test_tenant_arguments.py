@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from ansible.module_utils.mailops.dns.providers import provider_options
 from ansible.module_utils.mailops.tenant_inputs import CONTRACT, READS, tenant_args
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
@@ -43,6 +44,10 @@ OPTIONAL = {
     "preflight_sender_domain_mismatch": "warn", "dns_manual_change_dir": "/changes",
     "sendcloud_api_users": {"batch": "b1", "trigger": "t1"}, "tenant_id": "acme-cn",
 }
+# every other provider's variables (providers/<name>.py), each to a value of its own
+OPTIONAL |= {option.inventory_variable: 7000 + index if option.type == "int" else f"value-{index}"
+             for index, option in enumerate(provider_options())
+             if option.inventory_variable not in OPTIONAL}
 
 
 def defaults(hostname: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from ansible.module_utils.mailops.dns.plan import (
     plan_changes,
     plan_removal,
 )
-from ansible.module_utils.mailops.dns.providers import PROVIDER_NAMES, create_provider
+from ansible.module_utils.mailops.dns.providers import build_provider as build_named_provider
+from ansible.module_utils.mailops.dns.providers import option_specs, provider_names
 from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider
 from ansible.module_utils.mailops.dns.records import (
     Record,
@@ -51,19 +52,10 @@ RECORD_SET_ARGS: dict[str, dict[str, Any]] = {
     "zone": {"type": "str"},
     "records": {"type": "list", "elements": "dict", "required": True, "options": RECORD_OPTIONS},
     "ttl": {"type": "int", "default": 600},
-    "provider": {"type": "str", "required": True, "choices": list(PROVIDER_NAMES)},
+    "provider": {"type": "str", "required": True, "choices": list(provider_names())},
     "on_conflict": {"type": "str", "default": "keep_and_fail", "choices": list(CONFLICT_POLICIES)},
     "nameservers": {"type": "list", "elements": "str", "default": []},
-    "dnspod_secret_id": {"type": "str", "no_log": True},
-    "dnspod_secret_key": {"type": "str", "no_log": True},
-    "dnspod_api_endpoint": {"type": "str", "default": "dnspod.tencentcloudapi.com"},
-    "dnspod_api_scheme": {"type": "str", "default": "https", "choices": ["https", "http"]},
-    "rfc2136_server": {"type": "str"},
-    "rfc2136_port": {"type": "int", "default": 53},
-    "rfc2136_key_name": {"type": "str"},
-    "rfc2136_key_secret": {"type": "str", "no_log": True},
-    "rfc2136_key_algorithm": {"type": "str", "default": "hmac-sha256"},
-    "manual_change_dir": {"type": "str"},
+    **option_specs(),  # every provider's own options (providers/<name>.py)
 }
 
 PROPAGATION_ARGS: dict[str, dict[str, Any]] = {
@@ -75,49 +67,9 @@ PROPAGATION_ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-# The inventory variable of each option whose name differs (the others are the same).
-INVENTORY_VARIABLES = {"manual_change_dir": "dns_manual_change_dir"}
-
-
-def _require(params: dict[str, Any], names: list[str], provider: str) -> None:
-    missing = [name for name in names if not params.get(name)]
-    if missing:
-        variables = ", ".join(INVENTORY_VARIABLES.get(name, name) for name in missing)
-        raise ValidationError(
-            f"provider {provider} needs {', '.join(missing)}",
-            hint=f"set {variables} in the inventory (vaulted for secrets)",
-        )
-
-
 def build_provider(params: dict[str, Any]) -> DNSProvider:
-    provider = params["provider"]
     nameservers = [parse_nameserver(text) for text in params.get("nameservers") or []]
-    if provider == "dnspod":
-        _require(params, ["dnspod_secret_id", "dnspod_secret_key"], provider)
-        return create_provider(
-            "dnspod",
-            secret_id=params["dnspod_secret_id"],
-            secret_key=params["dnspod_secret_key"],
-            endpoint=params.get("dnspod_api_endpoint") or "dnspod.tencentcloudapi.com",
-            scheme=params.get("dnspod_api_scheme") or "https",
-        )
-    if provider == "rfc2136":
-        _require(params, ["rfc2136_server", "rfc2136_key_name", "rfc2136_key_secret"], provider)
-        return create_provider(
-            "rfc2136",
-            server=params["rfc2136_server"],
-            port=params.get("rfc2136_port") or 53,
-            key_name=params["rfc2136_key_name"],
-            key_secret=params["rfc2136_key_secret"],
-            key_algorithm=params.get("rfc2136_key_algorithm") or "hmac-sha256",
-        )
-    _require(params, ["manual_change_dir"], provider)
-    return create_provider(
-        "manual",
-        change_dir=params["manual_change_dir"],
-        tenant=params.get("tenant") or "tenant",
-        nameservers=nameservers,
-    )
+    return build_named_provider(params, nameservers)
 
 
 def _shortest_name(entries: list[dict[str, Any]]) -> str:

@@ -6,7 +6,14 @@ import time
 from collections.abc import Callable
 
 from ansible.module_utils.mailops.dns.plan import Change
-from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider, ProviderInfo
+from ansible.module_utils.mailops.dns.providers.base import (
+    ApplyResult,
+    BuildContext,
+    DNSProvider,
+    ProviderInfo,
+    ProviderOption,
+    ProviderPlugin,
+)
 from ansible.module_utils.mailops.dns.ratelimit import TokenBucket
 from ansible.module_utils.mailops.dns.records import (
     ExistingRecord,
@@ -373,3 +380,25 @@ class DnspodProvider(DNSProvider):
                 self.delete(zone, change.record_id, change.before)
             writes += 1
         return ApplyResult(writes=writes)
+
+
+def build(arguments: dict, context: BuildContext) -> DnspodProvider:
+    return DnspodProvider(**arguments)
+
+
+PLUGIN = ProviderPlugin(
+    info=DNSPOD_INFO,
+    options=(
+        ProviderOption("dnspod_secret_id", "secret_id", "Tencent Cloud SecretId (provider dnspod).",
+                       required=True),
+        ProviderOption("dnspod_secret_key", "secret_key",
+                       "Tencent Cloud SecretKey (provider dnspod).", required=True, secret=True),
+        ProviderOption("dnspod_api_endpoint", "endpoint",
+                       "DNSPod API endpoint host (C(dnspod.intl.tencentcloudapi.com) for the "
+                       "international site).", default="dnspod.tencentcloudapi.com"),
+        ProviderOption("dnspod_api_scheme", "scheme",
+                       "URL scheme of the DNSPod API (C(http) only for the local sandbox).",
+                       default="https", choices=("https", "http")),
+    ),
+    build=build,
+)

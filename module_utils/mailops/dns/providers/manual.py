@@ -9,7 +9,14 @@ import tempfile
 from datetime import UTC, datetime
 
 from ansible.module_utils.mailops.dns.plan import Change
-from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider, ProviderInfo
+from ansible.module_utils.mailops.dns.providers.base import (
+    ApplyResult,
+    BuildContext,
+    DNSProvider,
+    ProviderInfo,
+    ProviderOption,
+    ProviderPlugin,
+)
 from ansible.module_utils.mailops.dns.records import ExistingRecord, Record, relative_name
 from ansible.module_utils.mailops.dns.resolver import Nameserver, read_records
 from ansible.module_utils.mailops.dns.txt import quote_txt
@@ -150,3 +157,19 @@ class ManualProvider(DNSProvider):
         write_atomically(path, render_change_request(self.tenant, zone, changes))
         write_atomically(path[: -len(".md")] + ".csv", render_change_csv(zone, changes))
         return ApplyResult(status="pending_human", writes=0, change_file=path)
+
+
+def build(arguments: dict, context: BuildContext) -> ManualProvider:
+    return ManualProvider(**arguments, tenant=context.tenant, nameservers=context.nameservers)
+
+
+PLUGIN = ProviderPlugin(
+    info=MANUAL_INFO,
+    options=(
+        ProviderOption("manual_change_dir", "change_dir",
+                       "Directory where provider C(manual) writes the change request (one "
+                       "Markdown file per tenant and zone).", required=True,
+                       variable="dns_manual_change_dir"),
+    ),
+    build=build,
+)

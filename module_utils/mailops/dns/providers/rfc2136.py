@@ -16,7 +16,14 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.update
 from ansible.module_utils.mailops.dns.plan import Change
-from ansible.module_utils.mailops.dns.providers.base import ApplyResult, DNSProvider, ProviderInfo
+from ansible.module_utils.mailops.dns.providers.base import (
+    ApplyResult,
+    BuildContext,
+    DNSProvider,
+    ProviderInfo,
+    ProviderOption,
+    ProviderPlugin,
+)
 from ansible.module_utils.mailops.dns.records import ExistingRecord, Record
 from ansible.module_utils.mailops.dns.resolver import Nameserver, read_records, resolve_address
 from ansible.module_utils.mailops.dns.txt import split_txt
@@ -35,6 +42,7 @@ RFC2136_INFO = ProviderInfo(
     min_ttl_rule="no floor (any TTL from 0)",
     txt_encoding="presentation",
     bulk_writes=True,
+    atomic_writes=True,  # one UPDATE message: the server applies all of it or none (RFC 2136 §3.7)
     one_ttl_per_rrset=True,
 )
 ALGORITHMS = {
@@ -168,3 +176,23 @@ class Rfc2136Provider(DNSProvider):
                 "records (check-integrity)",
             )
         return ApplyResult(writes=1)
+
+
+def build(arguments: dict, context: BuildContext) -> Rfc2136Provider:
+    return Rfc2136Provider(**arguments)
+
+
+PLUGIN = ProviderPlugin(
+    info=RFC2136_INFO,
+    options=(
+        ProviderOption("rfc2136_server", "server",
+                       "Primary server (IP or host name) accepting dynamic updates.", required=True),
+        ProviderOption("rfc2136_port", "port", "Its port.", type="int", default=53),
+        ProviderOption("rfc2136_key_name", "key_name", "TSIG key name.", required=True),
+        ProviderOption("rfc2136_key_secret", "key_secret", "TSIG key secret (base64).",
+                       required=True, secret=True),
+        ProviderOption("rfc2136_key_algorithm", "key_algorithm", "TSIG algorithm.",
+                       default="hmac-sha256"),
+    ),
+    build=build,
+)

@@ -1,0 +1,79 @@
+"""The DNS provider options: every provider's own (module_utils/mailops/dns/providers/<name>.py
+declares them; tests/unit/dns/test_provider_plugins.py checks these docs against it).
+
+``mailops_dns_provider`` documents them at the top level (M(dns_record_set)),
+``mailops_dns_provider.stage`` inside the C(dns) option of the stage modules."""
+
+from __future__ import annotations
+
+from textwrap import indent
+
+PROVIDER = r"""
+provider:
+  description: The DNS provider of the zone (docs/dns.md, one section each).
+  type: str
+  required: true
+  choices: [dnspod, manual, rfc2136]
+"""
+
+PROVIDER_OPTIONS = r"""
+dnspod_secret_id:
+  description: Tencent Cloud SecretId (provider dnspod).
+  type: str
+dnspod_secret_key:
+  description: Tencent Cloud SecretKey (provider dnspod).
+  type: str
+dnspod_api_endpoint:
+  description: DNSPod API endpoint host (C(dnspod.intl.tencentcloudapi.com) for the international site).
+  type: str
+  default: dnspod.tencentcloudapi.com
+dnspod_api_scheme:
+  description: URL scheme of the DNSPod API (C(http) only for the local sandbox).
+  type: str
+  default: https
+  choices: [https, http]
+manual_change_dir:
+  description: Directory where provider C(manual) writes the change request (one Markdown file per tenant and zone).
+  type: str
+rfc2136_server:
+  description: Primary server (IP or host name) accepting dynamic updates.
+  type: str
+rfc2136_port:
+  description: Its port.
+  type: int
+  default: 53
+rfc2136_key_name:
+  description: TSIG key name.
+  type: str
+rfc2136_key_secret:
+  description: TSIG key secret (base64).
+  type: str
+rfc2136_key_algorithm:
+  description: TSIG algorithm.
+  type: str
+  default: hmac-sha256
+"""
+
+STAGE_DNS_OPTIONS = r"""
+tenant: {description: "Tenant id (manual change files, messages).", type: str, default: ""}
+zone: {description: "The zone; found by the provider or an SOA lookup when omitted.", type: str}
+ttl: {description: "TTL of created records.", type: int, default: 600}
+on_conflict: {description: "What a foreign record in the way causes (see M(dns_record_set)).", type: str, default: keep_and_fail, choices: [keep_and_fail, keep_and_warn, replace]}
+nameservers: {description: "Nameservers (C(host[:port])) to ask instead of the zone's NS.", type: list, elements: str, default: []}
+propagation_timeout: {description: "Seconds to wait until every nameserver serves the records.", type: float, default: 600}
+"""
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = "options:\n" + indent(PROVIDER + PROVIDER_OPTIONS, "  ")
+
+    STAGE = r"""
+options:
+  dns:
+    description:
+      - The tenant's DNS provider; every option of M(dns_record_set) except C(records)
+        and C(state), plus the propagation timeout.
+    type: dict
+    required: true
+    suboptions:
+""" + indent(STAGE_DNS_OPTIONS + PROVIDER + PROVIDER_OPTIONS, " " * 6)
