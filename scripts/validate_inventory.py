@@ -5,7 +5,8 @@
 Reads the inventory with ``ansible-inventory --list`` (so vaulted values need the vault ids a
 plan run would use), then checks every host of the group ``tenants``: required names present,
 choices valid, the sending domain, addresses and API-user names valid (the same rules as the
-preflight role), the provider's own settings present, and each value of the type the tenant
+preflight role), the provider's own settings present, no two tenants with the same tenant_id,
+sending domain or API user name (as a run refuses them), and each value of the type the tenant
 role's argument spec gives it (the check a run makes first). Values that are still Jinja
 templates, or vaulted, are checked for presence only, and a template that is one variable
 (``{{ vault_x }}``, maybe through filters, none of them ``default``) for that variable being
@@ -30,6 +31,7 @@ ansible.module_utils.__path__.append(str(REPO / "module_utils"))
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 from ansible.module_utils.mailops import preflight  # noqa: E402
+from ansible.module_utils.mailops.collisions import default_api_users, tenant_collisions  # noqa: E402
 from ansible.module_utils.mailops.credentials import in_an_existing_directory  # noqa: E402
 from ansible.module_utils.mailops.dns.providers import plugins, provider_names  # noqa: E402
 from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
@@ -186,6 +188,23 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
     return findings.errors
 
 
+def identity(tenant: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """What mailops_collisions compares, for the values given literally (a template is left to
+    the run's own check, which renders it)."""
+    literal = {name: value for name, value in variables.items()
+               if not is_template(value) and not is_vaulted(value)}
+    tenant_id = literal.get("tenant_id", None if "tenant_id" in variables else tenant)
+    names = variables.get("sendcloud_api_users")
+    if names is None and isinstance(tenant_id, str):
+        api_users = default_api_users(tenant_id)
+    elif isinstance(names, dict):
+        api_users = [n for n in names.values() if isinstance(n, str) and not is_template(n)]
+    else:
+        api_users = []
+    return {"tenant_id": tenant_id, "sending_domain": literal.get("sending_domain"),
+            "api_users": api_users}
+
+
 def inventory_hosts(inventory: str) -> dict[str, dict[str, Any]]:
     listed = subprocess.run([str(Path(sys.executable).parent / "ansible-inventory"), "-i", inventory,
                              "--list"], capture_output=True, text=True, cwd=REPO)
@@ -203,14 +222,10 @@ def main(inventories: list[str]) -> int:
     problems: list[str] = []
     for inventory in inventories or ["inventories/sandbox"]:
         hosts = inventory_hosts(inventory)
-        domains: dict[str, str] = {}
         for tenant, variables in sorted(hosts.items()):
             problems += [f"{inventory}: {p}" for p in check_tenant(tenant, variables)]
-            domain = str(variables.get("sending_domain", "")).lower().rstrip(".")
-            if domain and domain in domains:
-                problems.append(f"{inventory}: tenant {tenant}: sending_domain: {domain} is also "
-                                f"used by tenant {domains[domain]}. Fix: one sending domain per tenant")
-            domains[domain] = tenant
+        identities = {tenant: identity(tenant, variables) for tenant, variables in hosts.items()}
+        problems += [f"{inventory}: {p}" for p in tenant_collisions(identities)]
         print(f"{inventory}: {len(hosts)} tenants checked")
     for problem in problems:
         print(problem, file=sys.stderr)

@@ -73,7 +73,7 @@ tenants:
     assert "tenant bad: dnspod_secret_id: is missing (dns_provider is dnspod)" in problems
     assert "tenant twin: sendcloud_api_user: is missing" in problems
     assert "tenant bad: credentials_vault_password_file: is missing" in problems
-    assert "also used by tenant bad" in problems
+    assert "tenants bad and twin have the same sending_domain 'news_letter.acme.example'" in problems
 
 
 TENANT = f"""
