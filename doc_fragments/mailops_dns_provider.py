@@ -13,7 +13,7 @@ provider:
   description: The DNS provider of the zone (docs/dns.md, one section each).
   type: str
   required: true
-  choices: [dnspod, manual, rfc2136]
+  choices: [dnspod, manual, powerdns, rfc2136]
 """
 
 PROVIDER_OPTIONS = r"""
@@ -35,6 +35,16 @@ dnspod_api_scheme:
 manual_change_dir:
   description: Directory where provider C(manual) writes the change request (one Markdown file per tenant and zone).
   type: str
+powerdns_api_url:
+  description: PowerDNS API base URL, the webserver's address (e.g. C(http://127.0.0.1:8081)); the environment variable C(PDNS_SERVER_URL) when not set.
+  type: str
+powerdns_api_key:
+  description: PowerDNS API key (the server's C(api-key)); the environment variable C(PDNS_API_KEY) when not set.
+  type: str
+powerdns_server_id:
+  description: PowerDNS server id in the API path.
+  type: str
+  default: localhost
 rfc2136_server:
   description: Primary server (IP or host name) accepting dynamic updates.
   type: str

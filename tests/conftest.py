@@ -19,5 +19,6 @@ if _module_utils not in ansible.module_utils.__path__:
 pytest_plugins = [
     "tests.helpers.sandbox_fixture",
     "tests.helpers.bind_fixture",
+    "tests.helpers.pdns_fixture",
     "tests.helpers.zone_corpus_report",
 ]

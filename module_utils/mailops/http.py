@@ -54,8 +54,12 @@ class HttpClient:
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
+        plain_text_errors: bool = False,
     ) -> None:
+        """``plain_text_errors``: the service answers some errors in plain text (PowerDNS's
+        401 ``Unauthorized``, 404 ``Not Found``), given as the result's body instead of refused."""
         self.service = service
+        self.plain_text_errors = plain_text_errors
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
@@ -107,6 +111,8 @@ class HttpClient:
                     )
                 self._pause(attempt, response.headers.get("Retry-After"))
                 continue
+            if self.plain_text_errors and response.status_code >= 400 and not _is_json(response):
+                return HttpResult(response.status_code, response.text.strip(), dict(response.headers))
             return HttpResult(response.status_code, _parse_body(response), dict(response.headers))
         error_type = RateLimitedError if last_error == "HTTP 429" else TransientError
         raise error_type(
@@ -148,6 +154,10 @@ def _describe(exc: Exception) -> str:
     if "refused" in text.lower():
         return "connection refused"
     return exc.__class__.__name__
+
+
+def _is_json(response: requests.Response) -> bool:
+    return "json" in response.headers.get("Content-Type", "")
 
 
 def _parse_body(response: requests.Response) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 ROW_PROPERTY = "zone_corpus_row"
-COLUMNS = ["plan", "apply", "second run", "dkim", "unmanaged", "unmanaged changed",
+COLUMNS = ["plan", "apply", "second run", "dkim", "audit", "unmanaged", "unmanaged changed",
            "unplanned writes"]
 
 _rows: dict[str, dict[str, Any]] = {}  # test id -> its row

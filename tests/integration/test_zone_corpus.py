@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 import yaml
 from ansible.module_utils.mailops.dns.record_set import run_record_set
+from ansible.module_utils.mailops.dns.txt import parse_txt
 from ansible.module_utils.mailops.errors import ConflictError, MailopsError
 
 from tests.helpers.bind_fixture import (
@@ -40,6 +41,7 @@ from tests.helpers.bind_fixture import (
     named_conf_text,
     wait_until_ready,
 )
+from tests.helpers.pdns_fixture import PdnsServer, start_pdns, stop_pdns
 from tests.helpers.sandbox_fixture import SandboxHandle, default_seed, start_sandbox
 from tests.helpers.zone_corpus_report import ROW_PROPERTY
 
@@ -57,6 +59,7 @@ DNSPOD_ACCOUNT = {
     "secret_key": "c0rpusd5e8a1f4b7c2e9d6a3f0b5c8e1",
 }
 ERRORS = {"ConflictError": ConflictError}
+TAMPERED_DKIM = "k=rsa; p=changed-in-the-console"
 # DNSPod zones for the dns_ttl change test: zone -> (plan grade, its TTL floor)
 TTL_ZONES = {
     "ttl-pro.corpus.example": ("DP_Pro", 120),
@@ -200,6 +203,23 @@ class Backend:
     def check_dkim_encoding(self, variant: Variant, dkim: str) -> None:
         """Provider-specific check that the long key is stored the way the provider needs."""
 
+    def tamper(self, variant: Variant, value: str) -> None:
+        """Change the DKIM record behind the project's back (as a console user would)."""
+        raise NotImplementedError
+
+
+def check_served_dkim(host: str, port: int, variant: Variant, dkim: str) -> None:
+    """The server answers the DKIM key as one record of ≥ 2 strings of ≤ 255 bytes."""
+    import dns.message
+    import dns.query
+
+    query = dns.message.make_query(variant.dkim_name + ".", "TXT")
+    response = dns.query.tcp(query, host, port=port, timeout=5)
+    strings = [rdata.strings for rrset in response.answer for rdata in rrset]
+    assert len(strings) == 1, strings
+    assert len(strings[0]) >= 2 and all(len(s) <= 255 for s in strings[0])
+    assert b"".join(strings[0]).decode() == dkim
+
 
 class DnspodBackend(Backend):
     name = "dnspod"
@@ -251,6 +271,13 @@ class DnspodBackend(Backend):
 
     def write_marker(self, variant: Variant) -> object:
         return len(self.sandbox.requests(kind="write"))
+
+    def tamper(self, variant: Variant, value: str) -> None:
+        host = variant.dkim_name[: -len(variant.zone) - 1]
+        item = next(i for i in self.items(variant.zone) if i["Name"] == host and i["Type"] == "TXT")
+        self.sandbox.dnspod_call(variant.zone, "ModifyRecord", {
+            "Domain": variant.zone, "RecordId": item["RecordId"], "SubDomain": host,
+            "RecordType": "TXT", "RecordLine": "默认", "Value": value, "TTL": item["TTL"]})
 
 
 class BindBackend(Backend):
@@ -323,15 +350,95 @@ class BindBackend(Backend):
         return serials
 
     def check_dkim_encoding(self, variant: Variant, dkim: str) -> None:
-        import dns.message
-        import dns.query
+        check_served_dkim(self.server.host, self.server.port, variant, dkim)
 
-        query = dns.message.make_query(variant.dkim_name + ".", "TXT")
-        response = dns.query.tcp(query, self.server.host, port=self.server.port, timeout=5)
-        strings = [rdata.strings for rrset in response.answer for rdata in rrset]
-        assert len(strings) == 1, strings
-        assert len(strings[0]) >= 2 and all(len(s) <= 255 for s in strings[0])
-        assert b"".join(strings[0]).decode() == dkim
+    def tamper(self, variant: Variant, value: str) -> None:
+        import dns.query
+        import dns.update
+
+        update = dns.update.UpdateMessage(variant.zone + ".", keyring=self.server.keyring(),
+                                          keyname=self.server.key_name)
+        update.replace(variant.dkim_name + ".", TTL, "TXT", _quote_txt(value))
+        dns.query.tcp(update, self.server.host, port=self.server.port, timeout=5)
+
+
+class PowerdnsBackend(Backend):
+    name = "powerdns"
+
+    def __init__(self, server: PdnsServer) -> None:
+        self.server = server
+
+    def params(self, variant: Variant, dkim: str) -> dict[str, Any]:
+        return {
+            "tenant": "corpus", "state": "present", "zone": None,
+            "records": desired_records(variant, dkim), "ttl": TTL, "provider": "powerdns",
+            "on_conflict": variant.policy, "nameservers": [self.server.nameserver],
+            "powerdns_api_url": self.server.api_url, "powerdns_api_key": self.server.api_key,
+            "powerdns_server_id": "localhost",
+        }
+
+    def dump(self, zone: str) -> Dump:
+        dump: Dump = {}
+        for rrset in self.server.zone(zone)["rrsets"]:
+            rtype, fqdn = rrset["type"], rrset["name"].rstrip(".")
+            if rtype == "SOA":  # its serial changes on every write: compared by write_marker
+                continue
+            for item in rrset["records"]:
+                content, priority = item["content"], None
+                value = content
+                if rtype == "TXT":
+                    value = parse_txt(content)
+                elif rtype == "MX":
+                    priority_text, _, value = content.partition(" ")
+                    priority, value = int(priority_text), value.lower().rstrip(".")
+                elif rtype in ("CNAME", "NS"):
+                    value = content.lower().rstrip(".")
+                raw = f"{fqdn} {rrset['ttl']} {rtype} {content} disabled={item['disabled']}"
+                dump[f"{fqdn} {rtype} {content}"] = (raw, (fqdn, rtype, value, priority))
+        return dump
+
+    def write_marker(self, variant: Variant) -> object:
+        return {zone: self.server.zone(zone)["edited_serial"] for zone in variant.zones}
+
+    def check_dkim_encoding(self, variant: Variant, dkim: str) -> None:
+        check_served_dkim(self.server.host, self.server.dns_port, variant, dkim)
+
+    def tamper(self, variant: Variant, value: str) -> None:
+        self.server.patch(variant.zone, [{
+            "name": variant.dkim_name + ".", "type": "TXT", "ttl": TTL, "changetype": "REPLACE",
+            "records": [{"content": _quote_txt(value), "disabled": False}]}])
+
+
+def pdns_rrsets(zone: str, records: list[dict[str, Any]], all_zones: list[str]) -> list[dict]:
+    """The corpus records of ``zone`` as PowerDNS RRsets (with the delegation of a child zone
+    served here too), contents in presentation format as a zone file has them."""
+    grouped: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(name: str, rtype: str, content: str, ttl: int) -> None:
+        fqdn = _fqdn(name, zone) + "."
+        rrset = grouped.setdefault((fqdn, rtype), {"name": fqdn, "type": rtype, "ttl": ttl,
+                                                   "records": []})
+        rrset["records"].append({"content": content, "disabled": False})
+
+    for child in all_zones:
+        if child.endswith("." + zone):
+            label = child[: -len(zone) - 1]
+            add(label, "NS", f"ns1.{child}.", BIND_DEFAULT_TTL)
+            add(f"ns1.{label}", "A", "127.0.0.1", BIND_DEFAULT_TTL)
+    for record in records:
+        rtype, value = record["type"], record["value"]
+        if rtype == "TXT" and "strings" in record:
+            content = " ".join(_quote_txt(part) for part in record["strings"])
+        elif rtype == "TXT":
+            content = _quote_txt(value)
+        elif rtype == "MX":
+            content = f"{record.get('mx', 0)} {value.rstrip('.')}."
+        elif rtype in ("CNAME", "NS"):
+            content = value.rstrip(".") + "."
+        else:
+            content = value
+        add(record["name"], rtype, content, record.get("ttl", BIND_DEFAULT_TTL))
+    return list(grouped.values())
 
 
 # ---------------------------------------------------------------------- BIND zone files
@@ -398,6 +505,19 @@ def corpus_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
         yield handle
     finally:
         handle.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus_pdns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdnsServer]:
+    """A PowerDNS of its own holding every corpus zone with its records."""
+    server = start_pdns(tmp_path_factory.mktemp("corpus-pdns"))
+    try:
+        zones = {zone: records for v in VARIANTS for zone, records in v.zones.items()}
+        for zone, records in zones.items():
+            server.create_zone(zone, pdns_rrsets(zone, records, list(zones)))
+        yield server
+    finally:
+        stop_pdns(server)
 
 
 @pytest.fixture(scope="module")
@@ -538,6 +658,16 @@ def run_variant(backend: Backend, variant: Variant, dkim: str,
     assert (variant.dkim_name, "TXT", dkim, None) in served
     backend.check_dkim_encoding(variant, dkim)
     row["dkim"] = f"{len(dkim)} B, round-trips"
+
+    # the audit (a check-mode plan) finds the record changed behind its back; apply restores it
+    backend.tamper(variant, TAMPERED_DKIM)
+    audited = run_record_set(params, check_mode=True)
+    assert [(c["action"], c["name"]) for c in audited["changes"]] == [
+        ("update", variant.dkim_name)], audited["changes"]
+    restored = run_record_set(params, check_mode=False)
+    assert restored["changes"] == audited["changes"]
+    assert run_record_set(params, check_mode=True)["changed"] is False
+    row["audit"] = "finds the changed DKIM"
     return row
 
 
@@ -590,6 +720,13 @@ def test_dnspod_a_changed_dns_ttl_is_applied_once(zone: str, corpus_sandbox: San
     assert second["changed"] is False and backend.write_marker(variant) == marker
     ttls = {item["Name"]: item["TTL"] for item in backend.items(zone) if item["Type"] != "NS"}
     assert set(ttls.values()) == {expected}, ttls
+
+
+@pytest.mark.powerdns
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.label)
+def test_corpus_on_powerdns(variant: Variant, corpus_pdns: PdnsServer, dkim_value: str,
+                            record_property: Callable[[str, object], None]):
+    run_variant(PowerdnsBackend(corpus_pdns), variant, dkim_value, record_property)
 
 
 @pytest.mark.bind

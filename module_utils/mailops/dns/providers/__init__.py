@@ -24,9 +24,14 @@ from ansible.module_utils.mailops.errors import ValidationError
 
 if TYPE_CHECKING:
     # Never run. A module run by AnsiballZ (not in-process) carries only the module_utils it
-    # imports by name: this line names every provider file so that it carries them all.
+    # imports by name: this import names every provider file so that it carries them all.
     # tests/unit/dns/test_provider_plugins.py fails when a provider file is missing from it.
-    from ansible.module_utils.mailops.dns.providers import dnspod, manual, rfc2136  # noqa: F401
+    from ansible.module_utils.mailops.dns.providers import (  # noqa: F401
+        dnspod,
+        manual,
+        powerdns,
+        rfc2136,
+    )
 
 NOT_PROVIDERS = ("base",)
 
