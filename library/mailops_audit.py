@@ -23,8 +23,11 @@ options:
   failed: {description: "Tenants whose audit failed, with a message.", type: dict, default: {}}
   report_dir:
     description:
-      - The reports' directory. When given, the fleet page (C(index.html)) there is rebuilt from
-        the tenants' reports and this audit (each tenant's drift and key probes), if it changed.
+      - The reports' directory. A tenant's last report there holds the foreign records it keeps
+        (C(dns_on_conflict=keep_and_warn)): such a record is drift only when it changed or
+        disappeared since (without a report, kept records are listed, not drift). When given,
+        the fleet page (C(index.html)) there is also rebuilt from the tenants' reports and this
+        audit (each tenant's drift and key probes), if it changed.
     type: path
 author: mailops
 """
@@ -33,6 +36,7 @@ EXAMPLES = r"""
 - name: Write the audit
   mailops_audit:
     audit_dir: "{{ mailops_report_dir }}/audit"
+    report_dir: "{{ mailops_report_dir }}"
     stage_results: "{{ results_by_tenant }}"
   run_once: true
 """
@@ -59,14 +63,16 @@ def main() -> None:
         failed={"type": "dict", "default": {}},
         report_dir={"type": "path"},
     ), supports_check_mode=True)
-    findings = audit.build(module.params["stage_results"], module.params["failed"])
+    report_dir = Path(module.params["report_dir"]) if module.params["report_dir"] else None
+    reports = stored_reports(report_dir) if report_dir else []
+    findings = audit.build(module.params["stage_results"], module.params["failed"],
+                           {report["tenant_id"]: report for report in reports})
     directory = Path(module.params["audit_dir"])
     directory.mkdir(parents=True, exist_ok=True)
     write_text(directory / "audit.json", audit.render_json(findings))
     write_text(directory / "audit.md", audit.render_markdown(findings))
-    if module.params["report_dir"]:
-        report_dir = Path(module.params["report_dir"])
-        for path, text in fleet_outputs(report_dir, stored_reports(report_dir), findings).items():
+    if report_dir:
+        for path, text in fleet_outputs(report_dir, reports, findings).items():
             write_if_changed(path, text)
     module.exit_json(changed=False, **findings)
 

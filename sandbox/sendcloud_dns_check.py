@@ -147,12 +147,16 @@ _DMARC_RE = re.compile(r"^\s*v=DMARC1\s*(;|$)", re.IGNORECASE)
 
 
 def spf_passes(found: list[str], expected: str) -> bool:
-    """Exactly one SPF record, carrying every include: of the expected value (merges pass)."""
+    """Exactly one SPF record, carrying every include: of the expected value (merges pass) in
+    the form given, an optional ``+`` aside: ``include:SPF.SendCloud.ORG.`` or
+    ``~include:spf.sendcloud.org`` does not count. The reference (§5, §6.14) documents no rule
+    beyond "add the include": this strictest reading is the one the client's plan applies too
+    (docs/dns.md, "SPF include matching"), so a record the client leaves verifies here."""
     spf_records = [value for value in found if _SPF_RE.match(value)]
     if len(spf_records) != 1:
         return False
-    terms = {term.lstrip("+").lower() for term in spf_records[0].split()}
-    needed = [term.lower() for term in expected.split() if term.lower().startswith("include:")]
+    terms = {term[1:] if term.startswith("+") else term for term in spf_records[0].split()}
+    needed = [term for term in expected.split() if term.startswith("include:")]
     return all(term in terms for term in needed)
 
 

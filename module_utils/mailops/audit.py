@@ -42,18 +42,63 @@ def probes_not_made(stages: dict[str, Any]) -> dict[str, str]:
     return failed
 
 
-def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
+def _record_id(record: dict[str, Any]) -> tuple:
+    return (record.get("purpose"), record.get("type"), record.get("name"))
+
+
+def kept_findings(outcomes: list[dict[str, Any]], items: dict[str, bool],
+                  previous: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """The records kept by the operator's choice (keep_and_warn), listed, and the drift about
+    them: only a kept record that changed or disappeared since the last onboarding run's report
+    (``previous``). A record kept whatever the policy (beside ours) and a conflict that
+    keep_and_fail stops on are drift."""
+    kept, drift = [], []
+    earlier = {_record_id(entry): entry for entry in (previous or {}).get("kept") or []}
+    seen = set()
+    for outcome in outcomes:
+        if outcome.get("action") == "conflict" or (outcome.get("action") == "kept"
+                                                    and not outcome.get("by_policy")):
+            drift.append(f"{outcome['type']} {outcome['name']}: {outcome.get('reason')}")
+            continue
+        if outcome.get("action") != "kept":
+            continue
+        value = (outcome.get("kept") or {}).get("value")
+        before = earlier.get(_record_id(outcome))
+        seen.add(_record_id(outcome))
+        if before is not None and before.get("kept_value") != value:
+            drift.append(f"{outcome['type']} {outcome['name']}: the kept foreign record changed "
+                         f"since the last run: was {before.get('kept_value')!r}, now {value!r}")
+            continue
+        verified = items.get(outcome.get("purpose"))
+        kept.append(f"{outcome['type']} {outcome['name']} {value!r} (dns_on_conflict: "
+                    "keep_and_warn)" + ("" if verified is None else
+                                        f"; SendCloud verifies {outcome['purpose']}: "
+                                        f"{yes_no(verified)}"))
+    for key, before in earlier.items():
+        if key not in seen:
+            drift.append(f"{before.get('type')} {before.get('name')}: the kept foreign record "
+                         f"{before.get('kept_value')!r} is gone")
+    return kept, drift
+
+
+def tenant_findings(tenant: str, stages: dict[str, Any],
+                    previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``previous``: the tenant's last onboarding report, whose kept records are the baseline."""
     failed_probes = probes_not_made(stages)
     drift = [described(change) for change in tenant_changes(tenant, stages)]
     # A pending rebind is planned, not drift: the audit checked the bound domain, the one that
     # sends until the rebind (its API users and binding wait for it)
     pending = stages.get("rebind_pending")
     sending_domain = stages.get("sending_domain") or {}
-    for record in (sending_domain.get("dns") or {}).get("records") or []:
-        if record.get("action") == "kept":
-            drift.append(f"{record['type']} {record['name']}: {record.get('reason')}")
     domain = sending_domain.get("domain") or {}
-    failing_items = [item for item, ok in (domain.get("items") or {}).items() if not ok]
+    items = domain.get("items") or {}
+    outcomes = (sending_domain.get("dns") or {}).get("records") or []
+    kept, kept_drift = kept_findings(outcomes, items, None if pending else previous)
+    # the run's warning about each of them, said above already
+    said = {o.get("reason") for o in outcomes if o.get("action") in ("kept", "conflict")}
+    drift += kept_drift
+    not_awaited = sending_domain.get("not_awaited") or []
+    failing_items = [item for item, ok in items.items() if not ok and item not in not_awaited]
     if failing_items:
         drift.append(f"SendCloud does not verify: {', '.join(failing_items)}")
     propagation = stages.get("propagation") or {}
@@ -71,9 +116,10 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
     # what a run would warn about (a low quota, an SPF record near its lookup limit), but not
     # what is already drift above
     warnings = [w for w in stages.get("warnings") or [] if not any(w in item for item in drift)
-                and not (pending and "rebind.yml" in w)]
+                and w not in said and not (pending and "rebind.yml" in w)]
     verified = None if "sending_domain" in failed_probes else bool(domain.get("verified"))
-    return {"drift": drift, "warnings": warnings, "verified": verified, "rebind_pending": pending,
+    return {"drift": drift, "kept": kept, "warnings": warnings, "verified": verified,
+            "rebind_pending": pending,
             "failed": bool(failed_probes), "failed_probes": failed_probes,
             "key_probes": {user["name"]: {"authenticated": bool(user.get("authenticated")),
                                           "reason": user.get("reason") or ""}
@@ -82,8 +128,11 @@ def tenant_findings(tenant: str, stages: dict[str, Any]) -> dict[str, Any]:
             "quota_remaining": account.get("quota_remaining"), "reputation": account.get("reputation")}
 
 
-def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str]) -> dict[str, Any]:
-    tenants = {tenant: tenant_findings(tenant, stages) for tenant, stages in stage_results.items()}
+def build(stage_results: dict[str, dict[str, Any]], failed: dict[str, str],
+          reports: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``reports``: each tenant's last onboarding report, where there is one."""
+    tenants = {tenant: tenant_findings(tenant, stages, (reports or {}).get(tenant))
+               for tenant, stages in stage_results.items()}
     for tenant, message in failed.items():   # not known: unverified, no quota
         tenants[tenant] = {"failed": True, "drift": [f"audit failed: {message}"], "verified": None}
     tenants = dict(sorted(tenants.items()))
@@ -110,13 +159,15 @@ def render_markdown(audit: dict[str, Any]) -> str:
         warnings = findings.get("warnings") or []
         failed_probes = findings.get("failed_probes") or {}
         pending = findings.get("rebind_pending")
-        if findings["drift"] or warnings or failed_probes or pending:
+        kept = findings.get("kept") or []
+        if findings["drift"] or warnings or failed_probes or pending or kept:
             lines += ["", f"## {tenant}", ""]
             if pending:
                 lines.append(f"- rebind pending (not drift): bound to {pending['bound_domain']}, the "
                              f"inventory asks for {pending['sending_domain']}; run rebind.yml in the "
                              "change window. Checked here: the bound domain and the stored keys")
             lines += [f"- {item}" for item in findings["drift"]]
+            lines += [f"- kept (not drift): {item}" for item in kept]
             lines += [f"- could not check {probe}: {error}" for probe, error in failed_probes.items()]
             lines += [f"- warning (not drift): {item}" for item in warnings]
     return "\n".join(lines) + "\n"

@@ -24,8 +24,15 @@ def needs_apply(stages: dict[str, Any]) -> bool:
     never while a rebind is pending (``mailops_tenant`` planned nothing then)."""
     if "rebind_pending" in stages:
         return False
-    return (any(result["changed"] for result in stages.values())
-            or not stages["sending_domain"]["domain"].get("verified"))
+    if any(result["changed"] for result in stages.values()):
+        return True
+    domain = stages["sending_domain"]["domain"]
+    if domain.get("verified"):
+        return False
+    # an item whose record is a kept foreign one is not waited for: SendCloud's word on it stands
+    not_awaited = stages["sending_domain"].get("not_awaited") or []
+    items = domain.get("items") or {}
+    return not items or any(not ok and item not in not_awaited for item, ok in items.items())
 
 
 def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
@@ -53,6 +60,18 @@ def tenant_changes(tenant: str, stages: dict[str, Any]) -> list[dict[str, Any]]:
     return mask(changes)
 
 
+NOTED_OUTCOMES = ("kept", "decided_at_apply")
+
+
+def tenant_notes(stages: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records the plan leaves as they are on purpose, or decides only at apply: a foreign
+    record kept (keep_and_warn, or beside ours), a record that may be SendCloud's own."""
+    outcomes = ((stages.get("sending_domain") or {}).get("dns") or {}).get("records") or []
+    return [{"id": f"{o['type']} {o.get('name') or KNOWN_AFTER_APPLY}", "action": o["action"],
+             "present": (o.get("kept") or {}).get("value"), "reason": o.get("reason")}
+            for o in outcomes if o.get("action") in NOTED_OUTCOMES]
+
+
 def counts_of(changes: list[dict[str, Any]]) -> dict[str, int]:
     counts = {"create": 0, "recreate": 0, "update": 0, "delete": 0}
     for change in changes:
@@ -78,6 +97,9 @@ class Plan:
         for tenant in sorted(stage_results):
             changes = tenant_changes(tenant, stage_results[tenant])
             plan.tenants[tenant] = {"changes": changes, "counts": counts_of(changes)}
+            notes = tenant_notes(stage_results[tenant])
+            if notes:   # a tenant without any keeps the entry (and checksum) it always had
+                plan.tenants[tenant]["kept"] = notes
             if "rebind_pending" in stage_results[tenant]:
                 plan.rebind_pending[tenant] = stage_results[tenant]["rebind_pending"]
             if needs_apply(stage_results[tenant]):
@@ -137,14 +159,19 @@ def render_markdown(document: dict[str, Any], title: str) -> str:
     for trip in document.get("requires_force", []):
         lines.append(f"\n> requires `-e force=true`: {trip}")
     for tenant, entry in document["tenants"].items():
-        if not entry["changes"]:
+        if not entry["changes"] and not entry.get("kept"):
             continue
-        lines += ["", f"## {tenant}", "", "| object | id | action | before | after |",
-                  "|---|---|---|---|---|"]
+        lines += ["", f"## {tenant}", ""]
+        if entry["changes"]:
+            lines += ["| object | id | action | before | after |", "|---|---|---|---|---|"]
         for change in entry["changes"]:
             before, after = differing(change.get("before"), change.get("after"))
             lines.append(f"| {change['object']} | {change['id']} | {change['action']} | "
                          f"{_short(before)} | {_short(after)} |")
+        if entry.get("kept"):
+            lines += ["", "Left as they are, or decided at apply:", ""]
+        lines += [f"- {note['action']}: {note['id']}: {note['reason']}"
+                  for note in entry.get("kept") or []]
     return "\n".join(lines) + "\n"
 
 

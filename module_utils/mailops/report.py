@@ -52,6 +52,12 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
         shown = value if len(value) <= 60 else value[:57] + "..."
         lines.append(f"| {record['purpose']} | {record['type']} | {record['name']} | `{shown}` | "
                      f"{yes_no(record.get('verified'))} |")
+    if report.get("kept"):
+        lines += ["", "## Foreign records kept (dns_on_conflict: keep_and_warn)", "",
+                  "| purpose | type | name | kept value | SendCloud's value | verified by SendCloud |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {k['purpose']} | {k['type']} | {k['name']} | `{k['kept_value']}` | "
+                  f"`{k['sendcloud_value']}` | {yes_no(k.get('verified'))} |" for k in report["kept"]]
     lines += ["", "## SendCloud verification", "",
               f"verify bitmask {domain.get('verify')} (layout {domain.get('layout')}): "
               + ", ".join(f"{k} {yes_no(v)}" for k, v in sorted((domain.get("items") or {}).items())), "",
@@ -116,6 +122,7 @@ def compose(domain_result: dict[str, Any], apiuser_result: dict[str, Any],
         "domain": {k: domain.get(k) for k in DOMAIN_FIELDS},
         "records": [dict(record, **_published(record, served), verified=items.get(record["purpose"]))
                     for record in domain_result.get("records", [])],
+        **_kept_part(kept_records(domain_result, items)),
         "api_users": [_api_user(user) for user in apiuser_result.get("api_users", [])],
         "binding": _binding_without_fingerprints(binding),
         "account": {k: v for k, v in (account or {}).items() if k in ACCOUNT_FIELDS},
@@ -123,12 +130,26 @@ def compose(domain_result: dict[str, Any], apiuser_result: dict[str, Any],
     }
 
 
+def kept_records(domain_result: dict[str, Any], items: dict[str, bool]) -> list[dict[str, Any]]:
+    """The foreign records the operator chose to keep (keep_and_warn) where SendCloud asked for
+    ours, with what SendCloud says of that item: the audit's baseline."""
+    return [{"purpose": outcome["purpose"], "type": outcome["type"], "name": outcome["name"],
+             "kept_value": outcome["kept"]["value"], "sendcloud_value": outcome["value"],
+             "reason": outcome["reason"], "verified": items.get(outcome["purpose"])}
+            for outcome in (domain_result.get("dns") or {}).get("records") or []
+            if outcome.get("action") == "kept" and outcome.get("by_policy")]
+
+
+def _kept_part(kept: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kept": kept} if kept else {}   # a report without kept records stays as it was
+
+
 def failed_facts(error: str, facts: dict[str, Any], done: set[str],
                  previous: dict[str, Any] | None) -> dict[str, Any]:
     """The report of a tenant whose last run failed: status failed and the error, with what the
     parts it completed (``done``: preflight and stage names) returned; for the rest, what the
     last report said."""
-    parts = {"preflight": ("account",), "sending_domain": ("domain", "records"),
+    parts = {"preflight": ("account",), "sending_domain": ("domain", "records", "kept"),
              "api_users": ("api_users",), "binding": ("binding",)}
     kept = {key: previous[key] for part, keys in parts.items() if part not in done
             for key in keys if previous and key in previous}
@@ -142,7 +163,7 @@ def rebind_pending_facts(pending: dict[str, str], facts: dict[str, Any],
     """The report of a tenant bound to another domain than the inventory's: what the last report
     said of the domain, records, API users and binding (this run planned nothing for them), with
     the account as read now and the rebind to do."""
-    kept = {key: previous[key] for key in ("domain", "records", "api_users", "binding")
+    kept = {key: previous[key] for key in ("domain", "records", "kept", "api_users", "binding")
             if previous and key in previous}
     if "domain" not in kept:   # no report yet (a fresh checkout): the names at least
         kept["domain"] = {**facts["domain"], "name": pending["bound_domain"]}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers.playbook import run_playbook, tenants
+from tests.helpers.playbook import REPO, run_playbook, tenants
 
 pytestmark = pytest.mark.slow
 
@@ -143,8 +143,8 @@ def test_an_audit_whose_binding_probe_fails_still_makes_every_other_probe(sandbo
     assert audit["failed_tenants"] == ["acme"] and audit["drifted_tenants"] == ["acme"]
     acme = audit["tenants"]["acme"]
     assert list(acme["failed_probes"]) == ["binding"] and "HTTP 500" in acme["failed_probes"]["binding"]
-    assert any(item.startswith("TXT _dmarc.news.acme.example: kept the existing DMARC record")
-               for item in acme["drift"]), acme["drift"]
+    assert any(item.startswith("TXT _dmarc.news.acme.example: the onboarding stops here "
+                               "(dns_on_conflict: keep_and_fail)") for item in acme["drift"]), acme["drift"]
     assert any("does not serve TXT _dmarc.news.acme.example" in item for item in acme["drift"])
     key_checks = {r["params"].get("apiUser") for r in sandbox.requests(action="userinfo/get")}
     assert {"acme_batch", "acme_trigger"} <= key_checks, key_checks
@@ -162,7 +162,8 @@ def test_audit_reports_a_foreign_mx_added_beside_ours(sandbox, fresh):
         "Value": "mx.other.example.", "MX": 5, "TTL": 600})
     audit = audit_of_drift(sandbox, fresh)
     assert audit["drifted_tenants"] == ["acme"]
-    assert any(item.startswith("MX news.acme.example: foreign MX (priority 5, mx.other.example) kept")
+    assert any(item.startswith("MX news.acme.example: the onboarding stops here (dns_on_conflict: "
+                               "keep_and_fail)") and "MX news.acme.example 5 mx.other.example" in item
                for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]
 
 
@@ -277,3 +278,24 @@ def test_audit_names_a_foreign_dkim_key_beside_ours(sandbox, fresh):
     assert audit["drifted_tenants"] == ["acme"]
     assert any("p=FOREIGNKEY" in item and "DKIM selector" in item
                for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]
+
+
+def test_keep_and_warn_onboards_past_a_customer_dmarc_and_its_audit_passes(sandbox, fresh):
+    """The operator's keep_and_warn, set in the inventory: the kept DMARC record is not waited
+    for, the plan lists it, and the audit (which plans the tenant with its own policy) lists it
+    as kept, not drift (issue 21, point 1)."""
+    put_customer_dmarc(sandbox)
+    extra = fresh / "keep_and_warn.yml"
+    extra.write_text("all:\n  hosts:\n    acme:\n      dns_on_conflict: keep_and_warn\n"
+                     "      credentials_vault_password_file: "
+                     f"{REPO / 'inventories/sandbox/.vault_pass'}\n")
+    args = ("-i", "inventories/sandbox", "-i", str(extra), "-l", "acme")
+    onboarded = run_playbook(sandbox, fresh, *args)
+    assert onboarded.returncode == 0, onboarded.output[-3000:]
+    kept = onboarded.plan("apply")["tenants"]["acme"]["kept"]
+    assert [(k["action"], k["id"], k["present"]) for k in kept] == [
+        ("kept", "TXT _dmarc.news.acme.example", "v=DMARC1; p=reject; rua=mailto:sec@acme.example")]
+    audited = run_playbook(sandbox, fresh, *args, playbook="playbooks/audit.yml")
+    assert audited.returncode == 0, audited.output[-3000:]
+    acme = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())["tenants"]["acme"]
+    assert acme["drift"] == [] and len(acme["kept"]) == 1 and "p=reject" in acme["kept"][0]

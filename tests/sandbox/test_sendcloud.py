@@ -527,6 +527,20 @@ def test_merged_spf_passes_and_two_spf_records_fail(emulator, dns_stub):
     assert verify_of(emulator, ACME, name) == 0
 
 
+@pytest.mark.parametrize(("label", "written"), [("case", "INCLUDE:Spf.SendCloud.Org"),
+                                               ("dot", "include:spf.sendcloud.org."),
+                                               ("qualifier", "~include:spf.sendcloud.org")])
+def test_spf_with_the_include_written_another_way_fails(emulator, dns_stub, label, written):
+    """One matching rule with the client (docs/dns.md, "SPF include matching"): the include
+    counts only as SendCloud gives it, an optional + aside."""
+    name = api(emulator, ACME, "domain/add", name=f"spf-{label}.acme.example")["info"]["data"]["name"]
+    dns_stub.publish_txt(name, f"v=spf1 {written} ~all")
+    assert verify_of(emulator, ACME, name) == 0
+    dns_stub.remove(name, "TXT")
+    dns_stub.publish_txt(name, "v=spf1 +include:spf.sendcloud.org ~all")
+    assert verify_of(emulator, ACME, name) == 2
+
+
 def test_spf_without_the_include_fails(emulator, dns_stub):
     name = api(emulator, ACME, "domain/add", name="spf2.acme.example")["info"]["data"]["name"]
     dns_stub.publish_txt(name, "v=spf1 include:spf.sendcloud.net ~all")

@@ -18,7 +18,7 @@ from ansible.module_utils.mailops.dns.spf import (
     is_spf,
     merge_spf,
     near_limit_warning,
-    non_pass_terms,
+    other_forms,
     remove_terms,
 )
 from ansible.module_utils.mailops.errors import ConflictError, ValidationError
@@ -68,17 +68,26 @@ class Change:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the plan does for one desired record: create, update, unchanged or kept."""
+    """What the plan does for one desired record: create, update, unchanged, kept (a foreign
+    record left in place), conflict (the audit's finding where keep_and_fail would stop) or
+    decided_at_apply (a record already there that may equal SendCloud's value, not known yet).
+
+    ``kept``: the foreign record left in place. ``by_policy``: left because the operator chose
+    ``keep_and_warn`` (ours is then not written, or written beside it for MX); false for a record
+    left beside ours whatever the policy (a second DMARC record, another TXT at the selector).
+    """
 
     desired: Record
     action: str
     reason: str
     served: str | None = None   # what the name serves for it when not exactly ours (merged SPF)
+    kept: Record | None = None
+    by_policy: bool = False
 
     def to_dict(self) -> dict[str, object]:
         value = self.desired.value
         served = self.served if self.served is not None else value
-        return {
+        shown: dict[str, object] = {
             "name": self.desired.name,
             "type": self.desired.type,
             "value": UNKNOWN_VALUE_TEXT if value is None else value,
@@ -88,6 +97,9 @@ class Outcome:
             "action": self.action,
             "reason": self.reason,
         }
+        if self.kept is not None:
+            shown.update(kept=self.kept.to_dict(), by_policy=self.by_policy)
+        return shown
 
 
 @dataclass
@@ -102,6 +114,13 @@ class RecordPlan:
     @property
     def changed(self) -> bool:
         return bool(self.changes)
+
+    def kept_instead(self) -> list[Record]:
+        """Desired records a foreign record is kept in place of (keep_and_warn, a CNAME at the
+        name): not written, so never waited for."""
+        served = {_identity(o.desired) for o in self.outcomes if o.action != "kept"}
+        return [outcome.desired for outcome in self.outcomes
+                if outcome.action == "kept" and _identity(outcome.desired) not in served]
 
     def counts(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0, "unchanged": len(self.unchanged)}
@@ -135,7 +154,7 @@ class _PlanBuilder:
     """Collects changes while each purpose rule runs; knows which existing records are taken."""
 
     def __init__(self, existing: list[ExistingRecord], on_conflict: str,
-                 compare_ttl: bool = True) -> None:
+                 compare_ttl: bool = True, conflicts_as_findings: bool = False) -> None:
         if on_conflict not in CONFLICT_POLICIES:
             raise ValidationError(
                 f"on_conflict {on_conflict!r} is unknown",
@@ -143,6 +162,8 @@ class _PlanBuilder:
             )
         self.existing = existing
         self.on_conflict = on_conflict
+        # the audit: a keep_and_fail conflict is an outcome ("conflict") instead of an error
+        self.conflicts_as_findings = conflicts_as_findings
         self.compare_ttl = compare_ttl
         self.plan = RecordPlan()
         self.claimed: set[int] = set()
@@ -194,28 +215,58 @@ class _PlanBuilder:
         self.plan.changes.append(
             Change("delete", entry.record, None, reason, entry.record_id, foreign))
 
-    def kept(self, desired: Record, reason: str) -> None:
-        self.plan.outcomes.append(Outcome(desired, "kept", reason))
+    def kept(self, desired: Record, reason: str, kept: ExistingRecord,
+             by_policy: bool = False, claim: bool = True) -> None:
+        """``kept`` stays in place; ``by_policy``: because of keep_and_warn. ``claim`` false:
+        it blocks the other records at its name too (a CNAME)."""
+        if claim:
+            self.claim(kept)
+        self.plan.outcomes.append(Outcome(desired, "kept", reason, kept.record.value,
+                                          kept.record, by_policy))
         self.plan.warnings.append(reason)
 
-    def conflict(self, desired: Record, found: list[ExistingRecord], what: str) -> None:
-        """Raise the keep_and_fail error naming the record, what is there and the options."""
+    def conflict(self, desired: Record, found: list[ExistingRecord], what: str,
+                 claim: bool = True) -> None:
+        """Raise the keep_and_fail error naming the record, what is there and the options; in
+        the audit (``conflicts_as_findings``), record it as a "conflict" outcome instead."""
         present = "; ".join(entry.record.describe() for entry in found)
-        raise ConflictError(
+        error = ConflictError(
             f"{desired.describe()} ({desired.purpose}) conflicts with {what} already at "
             f"{desired.name}: {present}",
             hint="choose dns_on_conflict in the inventory (option on_conflict): keep_and_fail "
             "(default, stop here), keep_and_warn (leave the existing record and warn), or replace "
             "(delete the existing record and write ours); or fix the record by hand",
         )
+        if not self.conflicts_as_findings:
+            raise error
+        for entry in found if claim else []:
+            self.claim(entry)
+        self.plan.outcomes.append(Outcome(
+            desired, "conflict", f"the onboarding stops here (dns_on_conflict: keep_and_fail): "
+            f"{error.message}", None, found[0].record))
+
+    def decided_at_apply(self, desired: Record, found: list[ExistingRecord]) -> None:
+        """Records already where ours goes, whose value SendCloud gives only when it makes the
+        domain: equal to it, the apply adopts them; different, on_conflict decides then."""
+        for entry in found:
+            self.claim(entry)
+        reason = "may conflict: decided at apply: " + _unknown_warning(desired, found)
+        self.plan.outcomes.append(Outcome(desired, "decided_at_apply", reason, None,
+                                          found[0].record))
+        self.plan.warnings.append(reason)
 
 
 def _unknown_warning(desired: Record, found: list[ExistingRecord]) -> str:
     present = "; ".join(entry.record.describe() for entry in found)
     return (
         f"{desired.type} {desired.name} ({desired.purpose}): value known after apply; the records "
-        f"already there ({present}) may conflict with it (on_conflict decides on apply)"
+        f"already there ({present}) may conflict with it (on_conflict decides on apply; one "
+        "equal to SendCloud's value is adopted)"
     )
+
+
+def _identity(record: Record) -> tuple:
+    return (record.name, record.type, record.purpose, record.priority)
 
 
 def _ttl_differs(existing: Record, desired: Record) -> bool:
@@ -253,6 +304,14 @@ def _plan_spf(builder: _PlanBuilder, desired: Record) -> None:
             builder.unchanged(desired, entry, f"existing SPF record already includes {known[0]}, "
                               "SendCloud's (checked again with its value once the domain is made)")
             return
+        for host in SENDCLOUD_SPF_HOSTS:
+            documented = f"v=spf1 include:{host} ~all"
+            if other_forms(entry.record.value or "", documented):
+                merged = merge_spf(entry.record.value or "", documented, desired.name)
+                builder.update(desired, entry, replace(desired, value=merged, ttl=kept_ttl),
+                               _rewrite_reason(entry.record, documented)
+                               + " (checked again with SendCloud's value once the domain is made)")
+                return
         merged = merge_spf(entry.record.value or "", SPF_KNOWN_AFTER_APPLY, desired.name)
         builder.update(desired, entry, replace(desired, value=merged, ttl=kept_ttl),
                        "merge SendCloud's include (known after apply) into the existing SPF record")
@@ -269,13 +328,20 @@ def _plan_spf(builder: _PlanBuilder, desired: Record) -> None:
             return
         builder.unchanged(desired, entry, "existing SPF record already includes it"
                           + _merged_ttl_note(entry.record, desired))
-        _warn_non_pass(builder, entry.record, desired)
         return
     merged = merge_spf(entry.record.value or "", desired.value, desired.name)
     after = replace(desired, value=merged, ttl=kept_ttl)
-    builder.update(desired, entry, after, "merge the include into the existing SPF record"
+    builder.update(desired, entry, after, _rewrite_reason(entry.record, desired.value)
                    + _merged_ttl_note(entry.record, desired))
     _warn_near_limit(builder, merged, desired.name)
+
+
+def _rewrite_reason(existing: Record, desired_value: str) -> str:
+    rewrites = other_forms(existing.value or "", desired_value)
+    if not rewrites:
+        return "merge the include into the existing SPF record"
+    return ("rewrite " + ", ".join(f"{old} as {new}" for old, new in rewrites.items())
+            + ": SendCloud's include counts only in the form SendCloud gives it")
 
 
 def _merged_ttl_note(existing: Record, desired: Record) -> str:
@@ -289,16 +355,6 @@ def _warn_near_limit(builder: _PlanBuilder, merged: str, name: str) -> None:
     warning = near_limit_warning(merged, name)
     if warning:
         builder.plan.warnings.append(warning)
-
-
-def _warn_non_pass(builder: _PlanBuilder, existing: Record, desired: Record) -> None:
-    qualified = non_pass_terms(existing.value or "", desired.value or "")
-    if qualified:
-        builder.plan.warnings.append(
-            f"the SPF record at {existing.name} has {' '.join(qualified)}: SendCloud's include is "
-            "there (none is added), but with that qualifier its mail does not pass SPF; remove "
-            "the qualifier (-, ~ or ?) by hand"
-        )
 
 
 def _plan_selector_txt(builder: _PlanBuilder, desired: Record) -> None:
@@ -331,9 +387,8 @@ def _keep_others(builder: _PlanBuilder, desired: Record, others: list[ExistingRe
     """Records beside ours that undo it: left in place (not ours to delete) but kept as an
     outcome, so the run warns and the drift audit reports them, naming each."""
     for entry in others:
-        builder.claim(entry)
         builder.kept(desired, f"{entry.record.describe()} is {why}; left in place (remove it "
-                              "by hand if it is stale)")
+                              "by hand if it is stale)", entry)
 
 
 def _plan_verify(builder: _PlanBuilder, desired: Record) -> None:
@@ -364,24 +419,39 @@ def _plan_dmarc(builder: _PlanBuilder, desired: Record) -> None:
     if not existing_dmarc:
         builder.create(desired, "no DMARC record at the name")
         return
-    # A value not known yet means SendCloud has not made the domain: a DMARC record already
-    # there is someone else's policy, planned as on_conflict says (the replace needs force).
+    # A value not known yet means SendCloud has not made the domain. A record with the policy
+    # SendCloud documents (p=none) may be the very one it will ask for, pre-staged by the
+    # customer's IT: the apply compares and adopts it. Any other policy is someone else's, planned
+    # as on_conflict says now, before domain/add takes one of the account's domain slots. Under
+    # replace the overwrite is planned all the same, so that it needs -e force=true.
+    pre_staged = [e for e in existing_dmarc if _may_be_sendclouds_dmarc(e.record.value or "")]
+    if desired.value is None and builder.on_conflict != "replace" and pre_staged == existing_dmarc:
+        builder.decided_at_apply(desired, existing_dmarc)
+        return
     if builder.on_conflict == "keep_and_fail":
         builder.conflict(desired, existing_dmarc, "a different DMARC record")
-    if builder.on_conflict == "keep_and_warn":
-        builder.kept(
-            desired,
-            f"kept the existing DMARC record at {desired.name} "
-            f"({existing_dmarc[0].record.describe()}); ours ({desired.describe()}) was not "
-            "written because a second DMARC record would disable DMARC",
-        )
-        for entry in existing_dmarc:
-            builder.claim(entry)
         return
-    builder.update(desired, existing_dmarc[0], desired, "replace the different DMARC record",
-                   foreign=True)
+    if builder.on_conflict == "keep_and_warn":
+        for entry in existing_dmarc:
+            builder.kept(
+                desired,
+                f"kept the existing DMARC record at {desired.name} ({entry.record.describe()}) "
+                f"(dns_on_conflict: keep_and_warn); ours ({desired.describe()}) is not written: "
+                "a second DMARC record would disable DMARC",
+                entry, by_policy=True)
+        return
+    reason = ("replace the DMARC record unless it is SendCloud's (known after apply)"
+              if desired.value is None else "replace the different DMARC record")
+    builder.update(desired, existing_dmarc[0], desired, reason, foreign=True)
     for extra in existing_dmarc[1:]:
         builder.delete(extra, "replace: a second DMARC record would disable DMARC")
+
+
+def _may_be_sendclouds_dmarc(value: str) -> bool:
+    """A DMARC record as SendCloud documents its own (reference §5: ``v=DMARC1; p=none;
+    rua=mailto:...``, the address masked): policy none."""
+    tags = dict(part.strip().partition("=")[::2] for part in value.split(";") if part.strip())
+    return tags.get("p", "").strip().lower() == "none"
 
 
 def _plan_mx_group(builder: _PlanBuilder, desired_mx: list[Record]) -> None:
@@ -410,20 +480,15 @@ def _plan_mx_group(builder: _PlanBuilder, desired_mx: list[Record]) -> None:
             pending.append(desired)
     if foreign and builder.on_conflict == "keep_and_fail":
         builder.conflict(desired_mx[0], foreign, "foreign MX records")
+        return
     if foreign and builder.on_conflict == "replace":
         for entry in foreign:
             builder.delete(entry, "replace: foreign MX at the sending domain")
     if foreign and builder.on_conflict == "keep_and_warn":
         for entry in foreign:
-            builder.claim(entry)
-            # an outcome of its own, so that the drift audit (which plans with keep_and_warn)
-            # reports what onboard.yml's default keep_and_fail would stop on
-            builder.plan.outcomes.append(Outcome(entry.record, "kept", f"foreign MX (priority {entry.record.priority}, {entry.record.value}) kept beside SendCloud's"))
-        builder.plan.warnings.append(
-            f"foreign MX records kept at {name} beside SendCloud's: "
-            + "; ".join(entry.record.describe() for entry in foreign)
-            + " (mail for this name may go elsewhere)"
-        )
+            builder.kept(desired_mx[0], f"foreign MX {entry.record.describe()} kept beside "
+                         "SendCloud's (dns_on_conflict: keep_and_warn; mail for this name may go "
+                         "elsewhere)", entry, by_policy=True)
     for desired in pending:
         builder.create(desired, _mx_create_reason(bool(foreign), builder.on_conflict))
 
@@ -445,12 +510,12 @@ def _plan_tracking(builder: _PlanBuilder, desired: Record) -> None:
     other_data = [e for e in builder.at(desired.name) if e.record.type != "CNAME"]
     if other_data and builder.on_conflict == "keep_and_fail":
         builder.conflict(desired, other_data, "other data (a CNAME cannot coexist with it)")
+        return
     if other_data and builder.on_conflict == "keep_and_warn":
-        builder.kept(
-            desired,
-            f"tracking CNAME {desired.name} not written: the name holds other data "
-            f"({'; '.join(e.record.describe() for e in other_data)}) and a CNAME cannot coexist",
-        )
+        for entry in other_data:
+            builder.kept(desired, f"tracking CNAME {desired.name} not written: the name holds "
+                         f"{entry.record.describe()} (dns_on_conflict: keep_and_warn) and a CNAME "
+                         "cannot coexist with other data", entry, by_policy=True)
         return
     for entry in other_data:
         builder.delete(entry, "replace: a CNAME cannot coexist with other data")
@@ -468,14 +533,13 @@ def _blocked_by_cname(builder: _PlanBuilder, desired: Record) -> bool:
     if not cnames:
         return False
     if builder.on_conflict == "keep_and_fail":
-        builder.conflict(desired, cnames, "a CNAME (no other data can exist beside it)")
+        builder.conflict(desired, cnames, "a CNAME (no other data can exist beside it)",
+                         claim=False)
+        return True
     if builder.on_conflict == "keep_and_warn":
-        builder.kept(
-            desired,
-            f"{desired.describe()} not written: {desired.name} is a CNAME "
-            f"({'; '.join(e.record.describe() for e in cnames)}) and no other data can exist "
-            "beside it",
-        )
+        builder.kept(desired, f"{desired.describe()} not written: {desired.name} is a CNAME "
+                     f"({cnames[0].record.describe()}; dns_on_conflict: keep_and_warn) and no "
+                     "other data can exist beside it", cnames[0], by_policy=True, claim=False)
         return True
     for entry in cnames:
         builder.delete(entry, "replace: no other data can exist beside a CNAME")
@@ -488,17 +552,19 @@ def plan_changes(
     on_conflict: str = "keep_and_fail",
     one_ttl_per_rrset: bool = False,
     compare_ttl: bool = True,
+    conflicts_as_findings: bool = False,
 ) -> RecordPlan:
     """Build the plan that makes ``existing`` serve every desired record.
 
     ``one_ttl_per_rrset``: the provider keeps one TTL per name and type (RFC 2136), so a record
     joining records that stay is planned with their TTL. ``compare_ttl`` false: the TTLs read
     are not the stored ones (answers to DNS queries), so records with the right data are left
-    as they are whatever their TTL. Raises ConflictError (keep_and_fail,
+    as they are whatever their TTL. ``conflicts_as_findings`` (the audit): what keep_and_fail
+    would stop on is a "conflict" outcome instead of an error. Raises ConflictError (keep_and_fail,
     or two SPF records) and ValidationError (SPF over the lookup limit, bad policy). Changes are
     ordered delete, update, create.
     """
-    builder = _PlanBuilder(existing, on_conflict, compare_ttl)
+    builder = _PlanBuilder(existing, on_conflict, compare_ttl, conflicts_as_findings)
     mx_by_name: dict[str, list[Record]] = {}
     for record in desired:
         if record.type == "MX" and record.name is not None:

@@ -145,7 +145,8 @@ def held_at_floor(plan: RecordPlan, raised: list[Record], floor: int) -> list[Re
     at another TTL. A no-op run names the same records as the run that wrote them, so the
     report it feeds does not change."""
     not_ours = {_identity(outcome.desired) for outcome in plan.outcomes
-                if outcome.served not in (None, outcome.desired.value) or outcome.action == "kept"}
+                if outcome.served not in (None, outcome.desired.value)}
+    not_ours |= {_identity(record) for record in plan.kept_instead()}
     at_floor = {_identity(change.after) for change in plan.changes
                 if change.after is not None and change.after.ttl == floor}
     at_floor |= {_identity(record) for record in plan.unchanged if record.ttl == floor}
@@ -154,6 +155,22 @@ def held_at_floor(plan: RecordPlan, raised: list[Record], floor: int) -> list[Re
 
 def _identity(record: Record) -> tuple:
     return (record.name, record.type, record.purpose, record.priority)
+
+
+def _shown_identity(record: dict[str, Any]) -> tuple:
+    name = record.get("name")
+    return (normalize_name(name) if name else None, record.get("type"), record.get("purpose"),
+            record.get("priority"))
+
+
+def records_to_await(records: list[dict[str, Any]], record_set: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records a propagation wait asks for: every one of ``records`` (the desired records,
+    as the module takes them) but those a foreign record is kept in place of in the plan of
+    ``record_set`` (run_record_set's result, as RecordPlan.kept_instead): they never come."""
+    outcomes = record_set.get("records") or []
+    served = {_shown_identity(o) for o in outcomes if o["action"] != "kept"}
+    kept_instead = {_shown_identity(o) for o in outcomes} - served
+    return [record for record in records if _shown_identity(record) not in kept_instead]
 
 
 def run_record_set(
@@ -167,18 +184,21 @@ def run_record_set(
     names = {record.name for record in records if record.name is not None}
     existing = chosen.list_records(zone, names)
     warnings: list[str] = []
-    ttl_rules = (chosen.info.one_ttl_per_rrset, chosen.info.compares_ttl)
+    # the provider's TTL rules, and for the audit's plan (conflicts_as_findings, set by
+    # mailops_tenant, no module option) a conflict that keep_and_fail stops on as a finding
+    plan_rules = (chosen.info.one_ttl_per_rrset, chosen.info.compares_ttl,
+                  bool(params.get("conflicts_as_findings")))
     if params.get("state") == "absent":
         plan = plan_removal(records, existing)
     else:
-        plan = plan_changes(records, existing, params["on_conflict"], *ttl_rules)
+        plan = plan_changes(records, existing, params["on_conflict"], *plan_rules)
     if plan.changed and params.get("state") != "absent" and below_any_floor(records, chosen):
         # the zone's TTL floor is read only when something would change and a TTL could be
         # below it (DNSPod: a DescribeDomain call); planning again with the raised TTLs makes a
         # dns_ttl under the floor compare as the floor, so it writes nothing on the next run
         floor = chosen.min_ttl(zone)
         records, raised = clamp_ttls(records, floor)
-        plan = plan_changes(records, existing, params["on_conflict"], *ttl_rules)
+        plan = plan_changes(records, existing, params["on_conflict"], *plan_rules)
         warnings = clamp_warnings(held_at_floor(plan, raised, floor), floor, where)
     applied = None
     if plan.changed and not check_mode:

@@ -58,25 +58,21 @@ def _comparable(term: str) -> str:
     return f"{name}:{domain.rstrip('.')}{slash}{cidr}"
 
 
-def non_pass_terms(existing: str, desired: str) -> list[str]:
-    """Terms of ``existing`` that stand for a desired mechanism with a qualifier other than
-    pass (``~include:…``): present, but the mail it covers does not pass SPF."""
-    wanted = {_comparable(term) for term in spf_terms(desired) if _mechanism_name(term) != "all"}
-    return [
-        term
-        for term in spf_terms(existing)
-        if term[:1] in "-~?" and _comparable(term) in wanted
-    ]
+def _as_given(term: str) -> str:
+    """A term without the pass qualifier ``+``, which is the default (RFC 7208 §4.6.2)."""
+    return term[1:] if term.startswith("+") else term
 
 
 def missing_terms(existing: str, desired: str) -> list[str]:
-    """Desired mechanisms (other than ``all``) that the existing record lacks, compared as
-    :func:`_comparable` says."""
-    have = {_comparable(term) for term in spf_terms(existing)}
+    """Desired mechanisms (other than ``all``) that the existing record lacks in the form
+    SendCloud gives them, a ``+`` aside: the matching rule (docs/dns.md, "SPF include matching"),
+    the one the SendCloud emulator's check applies too. The same mechanism written another way
+    (other case, a trailing dot, another qualifier) is not present: see :func:`other_forms`."""
+    have = {_as_given(term) for term in spf_terms(existing)}
     return [
         term
         for term in spf_terms(desired)
-        if _mechanism_name(term) != "all" and _comparable(term) not in have
+        if _mechanism_name(term) != "all" and _as_given(term) not in have
     ]
 
 
@@ -84,14 +80,34 @@ def contains_desired(existing: str, desired: str) -> bool:
     return not missing_terms(existing, desired)
 
 
+def other_forms(existing: str, desired: str) -> dict[str, str]:
+    """Terms of ``existing`` that stand for a desired mechanism written another way
+    (``include:SPF.SendCloud.ORG.``, ``~include:spf.sendcloud.org``), each with the form
+    SendCloud gives, to which a merge rewrites it."""
+    wanted = {_comparable(term): _as_given(term) for term in spf_terms(desired)
+              if _mechanism_name(term) != "all"}
+    return {term: wanted[_comparable(term)] for term in spf_terms(existing)
+            if _comparable(term) in wanted and _as_given(term) != wanted[_comparable(term)]}
+
+
 def merge_spf(existing: str, desired: str, where: str = "") -> str:
-    """Insert the desired mechanisms into ``existing`` before its ``all`` (or redirect).
+    """Insert the desired mechanisms into ``existing`` before its ``all`` (or redirect), after
+    rewriting those it holds in another form to SendCloud's (:func:`other_forms`).
 
     Keeps every other mechanism and the existing ``all`` qualifier. Raises ValidationError when
     the result would need more than 10 DNS lookups.
     """
-    to_add = missing_terms(existing, desired)
-    terms = spf_terms(existing)
+    rewrites = other_forms(existing, desired)
+    present = {_as_given(term) for term in spf_terms(existing) if term not in rewrites}
+    terms: list[str] = []
+    for term in spf_terms(existing):
+        if term in rewrites:
+            if rewrites[term] in present:
+                continue   # also there in SendCloud's form: the other form goes
+            term = rewrites[term]
+            present.add(term)
+        terms.append(term)
+    to_add = missing_terms(" ".join(["v=spf1", *terms]), desired)
     insert_at = len(terms)
     for index, term in enumerate(terms):
         if _mechanism_name(term) in ("all", "redirect"):

@@ -37,11 +37,12 @@ def _served(nameserver: str, record: Record) -> str:
 
 
 def wait_verified_explained(service: DomainService, name: str, timeout: float, interval: float,
-                            nameservers: list[str]) -> tuple[DomainState, int]:
+                            nameservers: list[str], not_awaited: list[str] = (),
+                            ) -> tuple[DomainState, int]:
     """``DomainService.wait_verified``; on timeout the error also says what DNS serves for
     each failing item."""
     try:
-        return service.wait_verified(name, timeout, interval)
+        return service.wait_verified(name, timeout, interval, not_awaited=not_awaited)
     except WaitTimeoutError as error:
         last = service.read(name)
         raise WaitTimeoutError(error.message + ". " + explain_unverified(last, nameservers)) from None

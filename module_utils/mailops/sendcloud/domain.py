@@ -134,6 +134,11 @@ class DomainState:
     def verified(self) -> bool:
         return self.exists and all(self.items.values())
 
+    def verified_except(self, purposes: list[str]) -> bool:
+        """Verified in every item but ``purposes`` (items whose record a foreign one replaces:
+        SendCloud's word on them is reported, not waited for)."""
+        return self.exists and all(ok for item, ok in self.items.items() if item not in purposes)
+
     def to_result(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -221,7 +226,9 @@ class DomainService:
         interval: float,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        not_awaited: list[str] = (),
     ) -> tuple[DomainState, int]:
+        """Poll until every item but ``not_awaited`` verifies."""
         deadline = clock() + timeout
         polls = 0
         while True:
@@ -232,11 +239,11 @@ class DomainService:
                     f"sending domain {name} does not exist at SendCloud",
                     hint="run the sendcloud_domain step without check mode first",
                 )
-            if state.verified:
+            if state.verified_except(not_awaited):
                 return state, polls
             remaining = deadline - clock()
             if remaining <= 0:
-                failing = [p for p, ok in state.items.items() if not ok]
+                failing = [p for p, ok in state.items.items() if not ok and p not in not_awaited]
                 raise WaitTimeoutError(
                     f"SendCloud has not verified {name} after {timeout:.0f}s ({polls} checks): "
                     f"failing items: {', '.join(failing)}"

@@ -14,6 +14,7 @@ from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
 from ansible.module_utils.mailops.dns.nameserver import DEFAULT_MAX_INTERVAL
 from ansible.module_utils.mailops.dns.record_set import (
     RECORD_SET_ARGS,
+    records_to_await,
     run_propagation,
     run_record_set,
 )
@@ -56,11 +57,12 @@ def domain_diff(state: DomainState) -> dict[str, Any]:
             "after_header": f"SendCloud domain {state.name}"}
 
 
-def wait_propagated(state: DomainState, records: dict[str, Any], dns: dict[str, Any]) -> dict[str, Any]:
-    """Wait until every nameserver serves the records (the propagation result)."""
+def wait_propagated(awaited: list[dict[str, Any]], records: dict[str, Any],
+                    dns: dict[str, Any]) -> dict[str, Any]:
+    """Wait until every nameserver serves the ``awaited`` records (the propagation result)."""
     try:
         return run_propagation(
-            {"records": state.records, "zone": records["zone"],
+            {"records": awaited, "zone": records["zone"],
              "nameservers": dns["nameservers"], "timeout": dns["propagation_timeout"],
              "interval": DEFAULT_MAX_INTERVAL}, False)
     except WaitTimeoutError as error:
@@ -83,24 +85,32 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool,
     records = run_record_set(dict(dns, records=state.records, state="present"), check_mode)
     dns_diff = records.pop("diff")
     warnings = records.pop("warnings")
+    # a record left unwritten (a foreign one kept in its place) is never waited for, neither
+    # its propagation nor SendCloud's verification of its item: what SendCloud says of that
+    # item is reported as it is
+    awaited = records_to_await(state.records, records)
+    not_awaited = sorted({r["purpose"] for r in state.records if r not in awaited})
     result: dict[str, Any] = {
         "changed": state.created or records["changed"], "domain_created": state.created,
         "domain": state.to_result(), "records": state.records, "dns": records,
+        "records_to_await": awaited, "not_awaited": not_awaited,
         "propagation": None, "verification": None,
     }
     diffs = [domain_diff(state)] if state.created else []
     if records["changed"]:
         diffs.append(dns_diff)
     waits = params["wait"] and not check_mode
+    verified = state.verified_except(not_awaited)
     try:
-        if waits and (records["changed"] or not state.verified):
-            propagation = wait_propagated(state, records, dns)
+        if waits and (records["changed"] or not verified):
+            propagation = wait_propagated(awaited, records, dns)
             warnings += propagation.pop("warnings")
             result["propagation"] = propagation
-        if waits and not state.verified:
+        if waits and not verified:
             from ansible.module_utils.mailops.sendcloud.diagnose import wait_verified_explained
             state, polls = wait_verified_explained(service, name, domain["verify_timeout"],
-                                                   domain["verify_interval"], dns["nameservers"])
+                                                   domain["verify_interval"], dns["nameservers"],
+                                                   not_awaited)
             result.update(domain=state.to_result(), records=state.records,
                           verification={"polls": polls})
     except MailopsError as error:

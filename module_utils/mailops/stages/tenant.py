@@ -139,7 +139,8 @@ def bound_domain_audit(params: dict[str, Any], bound_domain: str,
     one (its zone found as for any domain). Its API users and binding wait for the rebind."""
     return {"sending_domain": lambda: run_sending_domain(
         {"sendcloud": params["sendcloud"], "domain": dict(params["domain"], name=bound_domain),
-         "dns": dict(params["dns"], zone=None), "wait": False}, True, http)}
+         "dns": dict(params["dns"], zone=None, conflicts_as_findings=True), "wait": False},
+        True, http)}
 
 
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
@@ -174,7 +175,9 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     stage_work = bound_domain_audit(params, pending["bound_domain"], http) if pending else {
         "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
-             "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"]),
+             "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"],
+                         # the audit reports a conflict keep_and_fail stops on, and goes on
+                         conflicts_as_findings=auditing),
              "wait": params["wait"]}, check_mode, http),
         "api_users": lambda: run_api_users(
             {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http),

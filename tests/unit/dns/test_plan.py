@@ -41,15 +41,22 @@ def test_spf_already_including_sendcloud_is_unchanged():
 @pytest.mark.parametrize(
     "written", ["include:spf.sendcloud.org.", "~include:spf.sendcloud.org", "INCLUDE:Spf.SendCloud.Org"]
 )
-def test_spf_with_sendcloud_include_written_differently_is_unchanged(written):
+def test_spf_with_sendcloud_include_written_differently_is_rewritten_to_sendclouds_form(written):
+    """SendCloud's check (and the emulator's) counts its include only as SendCloud gives it."""
     plan = plan_changes([SPF], [existing(DOMAIN, "TXT", f"v=spf1 mx {written} -all")])
-    assert plan.changes == [] and plan.outcomes[0].action == "unchanged"
+    assert actions(plan) == [("update", "v=spf1 mx include:spf.sendcloud.org -all")]
+    assert plan.changes[0].reason.startswith(f"rewrite {written} as include:spf.sendcloud.org")
 
 
-def test_spf_include_with_a_non_pass_qualifier_is_warned_about():
-    plan = plan_changes([SPF], [existing(DOMAIN, "TXT", "v=spf1 ~include:spf.sendcloud.org -all")])
+def test_spf_include_with_the_pass_qualifier_is_sendclouds_form():
+    plan = plan_changes([SPF], [existing(DOMAIN, "TXT", "v=spf1 +include:spf.sendcloud.org -all")])
     assert plan.changes == []
-    assert "~include:spf.sendcloud.org" in plan.warnings[0] and "by hand" in plan.warnings[0]
+
+
+def test_a_first_plan_rewrites_a_documented_include_written_differently():
+    unknown = make_record(DOMAIN, "TXT", None, purpose="spf")
+    plan = plan_changes([unknown], [existing(DOMAIN, "TXT", "v=spf1 include:SPF.SendCloud.ORG. ~all")])
+    assert actions(plan) == [("update", "v=spf1 include:spf.sendcloud.org ~all")]
 
 
 def test_spf_is_merged_into_the_existing_record_keeping_its_all_qualifier():
@@ -200,8 +207,8 @@ def test_foreign_mx_is_kept_and_ours_added_beside_under_keep_and_warn():
         [MX], [existing(DOMAIN, "MX", "mail.corp.example", priority=5)], "keep_and_warn"
     )
     assert actions(plan) == [("create", "mx.sendcloud.net")] and plan.warnings
-    kept = [(o.desired.value, o.action) for o in plan.outcomes if o.action == "kept"]
-    assert kept == [("mail.corp.example", "kept")]   # the drift audit counts it
+    kept = [(o.kept.value, o.by_policy) for o in plan.outcomes if o.action == "kept"]
+    assert kept == [("mail.corp.example", True)]   # listed as kept, by the operator's choice
 
 
 def test_foreign_mx_is_deleted_before_ours_is_created_under_replace():
@@ -289,6 +296,57 @@ def test_a_dmarc_record_before_the_domain_exists_is_planned_as_on_conflict_says(
     assert kept.changes == [] and [o.action for o in kept.outcomes] == ["kept"]
     replaced = plan_changes([unknown], theirs, "replace")
     assert [(c.action, c.touches_foreign) for c in replaced.changes] == [("update", True)]
+
+
+@pytest.mark.parametrize("on_conflict", ["keep_and_fail", "keep_and_warn"])
+def test_a_pre_staged_dmarc_record_with_sendclouds_policy_is_decided_at_apply(on_conflict):
+    """p=none is the policy SendCloud documents for its DMARC record: such a record may be the
+    one it will ask for, so neither a conflict nor a kept record before its value is known."""
+    unknown = make_record(DMARC.name, "TXT", None, purpose="dmarc")
+    staged = [existing(DMARC.name, "TXT", "v=DMARC1; p=none; rua=mailto:dmarc@sendcloud.org")]
+    plan = plan_changes([unknown], staged, on_conflict)
+    assert plan.changes == [] and [o.action for o in plan.outcomes] == ["decided_at_apply"]
+    assert plan.outcomes[0].reason.startswith("may conflict: decided at apply")
+    assert plan.kept_instead() == []   # what is there is not kept: waited for at apply
+
+
+def test_a_pre_staged_dmarc_record_equal_to_sendclouds_is_adopted_at_apply():
+    staged = [existing(DMARC.name, "TXT", DMARC.value)]
+    plan = plan_changes([DMARC], staged)
+    assert plan.changes == [] and [o.action for o in plan.outcomes] == ["unchanged"]
+
+
+def test_a_kept_dmarc_record_is_not_written_and_listed_with_its_value():
+    plan = plan_changes([DMARC], [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")],
+                        "keep_and_warn")
+    assert plan.kept_instead() == [DMARC]
+    shown = plan.to_dict()["records"][0]
+    assert (shown["action"], shown["kept"]["value"], shown["by_policy"]) == (
+        "kept", "v=DMARC1; p=reject", True)
+
+
+def test_a_second_dmarc_record_beside_ours_is_kept_but_ours_is_written():
+    plan = plan_changes([DMARC], [existing(DMARC.name, "TXT", DMARC.value),
+                                  existing(DMARC.name, "TXT", "v=DMARC1; p=reject")],
+                        "keep_and_warn")
+    assert plan.kept_instead() == []
+    assert [(o.action, o.by_policy) for o in plan.outcomes] == [("unchanged", False),
+                                                                ("kept", False)]
+
+
+def test_the_audit_plans_a_keep_and_fail_conflict_as_a_finding_not_an_error():
+    plan = plan_changes([DMARC, MX], [existing(DMARC.name, "TXT", "v=DMARC1; p=reject")],
+                        conflicts_as_findings=True)
+    assert [o.action for o in plan.outcomes] == ["conflict", "create"]
+    assert "dns_on_conflict: keep_and_fail" in plan.outcomes[0].reason
+    assert "p=reject" in plan.outcomes[0].reason
+
+
+def test_a_cname_blocks_every_record_at_its_name_under_keep_and_warn():
+    spf = make_record(DOMAIN, "TXT", "v=spf1 include:spf.sendcloud.org ~all", purpose="spf")
+    plan = plan_changes([spf, MX], [existing(DOMAIN, "CNAME", "elsewhere.example")],
+                        "keep_and_warn")
+    assert plan.changes == [] and plan.kept_instead() == [spf, MX]
 
 
 # --- one TTL per RRset (RFC 2136) ----------------------------------------------------------------

@@ -79,3 +79,25 @@ def test_the_plan_records_its_inventory_outside_the_checksum():
     assert here.to_dict()["inventory"] == ["/srv/a/inventories/prod"]
     assert here.checksum() == there.checksum()
     assert "inventory: `/srv/a/inventories/prod`" in render_markdown(here.to_dict(), "Plan")
+
+
+def test_a_kept_record_is_listed_in_plan_json_and_plan_md():
+    kept = {"type": "TXT", "name": "_dmarc.news.acme.example", "purpose": "dmarc",
+            "action": "kept", "kept": {"value": "v=DMARC1; p=reject"},
+            "reason": "kept the existing DMARC record (dns_on_conflict: keep_and_warn)"}
+    tenant = stages()
+    tenant["sending_domain"]["dns"] = {"changes": [], "records": [kept]}
+    document = Plan.build("check", {"acme": tenant}, {}).to_dict()
+    assert document["tenants"]["acme"]["kept"] == [
+        {"id": "TXT _dmarc.news.acme.example", "action": "kept", "present": "v=DMARC1; p=reject",
+         "reason": kept["reason"]}]
+    assert f"- kept: TXT _dmarc.news.acme.example: {kept['reason']}" in render_markdown(
+        document, "plan")
+
+
+def test_an_unverified_item_whose_record_is_kept_does_not_make_the_tenant_applied_again():
+    tenant = stages(verified=False)
+    tenant["sending_domain"]["domain"]["items"] = {"dkim": True, "spf": True, "dmarc": False}
+    assert needs_apply(tenant)
+    tenant["sending_domain"]["not_awaited"] = ["dmarc"]
+    assert not needs_apply(tenant)
