@@ -3,7 +3,9 @@
 Every expected record is looked up over DNS (UDP, TCP when the answer is truncated) at a
 nameserver picked by a zone route map: the longest stored zone that is a suffix of the
 queried name wins, otherwise the emulator's default DNS server. Nothing is cached; a
-failure or a 0.5 s timeout counts as "not published".
+failure or a 0.5 s timeout counts as "not published". A lookup that got no answer at all (a
+timeout or a network error) is also told apart as "unknown" (``None``), so that SendCloud's
+verification lag does not start again because the checker's own query was lost.
 """
 
 from __future__ import annotations
@@ -100,10 +102,11 @@ QUERY_TYPE_BY_CHECK = {
 }
 
 
-def lookup(query: Query, server: Server) -> list[str]:
+def lookup(query: Query, server: Server) -> list[str] | None:
     """The answer's values for one name/type: TXT strings joined, hosts without final dot.
 
-    Returns [] on NXDOMAIN, no data, SERVFAIL, a timeout or any network error.
+    Returns [] on NXDOMAIN, no data or SERVFAIL; None when no answer came (a timeout or any
+    network error).
     """
     qname, rdtype_text = query
     rdtype = dns.rdatatype.from_text(rdtype_text)
@@ -113,7 +116,7 @@ def lookup(query: Query, server: Server) -> list[str]:
             request, server[0], timeout=QUERY_TIMEOUT, port=server[1]
         )
     except (dns.exception.DNSException, OSError):
-        return []
+        return None
     if response.rcode() != dns.rcode.NOERROR:
         return []
     wanted = dns.name.from_text(qname)
@@ -132,7 +135,7 @@ def _rdata_text(rdata) -> str:
     return normalize_name(rdata.target.to_text())
 
 
-def lookup_all(queries: Iterable[Query], routes: RouteMap) -> dict[Query, list[str]]:
+def lookup_all(queries: Iterable[Query], routes: RouteMap) -> dict[Query, list[str] | None]:
     unique = sorted(set(queries))
     if not unique:
         return {}
@@ -200,18 +203,23 @@ def _query_for(record: ExpectedRecord) -> Query:
 
 def check_domains(
     domains: list[list[ExpectedRecord]], routes: RouteMap
-) -> list[dict[str, bool]]:
-    """For each domain's expected records: check name -> published correctly?
+) -> list[dict[str, bool | None]]:
+    """For each domain's expected records: check name -> published correctly? (None: unknown,
+    the lookup got no answer; it counts as not published.)
 
     All lookups of all domains run concurrently, so a request costs at most about one
     timeout however many domains it reports on.
     """
     answers = lookup_all((_query_for(r) for records in domains for r in records), routes)
     return [
-        {r.check: CHECKERS[r.check](answers[_query_for(r)], r.value) for r in records}
+        {r.check: _passes(r, answers[_query_for(r)]) for r in records}
         for records in domains
     ]
 
 
-def verify_bits(results: dict[str, bool], layout_bits: dict[str, int]) -> int:
+def _passes(record: ExpectedRecord, found: list[str] | None) -> bool | None:
+    return None if found is None else CHECKERS[record.check](found, record.value)
+
+
+def verify_bits(results: dict[str, bool | None], layout_bits: dict[str, int]) -> int:
     return sum(bit for check, bit in layout_bits.items() if results.get(check))

@@ -68,15 +68,17 @@ class VerifyLag:
             return self.seconds.get(account, self.seconds.get(ALL_ACCOUNTS, 0.0))
 
     def apply(self, store: Store, account: str, domain: str,
-              served_right: dict[str, bool]) -> dict[str, bool]:
-        """``served_right`` (item -> the record is served right now) turned into item -> verified:
-        right now and for at least the account's lag. Without a lag, as served."""
+              served_right: dict[str, bool | None]) -> dict[str, bool]:
+        """``served_right`` (item -> the record is served right now; None: unknown, the lookup
+        got no answer) turned into item -> verified: right now and for at least the account's
+        lag. An unknown item is not verified now but does not start its lag again. Without a
+        lag, as served."""
         lag = self.lag_for(account)
         if lag <= 0:
-            return dict(served_right)
+            return {item: bool(ok) for item, ok in served_right.items()}
         now = self.clock()
         right = [item for item, ok in served_right.items() if ok]
-        wrong = [item for item, ok in served_right.items() if not ok]
+        wrong = [item for item, ok in served_right.items() if ok is False]
         with store.transaction() as conn:
             for item in wrong:
                 conn.execute("DELETE FROM sc_verify_seen WHERE domain = ? AND item = ?",
@@ -86,7 +88,7 @@ class VerifyLag:
                              " VALUES (?, ?, ?)", (domain, item, now))
             since = dict(conn.execute(
                 "SELECT item, since FROM sc_verify_seen WHERE domain = ?", (domain,)).fetchall())
-        return {item: ok and now - since.get(item, now) >= lag
+        return {item: bool(ok) and now - since.get(item, now) >= lag
                 for item, ok in served_right.items()}
 
     @staticmethod

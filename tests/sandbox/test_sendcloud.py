@@ -826,3 +826,20 @@ def test_verify_lag_admin_route(emulator):
     assert admin("PUT", b'{"seconds": -1}')[0] == 400
     assert admin("PUT", b'{"account": "x"}')[0] == 400
     assert admin("DELETE") == (200, {"verify_lag_s": {}})
+
+
+def test_verify_lag_is_not_restarted_by_a_lookup_that_got_no_answer(store):
+    from sandbox.sendcloud_verify_lag import VerifyLag
+
+    now = [1000.0]
+    lag = VerifyLag(clock=lambda: now[0])
+    VerifyLag.init_schema(store)
+    lag.set(10)
+    assert lag.apply(store, "a", "d.example", {"spf": True}) == {"spf": False}
+    now[0] += 5
+    assert lag.apply(store, "a", "d.example", {"spf": None}) == {"spf": False}   # lost query
+    now[0] += 5
+    assert lag.apply(store, "a", "d.example", {"spf": True}) == {"spf": True}
+    assert lag.apply(store, "a", "d.example", {"spf": False}) == {"spf": False}  # wrong: again
+    now[0] += 5
+    assert lag.apply(store, "a", "d.example", {"spf": True}) == {"spf": False}
