@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.config import project_dir
+
 REPO = Path(__file__).resolve().parents[1]
+PROJECT = project_dir()   # the checkout that is measured (usually this one)
 BIN = Path(sys.executable).parent
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
                    re.M)
@@ -50,10 +53,10 @@ class RunResult:
 def callback_settings() -> dict[str, str]:
     """ansible.cfg's callback settings with the bench's timer added (env overrides the file)."""
     config = configparser.ConfigParser(interpolation=None)
-    config.read(REPO / "ansible.cfg")
+    config.read(PROJECT / "ansible.cfg")
     paths = [p for p in config.get("defaults", "callback_plugins", fallback="").split(":") if p]
     enabled = [c for c in config.get("defaults", "callbacks_enabled", fallback="").split(",") if c]
-    paths = [str((REPO / p).resolve()) for p in paths] + [str(REPO / "bench/callback_plugins")]
+    paths = [str((PROJECT / p).resolve()) for p in paths] + [str(REPO / "bench/callback_plugins")]
     return {"ANSIBLE_CALLBACK_PLUGINS": ":".join(paths),
             "ANSIBLE_CALLBACKS_ENABLED": ",".join([*enabled, "bench_timer"])}
 
@@ -66,7 +69,7 @@ def base_env(workdir: Path, extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_CONFIG": str(PROJECT / "ansible.cfg"),
         **callback_settings(),
         "MAILOPS_CREDENTIALS_DIR": str(credentials_dir(workdir)),
         "MAILOPS_REPORT_DIR": str(workdir / "reports"),
@@ -133,7 +136,7 @@ def run(name: str, playbook: Path, inventory: Path, workdir: Path,
     busy_before = machine_busy_s()
     started = time.monotonic()
     with log_file.open("w") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
+        process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)
         try:
             _pid, status, usage = os.wait4(process.pid, 0)

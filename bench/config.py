@@ -14,6 +14,17 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / ".venv-bench"
+# Every scenario, by the name BENCH_SKIP and BENCH_ONLY take.
+SCENARIOS = ("project", "naive", "floor", "floor_module", "dns", "scale", "delayed",
+             "delayed_scale")
+
+
+def project_dir() -> Path:
+    """The checkout whose playbooks and code the project's runs use: this one, or
+    BENCH_PROJECT_DIR (e.g. a git worktree of an older commit, to measure it with this bench
+    and this sandbox)."""
+    given = os.environ.get("BENCH_PROJECT_DIR", "").strip()
+    return Path(given).resolve() if given else REPO
 
 
 def _env_int(name: str, default: int) -> int:
@@ -36,24 +47,36 @@ class Params:
     repeat: int
     skip: frozenset[str]
     keep: bool
+    dns_delay_s: int
+    verify_lag_s: int
 
     @classmethod
     def from_env(cls) -> Params:
-        skip = os.environ.get("BENCH_SKIP", "")
+        skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
+        only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+        unknown = (skip | only) - set(SCENARIOS)
+        if unknown:
+            raise SystemExit(f"BENCH_SKIP/BENCH_ONLY: unknown scenario {', '.join(sorted(unknown))}; "
+                             f"the scenarios are {', '.join(SCENARIOS)}")
+        if only:
+            skip |= set(SCENARIOS) - only
         return cls(
             tenants=_env_int("BENCH_TENANTS", 100),
             latency_ms=_env_int("BENCH_LATENCY_MS", 50),
             scale_tenants=_env_int("BENCH_SCALE_TENANTS", 1000),
             forks=_env_int("BENCH_FORKS", configured_forks()),
             repeat=max(1, _env_int("BENCH_REPEAT", 3)),
-            skip=frozenset(s.strip() for s in skip.split(",") if s.strip()),
+            skip=frozenset(skip),
             keep=os.environ.get("BENCH_KEEP", "") not in ("", "0"),
+            dns_delay_s=_env_int("BENCH_DNS_DELAY_S", 30),
+            verify_lag_s=_env_int("BENCH_VERIFY_LAG_S", 60),
         )
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["skip"] = sorted(self.skip)
         data["forks_from"] = "BENCH_FORKS" if os.environ.get("BENCH_FORKS") else "ansible.cfg"
+        data["project_dir"] = str(project_dir()) if project_dir() != REPO else ""
         return data
 
 
@@ -86,7 +109,7 @@ def machine() -> dict[str, Any]:
         "ansible_core": ansible.release.__version__,
         "community_general": community_general_version(),
         "named": _output(["/usr/sbin/named", "-v"]),
-        "git_commit": _output(["git", "rev-parse", "--short", "HEAD"]),
+        "git_commit": _output(["git", "-C", str(project_dir()), "rev-parse", "--short", "HEAD"]),
         "git_uncommitted_project_files": dirty,
     }
 

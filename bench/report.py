@@ -22,12 +22,18 @@ NOOP_CHAIN = (
 TARGETS = (
     # key, comparison, threshold, label
     ("first_run_speedup_vs_naive", ">=", 3.0, "first onboarding >= 3x faster than naive"),
-    ("first_run_vs_floor", "<=", 1.3, "first onboarding <= 1.3x the floor"),
     ("noop_writes_per_tenant", "<=", 0.0, "no-op rerun: 0 writes"),
     ("noop_reads_per_tenant", "<=", 5.0, "no-op rerun: <= 5 API reads per tenant"),
     ("noop_speedup_vs_naive", ">=", 5.0, "no-op rerun >= 5x faster than naive"),
     ("dns_speedup_vs_nsupdate", ">=", 3.0, "DNS stage >= 3x faster than nsupdate"),
+    ("delayed_100_vs_model", "<=", 1.25, "waits of N tenants overlap: <= 1.25x (D + L + first run)"),
+    ("delayed_1000_vs_model", "<=", 1.25, "the same at the scale point"),
+    ("delayed_cpu_ratio", "<=", 1.3, "waiting costs little CPU: delayed / first run <= 1.3"),
 )
+# Watch figures: reported, no target (the wall ratio to the floor was withdrawn in issue 23: on
+# 2 cores it measures the emulators' CPU as much as the project's).
+WATCH = (("first_run_vs_floor", "first run / floor model (withdrawn target 1.3)"),
+         ("first_run_cpu_vs_floor", "first run CPU / floor CPU (not above 1.65)"))
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -87,10 +93,26 @@ def scale_model(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def delayed_model(results: dict[str, Any], zero_delay_run: str) -> float | None:
+    """What N tenants whose waits overlap take: the DNS delay plus the verification lag plus
+    the same first run without them."""
+    params, runs = results.get("parameters", {}), results["runs"]
+    wall = _wall(runs, zero_delay_run)
+    if wall is None or "dns_delay_s" not in params:
+        return None
+    return round(params["dns_delay_s"] + params["verify_lag_s"] + wall, 2)
+
+
 def summary(results: dict[str, Any]) -> dict[str, Any]:
     runs, floor = results["runs"], results["floor"]
     noop = runs.get("project_noop", {})
     return {
+        "delayed_100_vs_model": _ratio(_wall(runs, "project_delayed_first"),
+                                       delayed_model(results, "project_first")),
+        "delayed_1000_vs_model": _ratio(_wall(runs, "project_delayed_scale_first"),
+                                        delayed_model(results, "project_scale_first")),
+        "delayed_cpu_ratio": _ratio(_cpu(runs, "project_delayed_first"),
+                                    _cpu(runs, "project_first")),
         "first_run_speedup_vs_naive": _ratio(_wall(runs, "naive_first"),
                                              _wall(runs, "project_first")),
         "noop_speedup_vs_naive": _ratio(_wall(runs, "naive_noop"), _wall(runs, "project_noop")),
@@ -123,6 +145,9 @@ def targets(summary_: dict[str, Any]) -> list[dict[str, Any]]:
         value = summary_.get(key)
         met = None if value is None else (value >= threshold if op == ">=" else value <= threshold)
         rows.append({"target": label, "key": key, "value": value, "met": met})
+    for key, label in WATCH:
+        rows.append({"target": f"watch: {label}", "key": key, "value": summary_.get(key),
+                     "met": None})
     return rows
 
 
@@ -146,6 +171,8 @@ RUN_ROWS = (
     ("dns_nsupdate_first", "DNS only, community.general.nsupdate, first"),
     ("dns_nsupdate_rerun", "DNS only, community.general.nsupdate, rerun"),
     ("project_scale_first", "Project at scale, first run"),
+    ("project_delayed_first", "Project, first run with DNS delay and verification lag"),
+    ("project_delayed_scale_first", "Project at scale, first run with DNS delay and verification lag"),
 )
 STAGES = ("preflight", "sending_domain", "api_users", "platform_binding", "report", "tenant",
           "other tasks")
@@ -197,7 +224,8 @@ def _floor_rows(results: dict[str, Any]) -> list[str]:
 
 def _stage_table(runs: dict[str, Any]) -> list[str]:
     keys = [k for k in ("project_first", "project_noop", "naive_first", "naive_noop",
-                        "floor_ansible", "floor_module", "project_scale_first") if k in runs]
+                        "floor_ansible", "floor_module", "project_scale_first",
+                        "project_delayed_first", "project_delayed_scale_first") if k in runs]
     if not keys:
         return []
     lines = ["| Stage (s) | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
@@ -230,7 +258,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Parameters: {params['tenants']} generated tenants, {params['latency_ms']} ms injected "
         f"latency on every API call, forks {params['forks']} ({params['forks_from']}), scale point "
         f"{params['scale_tenants']} tenants; the project and the empty-task floor run "
-        f"{params.get('repeat', 1)} times, interleaved, each figure the median. Command: "
+        f"{params.get('repeat', 1)} times, interleaved, each figure the median; the delayed runs: "
+        f"DNS delay {params.get('dns_delay_s', '–')} s, verification lag "
+        f"{params.get('verify_lag_s', '–')} s. Command: "
         f"`make bench`. Bench wall time "
         f"{results['bench_wall_s']} s.",
         "",

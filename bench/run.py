@@ -6,7 +6,10 @@ Scenarios, each against fresh state, all on this machine in this run:
   the floor: one empty task per tenant per stage (bench/playbooks/floor_empty.yml), and one
     module call per tenant per stage (floor.yml);
   the DNS stage alone against one BIND9 with N zones: dns_record_set vs community.general.nsupdate;
-  the project's first run at a larger scale, for linearity and RSS.
+  the project's first run at a larger scale, for linearity and RSS;
+  the project's first run with the services' waits (delayed_*): every zone serves a change
+    BENCH_DNS_DELAY_S after it, SendCloud verifies BENCH_VERIFY_LAG_S after that, at N and at
+    the scale point.
 Results: bench/results/latest.json and latest.md (see docs/bench.md).
 """
 
@@ -24,7 +27,7 @@ from typing import Any
 from bench import ansible_run, bind, config, report, sandbox_env, tenants
 
 REPO = config.REPO
-ONBOARD = REPO / "onboard.yml"
+ONBOARD = config.project_dir() / "onboard.yml"
 NAIVE = REPO / "bench/baseline/onboard.yml"
 PLAYBOOKS = REPO / "bench/playbooks"
 # Onboarding N new tenants at once is the bulk change the safety rail max_changed_tenants
@@ -55,9 +58,12 @@ def run_record(result: ansible_run.RunResult, count: int,
 
 def onboarding(name: str, playbook: Path, root: Path, count: int, params: config.Params,
                passes: tuple[str, ...] = ("first", "noop"),
-               args: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
-    """Runs ``playbook`` once per pass against a fresh sandbox seeded with ``count`` tenants."""
-    handle = sandbox_env.start(root / "sandbox", count, params.latency_ms)
+               args: tuple[str, ...] = (), delayed: bool = False) -> dict[str, dict[str, Any]]:
+    """Runs ``playbook`` once per pass against a fresh sandbox seeded with ``count`` tenants
+    (``delayed``: with the DNS delay and the verification lag of ``params``)."""
+    handle = sandbox_env.start(root / "sandbox", count, params.latency_ms,
+                               params.dns_delay_s if delayed else 0,
+                               params.verify_lag_s if delayed else 0)
     records: dict[str, dict[str, Any]] = {}
     try:
         inventory = tenants.write_inventory(root / "inventory", count, tenants.literal_endpoints(
@@ -154,6 +160,13 @@ def scenarios(root: Path, params: config.Params) -> dict[str, dict[str, Any]]:
         scale = onboarding("scale", ONBOARD, root / "scale", params.scale_tenants, params,
                            passes=("first",), args=PROJECT_ARGS)
         runs |= {"project_scale_first": scale["scale_first"]}
+    for name, count in (("delayed", n), ("delayed_scale", params.scale_tenants)):
+        if name not in params.skip and count > 0:
+            log(f"{name}: {count} tenants, DNS delay {params.dns_delay_s} s, verification lag "
+                f"{params.verify_lag_s} s")
+            delayed = onboarding(name, ONBOARD, root / name, count, params, passes=("first",),
+                                 args=PROJECT_ARGS, delayed=True)
+            runs |= {f"project_{name}_first": delayed[f"{name}_first"]}
     return runs
 
 

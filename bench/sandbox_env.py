@@ -13,8 +13,10 @@ from sandbox import requestlog
 from tests.helpers.sandbox_fixture import SandboxHandle, default_seed, start_sandbox
 
 
-def start(state_dir: Path, count: int, latency_ms: float) -> SandboxHandle:
-    handle = start_sandbox(state_dir, seed=tenants.seed(default_seed(), count), exit_after=7200)
+def start(state_dir: Path, count: int, latency_ms: float, dns_delay_s: float = 0,
+          verify_lag_s: float = 0) -> SandboxHandle:
+    seed = tenants.seed(default_seed(), count, dns_delay_s, verify_lag_s)
+    handle = start_sandbox(state_dir, seed=seed, exit_after=7200)
     set_latency(handle, latency_ms)
     return handle
 

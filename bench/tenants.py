@@ -73,15 +73,20 @@ def _dnspod_account(index: int) -> dict[str, Any]:
             "zones": [zone]}
 
 
-def seed(base: dict[str, Any], count: int) -> dict[str, Any]:
-    """``base`` (the default seed, for its listen block) with N generated tenants only."""
+def seed(base: dict[str, Any], count: int, dns_delay_s: float = 0,
+         verify_lag_s: float = 0) -> dict[str, Any]:
+    """``base`` (the default seed, for its listen block) with N generated tenants only; every
+    zone serves a change ``dns_delay_s`` after it, SendCloud verifies ``verify_lag_s`` after
+    the records are served."""
     generated = dict(base)
-    generated["sendcloud"] = {"accounts": [_sendcloud_account(i) for i in range(count)]}
+    generated["sendcloud"] = {"accounts": [_sendcloud_account(i) for i in range(count)],
+                              "verify_lag_s": verify_lag_s}
     generated["dnspod"] = {"accounts": [_dnspod_account(i) for i in range(count)]}
     generated["platform"] = {
         "tokens": {tenant_id(i): secrets_of(i)["platform_api_token"] for i in range(count)}
     }
-    generated["dns"] = {"propagation_delay": {}}
+    generated["dns"] = {"propagation_delay": {zone_of(i): dns_delay_s for i in range(count)}
+                        if dns_delay_s else {}}
     return generated
 
 

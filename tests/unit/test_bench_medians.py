@@ -45,3 +45,18 @@ def test_the_summary_compares_the_first_runs_cpu_with_the_floors():
     results = {"runs": runs, "floor": {"first_s": 8.0, "noop_s": 6.5, "module_first_s": None},
                "scale": {}}
     assert report.summary(results)["first_run_cpu_vs_floor"] == 1.65
+
+
+def test_the_delayed_runs_are_compared_with_the_waits_plus_the_same_first_run():
+    def run(wall: float, cpu: float) -> dict:
+        return {"ok": True, "wall_s": wall, "cpu_s": cpu}
+
+    results = {"parameters": {"dns_delay_s": 30, "verify_lag_s": 60},
+               "floor": {"first_s": None, "noop_s": None, "module_first_s": None}, "scale": {},
+               "runs": {"project_first": run(14.0, 20.0), "project_scale_first": run(130.0, 180.0),
+                        "project_delayed_first": run(104.0 * 1.1, 24.0),
+                        "project_delayed_scale_first": run(220.0 * 1.2, 200.0)}}
+    summary = report.summary(results)
+    assert summary["delayed_100_vs_model"] == 1.1
+    assert summary["delayed_1000_vs_model"] == 1.2
+    assert summary["delayed_cpu_ratio"] == 1.2
