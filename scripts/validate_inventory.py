@@ -35,6 +35,7 @@ from ansible.module_utils.mailops.collisions import default_api_users, tenant_co
 from ansible.module_utils.mailops.credentials import in_an_existing_directory  # noqa: E402
 from ansible.module_utils.mailops.dns.providers import plugins, provider_names  # noqa: E402
 from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
+from ansible.module_utils.mailops.inventory_values import CHECKS, value_problems  # noqa: E402
 from ansible.module_utils.mailops.local_action import role_argument_spec  # noqa: E402
 from ansible.module_utils.mailops.stages.binding import check_sender_name  # noqa: E402
 
@@ -151,6 +152,12 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
             findings.error(name, f"is '{value}'", f"use one of {', '.join(allowed)}")
     for name, messages in type_problems(variables).items():
         findings.error(name, "; ".join(messages), "give it the type the inventory contract says (README)")
+    literal = {name: variables.get(name, tenant if name == "tenant_id" else None) for name in CHECKS}
+    literal = {name: value for name, value in literal.items()
+               if not is_vaulted(value) and "{{" not in json.dumps(value, default=str)}
+    for name, problems in value_problems(literal).items():
+        for problem, fix in problems:
+            findings.error(name, problem, fix)
     provider = variables.get("dns_provider", "dnspod")
     for option in PROVIDER_REQUIRED.get(provider, ()):
         name = option.inventory_variable

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from ansible.module_utils.mailops.errors import MailopsError, RateLimitedError, TransientError
+from ansible.module_utils.mailops.errors import (
+    MailopsError,
+    RateLimitedError,
+    TransientError,
+    ValidationError,
+)
 
 
 class AmbiguousWriteError(TransientError):
@@ -78,6 +83,9 @@ class HttpClient:
         json_body: Any = None,
         headers: dict | None = None,
     ) -> HttpResult:
+        if not url.startswith(("http://", "https://")):
+            raise ValidationError(f"{self.service} {action}: {url.split('?')[0]!r} is not an "
+                                  "http:// or https:// URL", hint="write the whole URL with its scheme")
         last_error = ""
         for attempt in range(self.retry.attempts):
             try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from ansible.module_utils.mailops.errors import (
     AuthError,
@@ -61,7 +62,7 @@ class PlatformClient:
         self.http = http or HttpClient("marketing platform")
 
     def _url(self, tenant_id: str) -> str:
-        return f"{self.api_url}/v1/tenants/{tenant_id}/binding"
+        return f"{self.api_url}/v1/tenants/{quote(tenant_id, safe='')}/binding"
 
     def get_binding(self, tenant_id: str) -> dict[str, Any] | None:
         result = self.http.request(

@@ -178,3 +178,16 @@ def test_a_reference_with_a_default_is_not_required(tmp_path):
     (tmp_path / "hosts.yml").write_text(
         TENANT.replace("platform_api_token: t", f"platform_api_token: {defaulted}"))
     assert "vault_platform_token" not in validate(tmp_path / "hosts.yml").stderr
+
+
+def test_values_a_type_check_cannot_judge_are_reported(tmp_path):
+    (tmp_path / "hosts.yml").write_text(TENANT.replace("http://p", "ftp://x") + """
+      dns_ttl: -5
+      dns_nameservers: ["127.0.0.1:99999"]
+      tenant_id: ../../x
+""")
+    problems = validate(tmp_path / "hosts.yml").stderr
+    assert "tenant acme: dns_ttl: -5 is not a TTL within 1..604800 seconds. Fix: " in problems
+    assert "tenant acme: platform_api_url: 'ftp://x' is not an http:// or https:// URL" in problems
+    assert "tenant acme: dns_nameservers: '127.0.0.1:99999': port 99999 is not within" in problems
+    assert "tenant acme: tenant_id: '../../x' may hold only letters" in problems

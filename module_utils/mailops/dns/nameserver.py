@@ -34,13 +34,20 @@ def parse_nameserver(text: str) -> Nameserver:
     if spec.startswith("["):
         host, _, rest = spec[1:].partition("]")
         if rest.startswith(":"):
-            port = int(rest[1:])
+            port = _port(text, rest[1:])
     elif spec.count(":") == 1:
         host, port_text = spec.split(":")
-        if not port_text.isdigit():
-            raise ValidationError(f"nameserver {text!r} has a bad port", hint="write host[:port]")
-        port = int(port_text)
+        port = _port(text, port_text)
+    if not host:
+        raise ValidationError(f"nameserver {text!r} has no host", hint="write host[:port]")
     return Nameserver(host=host, port=port, address=resolve_address(host))
+
+
+def _port(text: str, port_text: str) -> int:
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValidationError(f"nameserver {text!r} has a bad port (not within 1..65535)",
+                              hint="write host[:port]")
+    return int(port_text)
 
 
 def resolve_address(host: str) -> str:

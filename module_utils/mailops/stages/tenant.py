@@ -27,8 +27,10 @@ from ansible.module_utils.mailops.stages.binding import (
     read_binding,
     run_binding,
 )
+from ansible.module_utils.mailops.stages.credential_probes import other_credential_problems
 from ansible.module_utils.mailops.stages.preflight import (
     PREFLIGHT_OPTIONS,
+    PreflightFailed,
     check_mail_before_writing,
     run_preflight,
 )
@@ -85,13 +87,27 @@ def in_stage(stage: str, work: Callable[[], Any], timings: dict[str, float]) -> 
         timings[stage] = round(timings.get(stage, 0.0) + time.monotonic() - started, 3)
 
 
+def tenant_values(params: dict[str, Any]) -> dict[str, Any]:
+    """The tenant's values, by inventory name, that the preflight checks besides its own."""
+    dns = params["dns"]
+    provider_values = {"rfc2136": ("rfc2136_server", "rfc2136_port"),
+                       "dnspod": ("dnspod_api_endpoint",)}.get(dns["provider"], ())
+    return {"dns_ttl": dns["ttl"], "platform_api_url": params["binding"]["api_url"],
+            **{name: dns.get(name) for name in provider_values}}
+
+
 def preflight_of(params: dict[str, Any], check_mode: bool, http: HttpClient) -> dict[str, Any]:
     """The plan of this run already checked the tenant (``preflight_done``): not again. A plan
     (check mode) asks DNS whether the domain receives mail only once it knows it would write."""
     if params["preflight_done"]:
         return params["preflight_done"]
-    preflight = run_preflight({**params["sendcloud"], **params["preflight"]},
-                              check_mail=not check_mode, sendcloud_http=http)
+    try:
+        preflight = run_preflight({**params["sendcloud"], **params["preflight"]},
+                                  check_mail=not check_mode, sendcloud_http=http,
+                                  values=tenant_values(params))
+    except PreflightFailed as failed:   # every problem at once: the other credentials too
+        raise PreflightFailed(failed.problems + other_credential_problems(
+            params, failed.zone, platform_checked=False, bad_values=failed.bad_values)) from None
     preflight.pop("changed")
     if params["check_keys"]:
         refuse_failing_keys(params["sendcloud"], params["api_users"], http)
@@ -163,6 +179,13 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if not binding_params["allow_domain_change"] and (check_mode or not params["preflight_done"]):
         try:
             current_binding = in_stage("binding", lambda: read_binding(binding_params), timings)
+        except AuthError as error:
+            if not auditing:   # the DNS credentials too, in the same message
+                problems = other_credential_problems(params, preflight["zone"], platform_checked=True)
+                if problems:
+                    raise PreflightFailed([str(error), *problems]) from None
+                raise
+            failed_stages["binding"] = str(error)
         except MailopsError as error:
             if not auditing:
                 raise

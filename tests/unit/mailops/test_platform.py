@@ -92,3 +92,10 @@ def test_a_refused_token_names_the_setting():
     responses.get(URL, status=401, json={"error": {"code": "unauthorized", "message": "bad token"}})
     with pytest.raises(AuthError, match="platform_api_token"):
         client().get_binding("acme")
+
+
+@responses.activate
+def test_the_tenant_id_is_quoted_in_the_url_path():
+    responses.get("https://platform.example/api/v1/tenants/..%2F..%2Fx/binding", status=404,
+                  json={"error": {"code": "binding_not_found", "message": "no"}})
+    assert client().get_binding("../../x") is None
