@@ -25,12 +25,14 @@ from ansible.module_utils.mailops.collisions import (  # noqa: E402
 from ansible.module_utils.mailops.local_action import run_work, runs_in_process  # noqa: E402
 
 
-def identity(templar: Any, host: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+def identity(templar: Any, host: str, variables: Mapping[str, Any],
+             unknown: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """One tenant's identity from its inventory variables. The defaults (tenant_id: the host's
     name; the API user names: from the tenant_id) are computed, not rendered: a template costs
     about 1 ms, and every tenant of the inventory is read. A value the inventory gives as a
     template is rendered with the host's variables; one that does not render (undefined, a bad
-    template) is left out, for the tenant's own validation to name."""
+    template), or is ``unknown``, is left out, for the tenant's own validation to name."""
+    variables = {name: value for name, value in variables.items() if name not in unknown}
     context = templar.copy_with_new_env(available_variables=variables)
 
     def rendered(name: str) -> Any:
@@ -39,12 +41,15 @@ def identity(templar: Any, host: str, variables: Mapping[str, Any]) -> dict[str,
         except AnsibleError:
             return None
 
-    tenant_id = rendered("tenant_id") if "tenant_id" in variables else host
+    tenant_id = (rendered("tenant_id") if "tenant_id" in variables
+                 else None if "tenant_id" in unknown else host)
     if isinstance(tenant_id, str):
         context.available_variables = {**variables, "tenant_id": tenant_id}
     found: dict[str, Any] = {"tenant_id": tenant_id, "sending_domain": rendered("sending_domain")
                              if "sending_domain" in variables else None}
-    if "sendcloud_api_users" not in variables:
+    if "sendcloud_api_users" in unknown:
+        found["api_users"] = []
+    elif "sendcloud_api_users" not in variables:
         found["api_users"] = default_api_users(tenant_id) if isinstance(tenant_id, str) else []
     elif isinstance(names := rendered("sendcloud_api_users"), Mapping):
         found["api_users"] = [name for name in names.values() if isinstance(name, str)]
@@ -58,8 +63,14 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         if boolean(args.pop("from_inventory", False)):
             hostvars = task_vars["hostvars"]
-            args["tenants"] = {host: identity(self._templar, host, hostvars.raw_get(host))
-                               for host in task_vars["groups"].get("tenants", [])}
+            in_run = set(args.get("hosts") or task_vars["groups"].get("tenants", []))
+            # -e values are the run's, not the inventory's: a host outside the run has no
+            # known value for them (-e sendcloud_api_users=... with -l acme is no collision)
+            extra = frozenset(getattr(getattr(hostvars, "_variable_manager", None), "extra_vars", {}))
+            args["tenants"] = {
+                host: identity(self._templar, host, hostvars.raw_get(host),
+                               frozenset() if host in in_run else extra)
+                for host in task_vars["groups"].get("tenants", [])}
         if not runs_in_process(self._connection.transport, self._task.async_val, task_vars):
             return merge_hash(result, self._execute_module(
                 module_name="mailops_collisions", module_args=args, task_vars=task_vars))

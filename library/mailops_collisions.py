@@ -11,8 +11,9 @@ description:
     global across SendCloud accounts).
   - C(playbooks/require_tenants.yml) runs it first in every playbook, with O(from_inventory),
     over every host of the group C(tenants), whatever the limit. A run with C(-l globex) is
-    refused as well when globex collides with acme, a host outside the limit. Nothing is read
-    from an API or written.
+    refused as well when globex collides with acme, a host outside the limit. A host outside
+    the run is compared without the run's extra variables (C(-e)), which are not its own.
+    Nothing is read from an API or written.
   - Reads and writes nothing; check mode and diff mode change nothing.
 options:
   tenants:
