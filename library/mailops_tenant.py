@@ -21,8 +21,9 @@ description:
   - The platform binding is read right after the preflight (unless O(preflight_done), as the plan of
     this run read it); a tenant bound to another domain than its inventory's gets a warning
     and C(stages.rebind_pending) instead of a plan, and nothing is written (unless
-    O(binding.allow_domain_change)). With O(continue_after_failed_stage), the audit, the bound
-    domain's sending-domain stage is returned beside it instead.
+    O(binding.allow_domain_change)). In the audit (O(continue_after_failed_stage)), the
+    sending-domain stage still runs, for the bound domain, and its result is returned beside
+    C(stages.rebind_pending).
 options:
   from_inventory:
     description:

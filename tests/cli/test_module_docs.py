@@ -27,3 +27,15 @@ def test_every_action_plugin_runs_a_module_whose_docs_say_so(action):
     module = REPO / "library" / f"{action}.py"
     assert module.exists(), f"action_plugins/{action}.py has no module library/{action}.py"
     assert "mailops_in_process]" in module.read_text()
+
+
+def test_mailops_tenant_says_what_the_audit_of_a_pending_rebind_returns():
+    """Issue 21, point 18: the sentence read 'With continue_after_failed_stage, the audit, the
+    bound domain's sending-domain stage is returned beside it instead.'"""
+    rendered = subprocess.run([str(Path(sys.executable).parent / "ansible-doc"), "-M", "library",
+                               "mailops_tenant"], cwd=REPO, capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+    text = " ".join(rendered.stdout.split())
+    assert "the audit, the bound domain's" not in text
+    assert ("the sending-domain stage still runs, for the bound domain, and its result is "
+            "returned beside stages.rebind_pending") in text.replace("`", "").replace("'", "")
