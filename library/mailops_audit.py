@@ -23,11 +23,11 @@ options:
   failed: {description: "Tenants whose audit failed, with a message.", type: dict, default: {}}
   report_dir:
     description:
-      - The reports' directory. A tenant's last report there holds the foreign records it keeps
+      - "The reports' directory. A tenant's last report there holds the foreign records it keeps
         (C(dns_on_conflict=keep_and_warn)): such a record is drift only when it changed or
         disappeared since (without a report, kept records are listed, not drift). When given,
         the fleet page (C(index.html)) there is also rebuilt from the tenants' reports and this
-        audit (each tenant's drift and key probes), if it changed.
+        audit (each tenant's drift and key probes), if it changed."
     type: path
 author: mailops
 """
