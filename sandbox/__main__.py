@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.config import PACKAGE_DIR, SandboxConfig, load_config
+from sandbox.ports import busy_ports
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
@@ -149,6 +150,9 @@ def start(config: SandboxConfig, exit_after: float | None = None, quiet: bool = 
         return 0
     if running_pid(config) is not None:
         stop(config, quiet=True)
+    if busy := busy_ports(config):
+        print("\n".join(busy), file=sys.stderr)
+        return 1
     config.state_dir.mkdir(parents=True, exist_ok=True)
     with open(config.log_path, "ab") as log_file:
         process = subprocess.Popen(

@@ -27,6 +27,7 @@ from sandbox.dns_server import DnsServer
 from sandbox.dnspod import DnspodEmulator
 from sandbox.faults import FaultInjector, FaultRule, LatencyInjector
 from sandbox.platform import PlatformEmulator
+from sandbox.ports import busy_ports
 from sandbox.requestlog import LogEntry
 
 try:  # written by another part of the project; the sandbox runs without it
@@ -437,6 +438,10 @@ def serve(config: SandboxConfig, exit_after: float | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    if busy := busy_ports(config):   # in the log instead of a bind's traceback
+        for message in busy:
+            log.error(message)
+        return 1
     sandbox = Sandbox(config)
     sandbox.open_state()
     sandbox.start()
