@@ -13,7 +13,7 @@ provider:
   description: The DNS provider of the zone (docs/dns.md, one section each).
   type: str
   required: true
-  choices: [dnspod, manual, powerdns, rfc2136]
+  choices: [dnspod, manual, powerdns, rfc2136, route53]
 """
 
 PROVIDER_OPTIONS = r"""
@@ -62,6 +62,24 @@ rfc2136_key_algorithm:
   description: TSIG algorithm.
   type: str
   default: hmac-sha256
+route53_access_key_id:
+  description: AWS access key id; else C(AWS_ACCESS_KEY_ID), a profile, or an instance role (boto3's chain).
+  type: str
+route53_secret_access_key:
+  description: AWS secret access key; else C(AWS_SECRET_ACCESS_KEY).
+  type: str
+route53_session_token:
+  description: AWS session token of temporary credentials; else C(AWS_SESSION_TOKEN).
+  type: str
+route53_profile:
+  description: AWS profile (C(~/.aws/config)); else C(AWS_PROFILE).
+  type: str
+route53_endpoint_url:
+  description: Route 53 API endpoint (only for a local emulator, the sandbox's moto); else C(AWS_ENDPOINT_URL_ROUTE_53).
+  type: str
+route53_hosted_zone_id:
+  description: Hosted zone id, when the zone's name is not enough (a public and a private zone of one name).
+  type: str
 """
 
 STAGE_DNS_OPTIONS = r"""

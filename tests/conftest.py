@@ -20,5 +20,6 @@ pytest_plugins = [
     "tests.helpers.sandbox_fixture",
     "tests.helpers.bind_fixture",
     "tests.helpers.pdns_fixture",
+    "tests.helpers.moto_fixture",
     "tests.helpers.zone_corpus_report",
 ]

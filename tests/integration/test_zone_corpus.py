@@ -41,6 +41,7 @@ from tests.helpers.bind_fixture import (
     named_conf_text,
     wait_until_ready,
 )
+from tests.helpers.moto_fixture import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Route53Server
 from tests.helpers.pdns_fixture import PdnsServer, start_pdns, stop_pdns
 from tests.helpers.sandbox_fixture import SandboxHandle, default_seed, start_sandbox
 from tests.helpers.zone_corpus_report import ROW_PROPERTY
@@ -409,6 +410,68 @@ class PowerdnsBackend(Backend):
             "records": [{"content": _quote_txt(value), "disabled": False}]}])
 
 
+class Route53Backend(Backend):
+    name = "route53"
+
+    def __init__(self, server: Route53Server) -> None:
+        self.server = server
+
+    def params(self, variant: Variant, dkim: str) -> dict[str, Any]:
+        return {
+            "tenant": "corpus", "state": "present", "zone": None,
+            "records": desired_records(variant, dkim), "ttl": TTL, "provider": "route53",
+            "on_conflict": variant.policy, "nameservers": [],
+            "route53_access_key_id": ACCESS_KEY_ID,
+            "route53_secret_access_key": SECRET_ACCESS_KEY,
+            "route53_endpoint_url": self.server.endpoint_url,
+        }
+
+    def dump(self, zone: str) -> Dump:
+        dump: Dump = {}
+        for rrset in self.server.rrsets(zone):
+            rtype, fqdn = rrset["Type"], rrset["Name"].rstrip(".").lower()
+            if rtype == "SOA":
+                continue
+            for item in rrset.get("ResourceRecords", []):
+                stored, priority = item["Value"], None
+                value = stored
+                if rtype == "TXT":
+                    value = parse_txt(stored)
+                elif rtype == "MX":
+                    priority_text, _, value = stored.partition(" ")
+                    priority, value = int(priority_text), value.lower().rstrip(".")
+                elif rtype in ("CNAME", "NS"):
+                    value = stored.lower().rstrip(".")
+                raw = f"{fqdn} {rrset['TTL']} {rtype} {stored}"
+                dump[f"{fqdn} {rtype} {stored}"] = (raw, (fqdn, rtype, value, priority))
+        return dump
+
+    def write_marker(self, variant: Variant) -> object:
+        return {zone: self.server.writes(self.server.zone_id(zone)) for zone in variant.zones}
+
+    def check_dkim_encoding(self, variant: Variant, dkim: str) -> None:
+        (rrset,) = [r for r in self.server.rrsets(variant.zone)
+                    if r["Name"] == variant.dkim_name + "." and r["Type"] == "TXT"]
+        (stored,) = [item["Value"] for item in rrset["ResourceRecords"]]
+        strings = stored[1:-1].split('" "')
+        assert len(strings) >= 2 and all(len(s.encode()) <= 255 for s in strings), stored
+        assert "".join(strings) == dkim
+
+    def tamper(self, variant: Variant, value: str) -> None:
+        self.server.client().change_resource_record_sets(
+            HostedZoneId=self.server.zone_id(variant.zone), ChangeBatch={"Changes": [{
+                "Action": "UPSERT", "ResourceRecordSet": {
+                    "Name": variant.dkim_name + ".", "Type": "TXT", "TTL": TTL,
+                    "ResourceRecords": [{"Value": _quote_txt(value)}]}}]})
+
+
+def route53_rrsets(zone: str, records: list[dict[str, Any]], all_zones: list[str]) -> list[dict]:
+    """The corpus records of ``zone`` as Route 53 ResourceRecordSets."""
+    return [{"Name": rrset["name"], "Type": rrset["type"], "TTL": rrset["ttl"],
+             "ResourceRecords": [{"Value": item["content"]} for item in rrset["records"]]}
+            for rrset in pdns_rrsets(zone, records, all_zones)]
+
+
 def pdns_rrsets(zone: str, records: list[dict[str, Any]], all_zones: list[str]) -> list[dict]:
     """The corpus records of ``zone`` as PowerDNS RRsets (with the delegation of a child zone
     served here too), contents in presentation format as a zone file has them."""
@@ -518,6 +581,15 @@ def corpus_pdns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdnsServer
         yield server
     finally:
         stop_pdns(server)
+
+
+@pytest.fixture(scope="module")
+def corpus_route53(moto_route53: Route53Server) -> Route53Server:
+    """moto's Route 53 holding every corpus zone with its records (ids kept by moto)."""
+    zones = {zone: records for v in VARIANTS for zone, records in v.zones.items()}
+    for zone, records in zones.items():
+        moto_route53.create_zone(zone, route53_rrsets(zone, records, list(zones)))
+    return moto_route53
 
 
 @pytest.fixture(scope="module")
@@ -727,6 +799,12 @@ def test_dnspod_a_changed_dns_ttl_is_applied_once(zone: str, corpus_sandbox: San
 def test_corpus_on_powerdns(variant: Variant, corpus_pdns: PdnsServer, dkim_value: str,
                             record_property: Callable[[str, object], None]):
     run_variant(PowerdnsBackend(corpus_pdns), variant, dkim_value, record_property)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.label)
+def test_corpus_on_route53(variant: Variant, corpus_route53: Route53Server, dkim_value: str,
+                           record_property: Callable[[str, object], None]):
+    run_variant(Route53Backend(corpus_route53), variant, dkim_value, record_property)
 
 
 @pytest.mark.bind

@@ -64,16 +64,16 @@ def parse_txt(text: str) -> str:
     """
     stripped = text.strip()
     if stripped.startswith('"') and stripped.endswith('"') and len(stripped) >= 2:
-        strings = _parse_quoted_strings(stripped)
+        strings = parse_quoted_strings(stripped)
         return stripped if strings is None else "".join(strings)
-    unwrapped_strings = _parse_quoted_strings(f'"{stripped}"') if '"' in stripped else None
+    unwrapped_strings = parse_quoted_strings(f'"{stripped}"') if '"' in stripped else None
     # one string would mean no quote inside: a raw value, whose backslashes are data
     if unwrapped_strings is not None and len(unwrapped_strings) > 1:
         return "".join(unwrapped_strings)
     return stripped
 
 
-def _parse_quoted_strings(text: str) -> list[str] | None:
+def parse_quoted_strings(text: str) -> list[str] | None:
     """Parse ``"a" "b\\"c"``; None when the text is not a sequence of quoted strings."""
     strings: list[str] = []
     position = 0

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         manual,
         powerdns,
         rfc2136,
+        route53,
     )
 
 NOT_PROVIDERS = ("base",)

@@ -38,6 +38,7 @@ class ProviderInfo:
     # the human's DNS host may round it), so a TTL difference alone is never a change
     compares_ttl: bool = True
     requests_per_hour: int | None = None  # the account's request cap, kept by a token bucket
+    requests_per_second: float | None = None  # a per-second cap, kept the same way
 
 
 @dataclass

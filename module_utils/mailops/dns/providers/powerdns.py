@@ -21,8 +21,8 @@ from ansible.module_utils.mailops.dns.providers.base import (
     ProviderOption,
     ProviderPlugin,
 )
-from ansible.module_utils.mailops.dns.records import ExistingRecord, Record, make_record
-from ansible.module_utils.mailops.dns.txt import quote_txt
+from ansible.module_utils.mailops.dns.records import ExistingRecord
+from ansible.module_utils.mailops.dns.rrsets import after_changes, from_presentation
 from ansible.module_utils.mailops.errors import (
     AuthError,
     MailopsError,
@@ -42,27 +42,6 @@ POWERDNS_INFO = ProviderInfo(
     one_ttl_per_rrset=True,
 )
 MANAGED_TYPES = ("TXT", "MX", "CNAME")
-
-
-def content_of(record: Record) -> str:
-    """The record as PowerDNS content: TXT quoted in ≤255-byte strings, targets absolute."""
-    if record.value is None:
-        raise ValidationError(
-            f"{record.describe()} has no value yet and cannot be written",
-            hint="run without check mode so the value is known",
-        )
-    if record.type == "TXT":
-        return quote_txt(record.value)
-    if record.type == "MX":
-        return f"{record.priority or 0} {record.value}."
-    return f"{record.value}."
-
-
-def record_from_content(name: str, rtype: str, content: str, ttl: int | None) -> Record:
-    if rtype == "MX":
-        priority, _, target = content.strip().partition(" ")
-        return make_record(name + ".", "MX", target, ttl=ttl, priority=int(priority))
-    return make_record(name + ".", rtype, content, ttl=ttl)
 
 
 def zone_id(zone: str) -> str:
@@ -111,7 +90,7 @@ class PowerdnsProvider(DNSProvider):
         for rrset in managed(self.rrsets(zone), names):
             name = rrset["name"].rstrip(".").lower()
             for item in rrset.get("records") or []:
-                record = record_from_content(name, rrset["type"], item["content"], rrset.get("ttl"))
+                record = from_presentation(name, rrset["type"], item["content"], rrset.get("ttl"))
                 # record_id: the content as stored, so a change replaces exactly that record
                 found.append(ExistingRecord(record, record_id=item["content"],
                                             disabled=bool(item.get("disabled"))))
@@ -140,19 +119,11 @@ def replacement(name: str, rtype: str, served: dict[str, Any] | None,
                 changes: list[Change]) -> dict[str, Any]:
     """The RRset change for one name and type: the served records minus those the changes
     remove, plus those they add (REPLACE), or DELETE when none is left."""
-    records = [dict(item) for item in (served or {}).get("records") or []]
-    for change in changes:
-        if change.before is not None and change.action in ("delete", "update"):
-            gone = change.record_id or content_of(change.before)
-            records = [item for item in records if item["content"] != gone]
-    ttl = (served or {}).get("ttl")
-    for change in changes:
-        if change.after is not None and change.action in ("create", "update"):
-            content = content_of(change.after)
-            records = [item for item in records if item["content"] != content]
-            records.append({"content": content, "disabled": False})
-            # the plan gave a record joining an RRset that keeps others that RRset's TTL
-            ttl = change.after.ttl if change.after.ttl is not None else POWERDNS_INFO.default_ttl
+    stored = {item["content"]: item for item in (served or {}).get("records") or []}
+    values, ttl = after_changes(list(stored), (served or {}).get("ttl"), changes,
+                                POWERDNS_INFO.default_ttl)
+    # a record kept is sent as stored (its disabled flag too), one added enabled
+    records = [stored.get(value, {"content": value, "disabled": False}) for value in values]
     fqdn = zone_id(name)
     if not records:
         return {"name": fqdn, "type": rtype, "changetype": "DELETE"}
