@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-# make validate INVENTORY=inventories/prod checks another inventory
+# make validate INVENTORY=inventories/prod [VAULT_ID=prod@FILE] checks another inventory
 INVENTORY ?= inventories/sandbox
+VAULT_ID ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export NO_PROXY := 127.0.0.1,localhost
@@ -51,9 +52,9 @@ lint: venv-dev
 	ruff check .
 	ansible-lint
 
+# make validate INVENTORY=inventories/prod VAULT_ID=prod@/secure/prod.pass (ids space-separated)
 validate: venv
-	$(PY) -m scripts.validate_inventory $(INVENTORY)
-	ansible-inventory -i $(INVENTORY) --list >/dev/null
+	$(PY) -m scripts.validate_inventory $(foreach id,$(VAULT_ID),--vault-id $(id)) $(INVENTORY)
 
 # The test tiers: tests/unit runs in-process (its conftest refuses to start a program);
 # tests/sandbox the emulators, tests/cli the commands (ansible-doc, ansible-vault, the validator,

@@ -1,6 +1,6 @@
 """Validate an inventory against the inventory contract in seconds, before any run.
 
-    python -m scripts.validate_inventory inventories/sandbox [more inventories]
+    python -m scripts.validate_inventory [--vault-id prod@FILE ...] inventories/sandbox [more inventories]
 
 Reads the inventory with ``ansible-inventory --list`` (so vaulted values need the vault ids a
 plan run would use), then checks every host of the group ``tenants``: required names present,
@@ -15,6 +15,7 @@ defined. Exit 1 with one line per problem.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import json
 import re
@@ -212,10 +213,39 @@ def identity(tenant: str, variables: dict[str, Any]) -> dict[str, Any]:
             "api_users": api_users}
 
 
-def inventory_hosts(inventory: str) -> dict[str, dict[str, Any]]:
+def vaulted_files(inventory: str) -> dict[str, str]:
+    """The inventory's files that are vault-encrypted as a whole, with their vault id (the
+    tenants' key files under credentials/ are not inventory)."""
+    root = Path(inventory)
+    files = [root] if root.is_file() else [p for p in sorted(root.rglob("*"))
+                                            if p.is_file() and "credentials" not in p.parts]
+    found = {}
+    for path in files:
+        with open(path, "rb") as handle:
+            header = handle.readline().decode("ascii", "replace").strip()
+        if header.startswith("$ANSIBLE_VAULT;"):
+            fields = header.split(";")
+            found[str(path)] = fields[3] if len(fields) > 3 else "default"
+    return found
+
+
+def decryption_failure(inventory: str) -> str:
+    vaulted = vaulted_files(inventory)
+    ids = sorted(set(vaulted.values())) or ["prod"]
+    example = " ".join(f"{vault_id}@/path/to/{vault_id}.pass" for vault_id in ids)
+    return (f"{inventory}: cannot decrypt {', '.join(f'{f} (vault id {i})' for f, i in vaulted.items()) or 'its vaulted files'}: "
+            f"no password for its vault id was given. Fix: make validate INVENTORY={inventory} "
+            f"VAULT_ID='{example}' (or python -m scripts.validate_inventory --vault-id "
+            f"{ids[0]}@FILE {inventory}; a pipeline may export ANSIBLE_VAULT_IDENTITY_LIST instead)")
+
+
+def inventory_hosts(inventory: str, vault_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    vault_args = [arg for vault_id in vault_ids or [] for arg in ("--vault-id", vault_id)]
     listed = subprocess.run([str(Path(sys.executable).parent / "ansible-inventory"), "-i", inventory,
-                             "--list"], capture_output=True, text=True, cwd=REPO)
+                             *vault_args, "--list"], capture_output=True, text=True, cwd=REPO)
     if listed.returncode != 0:
+        if "Decryption failed" in listed.stderr:
+            raise SystemExit(decryption_failure(inventory))
         raise SystemExit(f"{inventory}: ansible-inventory failed: {listed.stderr.strip()}")
     document = json.loads(listed.stdout)
     hostvars = document.get("_meta", {}).get("hostvars", {})
@@ -225,10 +255,19 @@ def inventory_hosts(inventory: str) -> dict[str, dict[str, Any]]:
     return {tenant: hostvars.get(tenant, {}) for tenant in tenants}
 
 
-def main(inventories: list[str]) -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.validate_inventory")
+    parser.add_argument("inventories", nargs="*", default=["inventories/sandbox"])
+    parser.add_argument("--vault-id", action="append", default=[],
+                        help="as ansible-playbook's, e.g. prod@/secure/prod.pass (repeatable)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
     problems: list[str] = []
-    for inventory in inventories or ["inventories/sandbox"]:
-        hosts = inventory_hosts(inventory)
+    for inventory in args.inventories:
+        hosts = inventory_hosts(inventory, args.vault_id)
         for tenant, variables in sorted(hosts.items()):
             problems += [f"{inventory}: {p}" for p in check_tenant(tenant, variables)]
         identities = {tenant: identity(tenant, variables) for tenant, variables in hosts.items()}

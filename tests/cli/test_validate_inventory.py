@@ -191,3 +191,41 @@ def test_values_a_type_check_cannot_judge_are_reported(tmp_path):
     assert "tenant acme: platform_api_url: 'ftp://x' is not an http:// or https:// URL" in problems
     assert "tenant acme: dns_nameservers: '127.0.0.1:99999': port 99999 is not within" in problems
     assert "tenant acme: tenant_id: '../../x' may hold only letters" in problems
+
+
+def vaulted_inventory(tmp_path: Path) -> tuple[Path, Path]:
+    """An inventory whose host_vars file is vaulted with the vault id prod."""
+    inventory = tmp_path / "prod"
+    (inventory / "host_vars" / "acme").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text(TENANT.replace("hello@acme.example", "hello@news.acme.example")
+                                         + "      sender_name: Acme\n")
+    secret_file = inventory / "host_vars" / "acme" / "vault.yml"
+    secret_file.write_text("vault_note: x\n")
+    password = tmp_path / "prod.pass"
+    password.write_text("prod-password")
+    subprocess.run([str(Path(sys.executable).parent / "ansible-vault"), "encrypt", "--vault-id",
+                    f"prod@{password}", "--encrypt-vault-id", "prod", str(secret_file)],
+                   cwd=REPO, check=True, capture_output=True, timeout=60)
+    return inventory, password
+
+
+def test_a_vaulted_inventory_is_validated_with_its_vault_id(tmp_path):
+    inventory, password = vaulted_inventory(tmp_path)
+    without = validate(inventory)
+    assert without.returncode != 0
+    assert (f"cannot decrypt {inventory}/host_vars/acme/vault.yml (vault id prod): no password for "
+            f"its vault id was given. Fix: make validate INVENTORY={inventory} "
+            "VAULT_ID='prod@/path/to/prod.pass'") in without.stderr
+    with_id = subprocess.run([sys.executable, "-m", "scripts.validate_inventory", "--vault-id",
+                              f"prod@{password}", str(inventory)],
+                             cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert with_id.returncode == 0, with_id.stderr
+    assert "1 tenants checked" in with_id.stdout
+
+
+def test_make_validate_passes_each_vault_id_on():
+    planned = subprocess.run(["make", "-n", "validate", "INVENTORY=inventories/prod",
+                              "VAULT_ID=prod@/secure/prod.pass other@prompt"],
+                             cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert ("-m scripts.validate_inventory --vault-id prod@/secure/prod.pass --vault-id other@prompt "
+            "inventories/prod") in planned.stdout
