@@ -57,6 +57,9 @@ options:
     description:
       - With the preflight, check that every stored API key still authenticates (one
         C(userinfo/get) per key, as M(sendcloud_key_check)); fail, naming the key, when refused.
+      - "In a plan (check mode) that writes no DNS record, also check the DNS credentials without
+        writing (RFC 2136, a signed prerequisite-only UPDATE; docs/dns.md). The audit
+        (O(continue_after_failed_stage) in check mode) always checks them and reports a refusal."
     type: bool
     default: false
   domain:

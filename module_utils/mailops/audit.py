@@ -97,6 +97,9 @@ def tenant_findings(tenant: str, stages: dict[str, Any],
     # the run's warning about each of them, said above already
     said = {o.get("reason") for o in outcomes if o.get("action") in ("kept", "conflict")}
     drift += kept_drift
+    credentials = (sending_domain.get("dns") or {}).get("credentials") or {"ok": True}
+    if not credentials["ok"]:
+        drift.append(f"the DNS credentials do not authenticate: {credentials['error']}")
     not_awaited = sending_domain.get("not_awaited") or []
     failing_items = [item for item, ok in items.items() if not ok and item not in not_awaited]
     if failing_items:

@@ -203,3 +203,43 @@ def test_an_spf_include_written_another_way_is_rewritten_and_then_verifies(sendc
     assert served_txt_strings(bind_server, domain) == [
         (b"v=spf1 ip4:192.0.2.1 include:spf.sendcloud.org ~all",)]
     assert run_sending_domain(params, False)["changed"] is False
+
+
+# --- point 5: DNS credentials checked when nothing is written -------------------------------------
+def soa_serial(bind_server) -> int:
+    from tests.integration.test_rfc2136_bind import soa_serial as serial_of
+
+    return serial_of(bind_server, ZONE)
+
+
+def test_a_wrong_tsig_secret_fails_a_run_that_writes_nothing_when_asked(sendcloud, bind_server):
+    import base64
+
+    from ansible.module_utils.mailops.errors import AuthError
+
+    domain = f"creds.{ZONE}"
+    params = stage_params(sendcloud, bind_server, domain, "keep_and_fail")
+    run_sending_domain(params, False)
+    wrong = base64.b64encode(b"not the server's key, 32 bytes!!").decode()
+    rotated = dict(params, dns=dict(params["dns"], rfc2136_key_secret=wrong))
+    assert run_sending_domain(rotated, True)["dns"]["changed"] is False   # reads are unsigned
+
+    with pytest.raises(AuthError, match="rejected the TSIG signature of key"):
+        run_sending_domain(dict(rotated, dns=dict(rotated["dns"], check_credentials="fail")), True)
+    findings = audit.tenant_findings("t", {"sending_domain": run_sending_domain(
+        dict(rotated, dns=dict(rotated["dns"], check_credentials="report")), True)})
+    assert any(item.startswith("the DNS credentials do not authenticate: ")
+               for item in findings["drift"]), findings["drift"]
+
+
+def test_the_credential_check_writes_nothing_and_takes_the_algorithm_in_any_case(sendcloud,
+                                                                               bind_server):
+    domain = f"creds-ok.{ZONE}"
+    params = stage_params(sendcloud, bind_server, domain, "keep_and_fail",
+                          rfc2136_key_algorithm="HMAC-SHA256")   # before: "not supported"
+    run_sending_domain(params, False)
+    serial = soa_serial(bind_server)
+    checked = run_sending_domain(dict(params, dns=dict(params["dns"], check_credentials="fail")),
+                                 False)
+    assert checked["dns"]["credentials"] == {"ok": True}
+    assert soa_serial(bind_server) == serial

@@ -31,7 +31,7 @@ from ansible.module_utils.mailops.dns.records import (
     record_from_dict,
     relative_name,
 )
-from ansible.module_utils.mailops.errors import ValidationError
+from ansible.module_utils.mailops.errors import AuthError, ValidationError
 
 RECORD_OPTIONS: dict[str, dict[str, Any]] = {
     "type": {"type": "str", "required": True, "choices": ["TXT", "MX", "CNAME"]},
@@ -205,7 +205,23 @@ def run_record_set(
         applied = chosen.apply_changes(zone, plan.changes)
     elif not plan.changed:
         applied = ApplyResult(status="unchanged")
-    return record_set_result(zone, plan, applied, warnings)
+    result = record_set_result(zone, plan, applied, warnings)
+    # nothing written (a plan, or nothing to write): the credentials are checked when asked
+    if params.get("check_credentials") and (applied is None or applied.status == "unchanged"):
+        result["credentials"] = checked_credentials(chosen, zone, params["check_credentials"])
+    return result
+
+
+def checked_credentials(provider: DNSProvider, zone: str, how: str) -> dict[str, Any]:
+    """The provider's credential check, for a run that writes nothing (a write checks them
+    itself): ``how`` "fail" raises its AuthError, "report" (the audit) returns it."""
+    try:
+        provider.check_credentials(zone)
+    except AuthError as error:
+        if how == "fail":
+            raise
+        return {"ok": False, "error": str(error)}
+    return {"ok": True}
 
 
 def propagation_nameservers(

@@ -74,6 +74,12 @@ def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any],
                  "playbooks/import_key.yml; the run never resets keys itself")
 
 
+def dns_credential_check(auditing: bool, check_keys: bool) -> str:
+    """How a run that writes no record checks the DNS credentials: the audit reports a refusal,
+    a plan with preflight_check_keys fails on it, others do not check."""
+    return "report" if auditing else "fail" if check_keys else ""
+
+
 def in_stage(stage: str, work: Callable[[], Any], timings: dict[str, float]) -> Any:
     """Runs one stage, timed (``timings``: seconds per stage); its error says which stage failed."""
     started = time.monotonic()
@@ -155,7 +161,8 @@ def bound_domain_audit(params: dict[str, Any], bound_domain: str,
     one (its zone found as for any domain). Its API users and binding wait for the rebind."""
     return {"sending_domain": lambda: run_sending_domain(
         {"sendcloud": params["sendcloud"], "domain": dict(params["domain"], name=bound_domain),
-         "dns": dict(params["dns"], zone=None, conflicts_as_findings=True), "wait": False},
+         "dns": dict(params["dns"], zone=None, conflicts_as_findings=True,
+                     check_credentials="report"), "wait": False},
         True, http)}
 
 
@@ -200,7 +207,11 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
              "dns": dict(params["dns"], zone=params["dns"]["zone"] or preflight["zone"],
                          # the audit reports a conflict keep_and_fail stops on, and goes on
-                         conflicts_as_findings=auditing),
+                         conflicts_as_findings=auditing,
+                         # credentials proven without a write: always in the audit, when asked
+                         # (preflight_check_keys) in a plan
+                         check_credentials=dns_credential_check(
+                             auditing, params["check_keys"] and check_mode)),
              "wait": params["wait"]}, check_mode, http),
         "api_users": lambda: run_api_users(
             {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http),

@@ -72,6 +72,13 @@ class DNSProvider:
     def apply_changes(self, zone: str, changes: list[Change]) -> ApplyResult:
         raise NotImplementedError
 
+    def check_credentials(self, zone: str) -> None:
+        """Prove, without writing, that the credentials may write ``zone`` (AuthError if not):
+        for a run that writes nothing. Default: nothing more to prove, for a provider whose
+        every plan reads the zone through its API with the same credentials (DNSPod's
+        DescribeRecordList, PowerDNS's zone read: a rotated key fails that read) or that has
+        none (manual). A provider whose reads are unsigned DNS queries (RFC 2136) overrides it."""
+
 
 @dataclass(frozen=True)
 class ProviderOption:

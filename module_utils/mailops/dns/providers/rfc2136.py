@@ -93,9 +93,11 @@ class Rfc2136Provider(DNSProvider):
         key_algorithm: str = "hmac-sha256",
         timeout: float = TIMEOUT,
     ) -> None:
+        given_algorithm = key_algorithm
+        key_algorithm = key_algorithm.strip().rstrip(".").lower()   # HMAC-SHA256 as BIND takes it
         if key_algorithm not in ALGORITHMS:
             raise ValidationError(
-                f"TSIG algorithm {key_algorithm!r} is not supported",
+                f"TSIG algorithm {given_algorithm!r} (rfc2136_key_algorithm) is not supported",
                 hint=f"use one of {', '.join(ALGORITHMS)}",
             )
         self.server = Nameserver(host=server, port=int(port), address=resolve_address(server))
@@ -142,7 +144,21 @@ class Rfc2136Provider(DNSProvider):
     def apply_changes(self, zone: str, changes: list[Change]) -> ApplyResult:
         if not changes:
             return ApplyResult(writes=0)
-        update = self.build_update(zone, changes)
+        self.send(zone, self.build_update(zone, changes), "the update")
+        return ApplyResult(writes=1)
+
+    def check_credentials(self, zone: str) -> None:
+        """A prerequisite-only UPDATE, signed: "the zone's SOA exists", nothing to change. The
+        server verifies the signature and its authority for the zone (BADKEY, BADSIG, NOTAUTH,
+        REFUSED fail it) and writes nothing (RFC 2136 §3.2, §3.4: an empty update section)."""
+        probe = dns.update.UpdateMessage(zone + ".", keyring=self.keyring,
+                                         keyname=dns.name.from_text(self.key_name),
+                                         keyalgorithm=ALGORITHMS[self.key_algorithm])
+        probe.present(zone + ".", "SOA")
+        self.send(zone, probe, "a prerequisite-only update (the credential check)")
+
+    def send(self, zone: str, update: dns.update.UpdateMessage, what: str) -> None:
+        """Send a signed UPDATE over TCP; a refusal becomes the error of its class."""
         where = f"{self.server.label}"
         try:
             response = dns.query.tcp(
@@ -162,7 +178,7 @@ class Rfc2136Provider(DNSProvider):
         rcode = response.rcode()
         if rcode in AUTH_RCODES:
             raise AuthError(
-                f"{where} answered {dns.rcode.to_text(rcode)} to the update of zone {zone} "
+                f"{where} answered {dns.rcode.to_text(rcode)} to {what} of zone {zone} "
                 f"signed with key {self.key_name}",
                 code=dns.rcode.to_text(rcode),
                 hint="allow this key to update the zone (update-policy/allow-update) and check "
@@ -170,12 +186,11 @@ class Rfc2136Provider(DNSProvider):
             )
         if rcode != dns.rcode.NOERROR:
             raise MailopsError(
-                f"{where} answered {dns.rcode.to_text(rcode)} to the update of zone {zone}",
+                f"{where} answered {dns.rcode.to_text(rcode)} to {what} of zone {zone}",
                 code=dns.rcode.to_text(rcode),
                 hint="check the server log; a MX/CNAME target inside the zone needs address "
                 "records (check-integrity)",
             )
-        return ApplyResult(writes=1)
 
 
 def build(arguments: dict, context: BuildContext) -> Rfc2136Provider:
