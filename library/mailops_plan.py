@@ -9,9 +9,17 @@ description:
     writes C(plan.json), C(plan.md) and C(checksum) to a new directory under O(plan_dir)
     (C(latest-check) or C(latest-apply) points at it; an apply run's plan with nothing to apply,
     no failed tenant and no pin mismatch is not written, so a no-op run writes nothing), then
-    refuses to go on when the checksum
-    differs from O(expected_checksum), or when the plan needs O(force) and it is not given and
+    refuses the apply when the checksum
+    differs from O(expected_checksum) (unless an earlier apply of that pinned plan is recorded
+    under O(plan_dir) - then a plan with nothing left to change is a success, and one whose
+    changes are only the reviewed ones of the tenants that apply did not finish resumes them -
+    a re-run of the merge job), or when the plan needs O(force) and it is not given and
     this is not a check-mode run.
+  - A refusal is not a failed task (it would be reported against whichever tenant ran this
+    run-once task). The result's C(refused) says why and names the tenants concerned, and C(apply)
+    is empty. The refused plan is written marked C(refused) (plan.json and plan.md), and
+    C(latest-apply) stays on the last plan that applied. The playbook rewrites those tenants'
+    reports as refused and fails them.
   - With O(stage=applied), writes C(applied.json) and C(applied.md) beside the plan - the changes
     the apply actually made, in the same shape.
   - Plans and their checksums never contain secrets. Writing them is a run artifact, not a change
@@ -31,6 +39,12 @@ options:
   max_changed_tenants: {description: "More changed tenants than this needs force.", type: int, default: 25}
   force: {description: "Allow what the safety rails refuse.", type: bool, default: false}
   run_dir: {description: "The plan directory to add applied.json to (stage applied).", type: path}
+  plan_checksum:
+    description:
+      - Stage applied - the checksum of the reviewed plan this apply carried out (the plan
+        stage's C(reviewed_checksum)), recorded in C(applied.json) so a re-run with the same pin
+        knows it was applied.
+    type: str
   inventory:
     description:
       - The inventory sources of the run (C(ansible_inventory_sources)), recorded in the plan and
@@ -72,8 +86,25 @@ failures:
   returned: always
   type: dict
 requires_force: {description: "What the safety rails found.", returned: stage plan, type: list, elements: str}
+refused:
+  description:
+    - Null, or why the pin or the safety rails refused the plan - C(reason) (C(plan changed since
+      review), C(needs -e force=true), C(no reviewed plan pinned)), C(message) and C(tenants),
+      those the apply would have worked on.
+  returned: stage plan
+  type: dict
+reviewed_checksum:
+  description: "The checksum of the reviewed plan this apply carries out: the pin, or the plan's own without one."
+  returned: stage plan
+  type: str
+resumes:
+  description:
+    - With a pin whose plan was applied before (a re-run) - C(plan_checksum), C(applied_dir) (the
+      earlier apply) and C(tenants) (those resumed; none when nothing is left to do).
+  returned: on a re-run with the pin
+  type: dict
 apply:
-  description: "The tenants the apply runs: a stage has something to write, or the domain awaits verification."
+  description: "The tenants the apply runs: a stage has something to write, or the domain awaits verification; none when refused."
   returned: stage plan
   type: list
   elements: str

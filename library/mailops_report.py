@@ -22,6 +22,12 @@ options:
         and its C(report_warnings).
       - This or O(registered) is required.
     type: dict
+  refused:
+    description:
+      - The tenants whose apply the pin or the safety rails refused, each with the reason
+        (C(plan changed since review)). Their reports say C(refused) with the reason and keep the
+        last report's facts (nothing was applied; the plan's results are predictions).
+    type: dict
 notes:
   - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
     holds every argument but O(tenants); echoed back, every tenant's results would travel to the
@@ -40,7 +46,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 paths: {description: "Files written or up to date.", returned: always, type: list, elements: str}
-statuses: {description: "Status per tenant (verified and bound, incomplete, failed, or rebind pending).", returned: always, type: dict}
+statuses: {description: "Status per tenant (verified and bound, incomplete, failed, refused, or rebind pending).", returned: always, type: dict}
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

@@ -123,15 +123,13 @@ class Plan:
             trips.append(f"{len(self.changed_tenants)} tenants would change, more than "
                          f"max_changed_tenants={max_changed_tenants}")
         for tenant, entry in self.tenants.items():
-            for change in entry["changes"]:
-                if change["object"] != "dns_record":
-                    continue
-                if change.get("foreign"):
-                    trips.append(f"{tenant}: would {change['action']} {change['id']}, whose "
-                                 "current value this project did not write")
-                elif change["action"] == "delete":
-                    trips.append(f"{tenant}: would delete {change['id']}, a record it owns")
+            trips += [f"{tenant}: {trip}" for trip in map(_record_trip, entry["changes"]) if trip]
         return trips
+
+    @property
+    def tenants_to_change(self) -> list[str]:
+        """The tenants an apply of this plan would work on: what a refusal of it concerns."""
+        return sorted((set(self.to_apply) | set(self.changed_tenants)) - set(self.failed))
 
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "checksum": self.checksum(), "inventory": self.inventory,
@@ -139,8 +137,22 @@ class Plan:
                 "rebind_pending": self.rebind_pending, "tenants": self.tenants}
 
 
+def _record_trip(change: dict[str, Any]) -> str | None:
+    """Why one change needs -e force=true, or None."""
+    if change["object"] != "dns_record":
+        return None
+    if change.get("foreign"):
+        return f"would {change['action']} {change['id']}, whose current value this project did not write"
+    if change["action"] == "delete":
+        return f"would delete {change['id']}, a record it owns"
+    return None
+
+
 def render_markdown(document: dict[str, Any], title: str) -> str:
-    lines = [f"# {title}", "", f"checksum: `{document.get('checksum', '')}`", "",
+    refused = document.get("refused")
+    lines = [f"# {title}{' (REFUSED: nothing was applied)' if refused else ''}", "",
+             *([f"> **refused** ({refused['reason']}): {refused['message']}", ""] if refused else []),
+             f"checksum: `{document.get('checksum', '')}`", "",
              *([f"inventory: `{', '.join(document['inventory'])}`", ""] if document.get("inventory") else []),
              "| tenant | create | recreate | update | delete |", "|---|---|---|---|---|"]
     pending = document.get("rebind_pending", {})
@@ -191,10 +203,14 @@ def _short(value: Any) -> str:
     return f"`{text if len(text) <= 160 else text[:157] + '...'}`"
 
 
-def run_directory(root: Path, mode: str) -> Path:
+def run_directory(root: Path, mode: str, latest_link: bool = True) -> Path:
+    """A new directory for this run's plan; ``latest-<mode>`` points at it unless the plan was
+    refused (``latest_link`` false): ``latest-apply`` stays on the last plan that applied."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     directory = root / f"{stamp}-{mode}"
     directory.mkdir(parents=True, exist_ok=True)
+    if not latest_link:
+        return directory
     latest = root / f"latest-{mode}"
     temp_link = root / f".latest-{mode}.{os.getpid()}"
     os.symlink(directory.name, temp_link)

@@ -14,6 +14,11 @@ from ansible.module_utils.mailops.module_glue import (
     given_or_registered,
     invocation_without,
 )
+from ansible.module_utils.mailops.pinned_plans import (
+    PinnedApply,
+    find_pinned_apply,
+    resumable_tenants,
+)
 
 PLAN_ARGS: dict[str, dict[str, Any]] = {
     "plan_dir": {"type": "path", "required": True},
@@ -26,6 +31,7 @@ PLAN_ARGS: dict[str, dict[str, Any]] = {
     "max_changed_tenants": {"type": "int", "default": 25},
     "force": {"type": "bool", "default": False},
     "run_dir": {"type": "path"},
+    "plan_checksum": {"type": "str"},
     "inventory": {"type": "list", "elements": "str", "default": []},
 }
 
@@ -52,17 +58,17 @@ def split_failed(results: dict[str, dict[str, Any]], failed: dict[str, str],
     return done, failures
 
 
-def worth_writing(mode: str, plan: Plan, expected: str | None) -> bool:
+def worth_writing(mode: str, plan: Plan, refusal: dict[str, Any] | None) -> bool:
     """A plan is the output of a --check run; an apply run writes its plan only when it has
-    something to apply, a failure to record, or a pin to show the difference with: a no-op run
-    writes nothing (plans/latest-apply stays the last apply that did something)."""
-    return (mode == "check" or bool(plan.to_apply) or bool(plan.failed)
-            or bool(expected and expected != plan.checksum()))
+    something to apply, a failure to record, or a refusal to show: a no-op run writes nothing
+    (plans/latest-apply stays the last apply that did something)."""
+    return mode == "check" or bool(plan.to_apply) or bool(plan.failed) or bool(refusal)
 
 
 def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     """Writes even in check mode (the task runs with ``check_mode: false``): a plan is the output
-    of a ``--check`` run. A failed pin or rail is a failed result that still says where the plan is."""
+    of a ``--check`` run. A plan the pin or a rail refuses is written, marked ``refused``, without
+    moving ``latest-apply``, and returned as ``refused`` with nothing to ``apply``."""
     results, failed = split_failed(given_or_registered(params, "stage_results"),
                                    params["failed"], keep_partial=params["stage"] == "applied")
     plan = Plan.build(params["mode"], results, failed, params["inventory"])
@@ -70,34 +76,80 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     invocation = invocation_without(params, "stage_results", "registered")
     if params["stage"] == "applied":
         directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
+        document["plan_checksum"] = params["plan_checksum"]   # the reviewed plan carried out
         write(directory, "applied", document, "Applied changes")
         return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants,
                 "failures": plan.failed, "invocation": invocation}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
-    expected = params["expected_checksum"]
+    pinned = pinned_apply_of(plan, params)
+    refusal = refusal_of(plan, params, trips, pinned)
     directory = None
-    if worth_writing(params["mode"], plan, expected):
-        directory = run_directory(Path(params["plan_dir"]), params["mode"])
-        write(directory, "plan", document, f"Plan ({params['mode']})")
-        write_text(directory / "checksum", plan.checksum() + "\n")
+    if worth_writing(params["mode"], plan, refusal):
+        directory = run_directory(Path(params["plan_dir"]), params["mode"],
+                                  latest_link=not (refusal and params["mode"] == "apply"))
     result = {"changed": False, "checksum": plan.checksum(),
               "run_dir": str(directory) if directory else None,
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
-              "apply": plan.to_apply, "failures": plan.failed, "invocation": invocation}
-    if expected is not None and not expected.strip():
-        return dict(result, failed=True, msg=(
-            "the pinned checksum (expected_plan_checksum) is empty, so no reviewed plan is pinned. "
-            "Nothing was written. Fix: pass the reviewed plan's checksum (plans/latest-check/"
-            "checksum), or leave expected_plan_checksum out to apply without a pin"))
-    if expected and expected != plan.checksum():
-        return dict(result, failed=True, msg=(
-            f"the plan changed since it was reviewed: expected checksum {expected}, the plan now "
-            f"is {plan.checksum()} ({directory}/plan.md). Nothing was written. Fix: review the "
-            "new plan and pin its checksum, or find what changed (inventory or the live services)"))
-    if trips and not params["force"]:
-        if params["mode"] == "apply":
-            return dict(result, failed=True, msg="refusing to apply without -e force=true: "
-                        + "; ".join(trips) + ". Nothing was written.")
+              "apply": [] if refusal else plan.to_apply, "failures": plan.failed,
+              "refused": None, "reviewed_checksum": params["expected_checksum"] or plan.checksum(),
+              "invocation": invocation}
+    if pinned and not refusal:
+        document["resumes"] = result["resumes"] = {
+            "plan_checksum": params["expected_checksum"], "applied_dir": str(pinned.applied_dir),
+            "tenants": plan.tenants_to_change}
+        result["msg"] = (f"the pinned plan was applied before ({pinned.applied_dir}); "
+                         + (f"resuming it for {', '.join(plan.tenants_to_change)}" if plan.tenants_to_change
+                            else "nothing is left to do"))
+    if refusal:
+        refusal["message"] += (
+            f" Nothing was applied; tenants concerned: "
+            f"{', '.join(refusal['tenants']) or 'none (no tenant has changes now)'}. "
+            f"The refused plan: {directory}/plan.md")
+        document["refused"] = refusal
+        result["refused"] = refusal
+    if directory:
+        write(directory, "plan", document, f"Plan ({params['mode']})")
+        write_text(directory / "checksum", plan.checksum() + "\n")
+    if trips and not params["force"] and params["mode"] == "check":
         result["warnings"] = ["applying this plan will need -e force=true: " + "; ".join(trips)]
     return result
+
+
+def pinned_apply_of(plan: Plan, params: dict[str, Any]) -> PinnedApply | None:
+    """When an apply's pin is not this plan's checksum: the earlier apply of the pinned plan, if
+    one was recorded (a re-run of the merge job)."""
+    expected = (params["expected_checksum"] or "").strip()
+    if params["mode"] != "apply" or not expected or expected == plan.checksum():
+        return None
+    return find_pinned_apply(Path(params["plan_dir"]), expected)
+
+
+def refusal_of(plan: Plan, params: dict[str, Any], trips: list[str],
+               pinned: PinnedApply | None) -> dict[str, Any] | None:
+    """Why the pin or the safety rails refuse this plan, or None. Not a failed result: the run
+    goes on to rewrite the reports of the tenants concerned (``reason``) and then fails them
+    (onboard.yml), instead of failing on whichever host ran this task once."""
+    expected = params["expected_checksum"]
+    tenants = plan.tenants_to_change
+    if expected is not None and not expected.strip():
+        return {"reason": "no reviewed plan pinned", "tenants": tenants, "message": (
+            "the pinned checksum (expected_plan_checksum) is empty, so no reviewed plan is pinned. "
+            "Fix: pass the reviewed plan's checksum (plans/latest-check/checksum), or leave "
+            "expected_plan_checksum out to apply without a pin.")}
+    why_not_resumed = None
+    if pinned:   # a re-run: done, or resumed for the tenants its apply did not finish
+        why_not_resumed = ("tenants failed planning now: " + ", ".join(plan.failed) if plan.failed
+                           else resumable_tenants(plan.tenants, tenants, pinned))
+    if expected and expected != plan.checksum() and (not pinned or why_not_resumed):
+        return {"reason": "plan changed since review", "tenants": tenants, "message": (
+            f"the plan changed since it was reviewed: expected checksum {expected}, the plan now "
+            f"is {plan.checksum()}"
+            + (f"; the reviewed plan was applied before ({pinned.applied_dir}), but {why_not_resumed}"
+               if pinned else "")
+            + ". Fix: review the new plan and pin its checksum, "
+            "or find what changed (inventory or the live services).")}
+    if trips and not params["force"] and params["mode"] == "apply":
+        return {"reason": "needs -e force=true", "tenants": tenants, "message": (
+            "refusing to apply without -e force=true: " + "; ".join(trips) + ".")}
+    return None

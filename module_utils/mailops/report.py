@@ -35,9 +35,7 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
     binding = report.get("binding") or {}
     lines = [f"# Tenant {report['tenant_id']}: {domain.get('name') or '?'}", "",
              f"Status: **{report.get('status', '?')}** — updated {report.get('updated_at', '?')}", "",
-             *([f"Last run failed: {report['error']}", "",
-                "Below: what this run did before it failed, and for the rest what the last "
-                "report said.", ""] if report.get("error") else []),
+             *_last_run_lines(report),
              *([f"Rebind pending: bound to {report['rebind_pending']['bound_domain']}; the "
                 f"inventory asks for {report['rebind_pending']['sending_domain']}. Run rebind.yml "
                 "in the change window (docs/rebind.md). Below: the bound domain, as the last "
@@ -79,6 +77,17 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
     for warning in report.get("warnings", []):
         lines.append(f"> warning: {warning}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _last_run_lines(report: dict[str, Any]) -> list[str]:
+    if report.get("status") == "refused":
+        return [f"Last run {report['error']}; nothing was applied. Below: what the last report "
+                "said.", ""]
+    if report.get("error"):
+        return [f"Last run failed: {report['error']}", "",
+                "Below: what this run did before it failed, and for the rest what the last "
+                "report said.", ""]
+    return []
 
 
 def render_index(reports: list[dict[str, Any]]) -> tuple[str, str]:
@@ -156,6 +165,12 @@ def failed_facts(error: str, facts: dict[str, Any], done: set[str],
     if previous and previous.get("warnings"):   # a failed run returns none of its own
         kept["warnings"] = previous["warnings"]
     return {**facts, **kept, "status": "failed", "error": error}
+
+
+def refused_facts(reason: str, facts: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The report of a tenant whose apply the pin or the safety rails refused: nothing was
+    applied, so what the last report said (the plan's results are predictions), status refused."""
+    return {**failed_facts(f"refused: {reason}", facts, set(), previous), "status": "refused"}
 
 
 def rebind_pending_facts(pending: dict[str, str], facts: dict[str, Any],

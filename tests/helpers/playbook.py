@@ -30,6 +30,10 @@ class PlaybookRun:
     def plan(self, mode: str) -> dict[str, Any]:
         return json.loads((self.workdir / "plans" / f"latest-{mode}" / "plan.json").read_text())
 
+    def newest_plan_dir(self, mode: str) -> Path:
+        """The newest plan directory of ``mode``, a refused one too (latest-apply skips those)."""
+        return max(d for d in (self.workdir / "plans").glob(f"*-{mode}") if not d.is_symlink())
+
 
 def playbook_env(sandbox: Any, workdir: Path) -> dict[str, str]:
     """The environment of a run against ``sandbox`` with its own dirs under ``workdir``."""

@@ -29,6 +29,36 @@ def test_apply_refuses_a_plan_other_than_the_reviewed_one_before_any_write(sandb
     assert writes(sandbox) == []
 
 
+def test_a_refused_pin_fails_the_tenants_concerned_and_keeps_latest_apply_on_the_last_apply(
+        sandbox, fresh):
+    """acme is onboarded and has nothing to change: the refusal is not reported against it. The
+    tenants the apply would have worked on fail with the reason and their reports say refused;
+    the refused plan is marked so, and latest-apply stays on acme's apply."""
+    assert run_playbook(sandbox, fresh, "-l", "acme").returncode == 0
+    last_apply = (fresh / "plans" / "latest-apply").resolve()
+    acme_report = (fresh / "reports" / "acme.json").read_text()
+    sandbox.clear_requests()
+    refused = run_playbook(sandbox, fresh, "-e", "expected_plan_checksum=0000reviewed")
+    assert refused.returncode != 0
+    assert writes(sandbox) == []
+    assert "fatal: [acme]" not in refused.output
+    recap = refused.recap()
+    assert recap["acme"]["failed"] == 0 and recap["globex"]["failed"] == 1 == recap["initech"]["failed"]
+    assert "refused (plan changed since review): the plan changed since it was reviewed" in refused.output
+    assert "tenants concerned: globex, initech" in refused.output
+    assert (fresh / "plans" / "latest-apply").resolve() == last_apply
+    refused_dir = refused.newest_plan_dir("apply")
+    assert refused_dir != last_apply and f"{refused_dir}/plan.md" in refused.output
+    plan = json.loads((refused_dir / "plan.json").read_text())
+    assert plan["refused"]["reason"] == "plan changed since review"
+    assert plan["refused"]["tenants"] == ["globex", "initech"]
+    assert "**refused** (plan changed since review)" in (refused_dir / "plan.md").read_text()
+    assert not (refused_dir / "applied.json").exists()
+    globex = json.loads((fresh / "reports" / "globex.json").read_text())
+    assert globex["status"] == "refused" and globex["error"] == "refused: plan changed since review"
+    assert (fresh / "reports" / "acme.json").read_text() == acme_report
+
+
 def test_an_empty_pin_is_refused_not_taken_for_no_pin(sandbox, fresh):
     """A CI variable that is not set gives -e expected_plan_checksum= : that must not apply
     unpinned."""
@@ -44,6 +74,31 @@ def test_apply_goes_ahead_when_the_pinned_checksum_matches(sandbox, fresh):
     applied = run_playbook(sandbox, fresh, "-e", f"expected_plan_checksum={checksum}")
     assert planned.returncode == 0 and applied.returncode == 0, applied.output[-2000:]
     assert len(writes(sandbox)) > 0
+
+
+def test_a_merge_job_rerun_with_its_pin_resumes_the_tenants_not_applied_then_is_a_no_op(
+        sandbox, fresh):
+    """globex's binding fails in the pinned apply; the re-run with the same pin applies the rest
+    of globex's reviewed plan (acme is done); a third run with it has nothing to do, a success."""
+    limit = ("-l", "acme,globex")
+    assert run_playbook(sandbox, fresh, "--check", *limit).returncode == 0
+    pin = "expected_plan_checksum=" + (fresh / "plans" / "latest-check" / "checksum").read_text().strip()
+    sandbox.set_faults([{"component": "platform", "action": "PUT */tenants/globex/binding",
+                         "kind": "http_500", "count": None}])
+    try:
+        partial = run_playbook(sandbox, fresh, *limit, "-e", pin)
+    finally:
+        sandbox.clear_faults()
+    assert partial.returncode != 0 and partial.recap()["globex"]["failed"] == 1
+    sandbox.clear_requests()
+    resumed = run_playbook(sandbox, fresh, *limit, "-e", pin)
+    assert resumed.returncode == 0, resumed.output[-3000:]
+    assert {(w["action"], w["account"]) for w in writes(sandbox)} == {("PUT binding", "globex")}
+    assert resumed.plan("apply")["resumes"]["tenants"] == ["globex"]
+    sandbox.clear_requests()
+    again = run_playbook(sandbox, fresh, *limit, "-e", pin)
+    assert again.returncode == 0, again.output[-3000:]
+    assert writes(sandbox) == []
 
 
 def test_more_changed_tenants_than_the_threshold_needs_force(sandbox, fresh):

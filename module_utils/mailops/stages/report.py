@@ -19,10 +19,12 @@ REPORT_ARGS: dict[str, dict[str, Any]] = {
     "report_dir": {"type": "path", "required": True},
     "tenants": {"type": "dict"},
     "registered": REGISTERED_ARG,
+    "refused": {"type": "dict"},
 }
 
 
-def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tuple[dict[Path, str], dict]:
+def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any],
+                   refused_reason: str | None = None) -> tuple[dict[Path, str], dict]:
     json_path = directory / f"{tenant}.json"
     previous = json.loads(json_path.read_text()) if json_path.exists() else None
     stages = result.get("stages") or {}
@@ -36,6 +38,8 @@ def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any]) -> tupl
         done = set(stages) | ({"preflight"} if result.get("preflight") else set())
         facts = reports.failed_facts(str(result.get("msg") or "see the run output"), facts,
                                      done, previous)
+    if refused_reason:
+        facts = reports.refused_facts(refused_reason, facts, previous)
     report = reports.tenant_report(tenant, facts, previous)
     return {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
             directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report
@@ -46,7 +50,7 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     outputs: dict[Path, str] = {}
     statuses = {}
     for tenant, result in sorted(given_or_registered(params, "tenants").items()):
-        files, report = tenant_outputs(directory, tenant, result)
+        files, report = tenant_outputs(directory, tenant, result, (params["refused"] or {}).get(tenant))
         outputs.update(files)
         statuses[tenant] = report["status"]
     others = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))
