@@ -11,6 +11,8 @@ description:
   - Refuses an apply without a change ticket matching O(ticket_pattern), or outside the change
     window (default Friday 23:00 to Saturday 06:00 Asia/Shanghai) unless O(emergency) is set
     with a reason. In check mode it only reports, so the plan can be shown at any time.
+  - A rebind with nothing to do (phase C(done)) asks for no window, ticket or emergency: it
+    succeeds, warning "nothing to rebind for TENANT", at any time.
   - Read-only.
 options:
   tenant_id: {description: "The tenant.", type: str, required: true}
@@ -101,7 +103,23 @@ def guard(module: AnsibleModule) -> dict:
             hint="drop -e rebind_now, or add --check --diff to rehearse the rebind at that time")
     now = rebind.parse_now(params["now"])
     in_window = window.contains(now)
+    client = PlatformClient(params["api_url"], params["token"],
+                            HttpClient("marketing platform", timeout=params["timeout"]))
+    current = client.get_binding(params["tenant_id"])
+    new_domain = domain_key(params["sending_domain"])
+    entries = rebind.journal_entries(Path(params["audit_log"]), params["tenant_id"])
+    phase, old_domain = rebind.phase_of(current.get("sending_domain") if current else None,
+                                        new_domain, entries)
     warnings = []
+    if phase == "done":
+        # nothing will change: no window, ticket or emergency to ask for (rc 0)
+        return {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
+                "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
+                "emergency": False, "binding": view_of(current) if current else None,
+                "warnings": [f"nothing to rebind for {params['tenant_id']}: the platform already "
+                             f"sends from {new_domain} and no rebind to it is unfinished. To move "
+                             "the tenant, set its sending_domain (and sender_address) to the new "
+                             "domain in the inventory first"]}
     try:
         rebind.check_ticket(params["change_ticket"], params["ticket_pattern"])
     except ValidationError as error:
@@ -122,18 +140,6 @@ def guard(module: AnsibleModule) -> dict:
         if not params["emergency_reason"]:
             raise ValidationError("an emergency rebind outside the window needs a reason",
                                   hint="add -e \"rebind_emergency_reason='the reason'\"")
-    client = PlatformClient(params["api_url"], params["token"],
-                            HttpClient("marketing platform", timeout=params["timeout"]))
-    current = client.get_binding(params["tenant_id"])
-    new_domain = domain_key(params["sending_domain"])
-    entries = rebind.journal_entries(Path(params["audit_log"]), params["tenant_id"])
-    phase, old_domain = rebind.phase_of(current.get("sending_domain") if current else None,
-                                        new_domain, entries)
-    if phase == "done":
-        warnings.append(
-            f"nothing to rebind for {params['tenant_id']}: the platform already sends from "
-            f"{new_domain} and no rebind to it is unfinished. To move the tenant, set its "
-            "sending_domain (and sender_address) to the new domain in the inventory first")
     return {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
             "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
             "emergency": params["emergency"] and not in_window,

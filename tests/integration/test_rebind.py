@@ -241,6 +241,18 @@ def test_nothing_to_rebind_is_said_not_silent(sandbox, onboarded):
     assert writes(sandbox) == []
 
 
+def test_nothing_to_rebind_outside_the_window_is_a_no_op_not_a_refusal(sandbox, onboarded):
+    """Issue 21, point 11: it asked for an emergency flag (and, without a ticket, a ticket)."""
+    for extra in (["-e", "change_ticket=CHG-42"], []):
+        unchanged = run_playbook(sandbox, onboarded, "-l", "acme", "-e", OUTSIDE_WINDOW, *extra,
+                                 playbook="rebind.yml",
+                                 extra_env={"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl")})
+        assert unchanged.returncode == 0, unchanged.output[-3000:]
+        assert "nothing to rebind for acme" in " ".join(unchanged.output.split())
+    assert writes(sandbox) == []
+    assert not (onboarded / "audit.jsonl").exists()
+
+
 def test_check_mode_plans_the_rebind_at_any_time_without_writing(sandbox, onboarded):
     planned = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
                      "-e", OUTSIDE_WINDOW, "--check", "--diff")
