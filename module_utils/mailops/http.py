@@ -5,10 +5,16 @@ It owns timeouts, retries and backoff: transient failures (connection errors, ti
 ``Retry-After`` within bounds. Writes are *not* retried blindly: a caller passes
 ``idempotent=False`` and gets ``AmbiguousWriteError`` when the connection broke after the
 request may have reached the server, so it can re-read before trying again.
+
+Enterprise networks reach SaaS APIs through a proxy: ``HTTPS_PROXY``/``HTTP_PROXY``/
+``ALL_PROXY`` and ``NO_PROXY``, and ``REQUESTS_CA_BUNDLE`` (or ``CURL_CA_BUNDLE``) for a
+TLS-inspecting proxy's CA, are honoured as requests reads them, as the Tencent Cloud SDK does
+for DNSPod; ``~/.netrc``, which requests would also read, is not (it could add credentials).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -68,7 +74,7 @@ class HttpClient:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
-        self.session.trust_env = False  # never send tenant secrets through a stray proxy
+        self.session.trust_env = False  # no ~/.netrc: the environment's proxy and CA, below
         self.calls = 0
 
     def request(
@@ -98,6 +104,7 @@ class HttpClient:
                     json=json_body,
                     headers=headers,
                     timeout=self.timeout,
+                    **environment_settings(url),
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_error = _describe(exc)
@@ -139,6 +146,20 @@ class HttpClient:
             except ValueError:
                 pass
         self.retry.sleep(delay)
+
+
+def environment_settings(url: str) -> dict[str, Any]:
+    """The proxy for ``url`` (none when ``NO_PROXY`` names its host) and the CA bundle, from
+    the environment, read at each request as requests does with ``trust_env``."""
+    settings: dict[str, Any] = {"proxies": requests.utils.get_environ_proxies(url)}
+    variable = next((name for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if os.environ.get(name)), None)
+    if variable:
+        bundle = os.environ[variable]
+        if not os.path.exists(bundle):
+            raise ValidationError(f"{variable} names {bundle}, which does not exist",
+                                  hint=f"point {variable} at the PEM file of the CA to trust, or unset it")
+        settings["verify"] = bundle
+    return settings
 
 
 def _may_have_reached_server(exc: Exception) -> bool:
