@@ -91,7 +91,7 @@ def import_key(module: AnsibleModule) -> dict:
         raise AuthError(f"the key given for {params['api_user']} does not authenticate at SendCloud "
                         f"({account.api_base}); nothing was stored",
                         hint="copy the key again from the console right after resetting it") from None
-    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
+    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"], params["vault_id"]),
                             params["vault_id"])
     if store.keys().get(params["api_user"]) == account.api_key:
         return {"changed": False, "api_user": params["api_user"]}

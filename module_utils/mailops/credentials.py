@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -33,14 +34,45 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def read_password(password_file: str) -> bytes:
+PASSWORD_SCRIPT_TIMEOUT = 60.0
+
+
+def read_password(password_file: str, vault_id: str = "default") -> bytes:
+    """The vault password, as Ansible reads ``--vault-id ID@FILE``: an executable file is run and
+    its output is the password (a client script, named ``*-client`` or ``*-client.EXT``, is
+    given ``--vault-id ID``); any other file is read."""
     path = Path(password_file)
     if not path.is_file():
         raise _no_password_file(password_file)
-    password = path.read_bytes().strip()
+    if os.access(path, os.X_OK):
+        password = _password_from_script(path, vault_id)
+    else:
+        password = path.read_bytes().strip()
     if not password:
-        raise ValidationError(f"vault password file {password_file} is empty")
+        raise ValidationError(f"vault password file {password_file} is empty"
+                              + (" (the script printed nothing)" if os.access(path, os.X_OK) else ""),
+                              hint="put the vault password in it (one line)")
     return password
+
+
+def _password_from_script(path: Path, vault_id: str) -> bytes:
+    command = [str(path)]
+    if path.stem.endswith("-client"):
+        command += ["--vault-id", vault_id]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PASSWORD_SCRIPT_TIMEOUT,
+                              stdin=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ValidationError(f"the vault password script {path} could not be run ({error})",
+                              hint="make it a working script that prints the password, or remove "
+                                   "its execute bit (chmod -x) if the file holds the password") from None
+    if done.returncode != 0:
+        raise ValidationError(
+            f"the vault password script {path} exited with {done.returncode}: "
+            f"{done.stderr.decode(errors='replace').strip()[:300]}",
+            hint="fix the script (Ansible runs an executable password file and uses what it "
+                 "prints), or remove its execute bit (chmod -x) if the file holds the password")
+    return done.stdout.strip()
 
 
 def _no_password_file(password_file: str) -> ValidationError:

@@ -32,7 +32,7 @@ def check_stored_keys(edition: str, api_base: str | None, names: list[str], cred
                       vault_password_file: str, vault_id: str, timeout: float,
                       http: HttpClient | None = None) -> list[dict[str, Any]]:
     """``check_keys`` for the keys in a tenant's vaulted credential file."""
-    store = CredentialStore(credentials_file, read_password(vault_password_file), vault_id)
+    store = CredentialStore(credentials_file, read_password(vault_password_file, vault_id), vault_id)
     account = Account.build(edition, "-", "-", api_base)
     http = http or HttpClient("SendCloud", timeout=timeout)
     return check_keys(account, names, store.keys(), lambda acc: SendCloudClient(acc, http))

@@ -44,8 +44,8 @@ API_USERS_ARGS: dict[str, dict[str, Any]] = dict(SENDCLOUD_ARGS, **API_USERS_OPT
 def run_api_users(params: dict[str, Any], check_mode: bool,
                   sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
     """``params``: the SendCloud connection options and ``API_USERS_OPTIONS``."""
-    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
-                            params["vault_id"])
+    password = read_password(params["vault_password_file"], params["vault_id"])
+    store = CredentialStore(params["credentials_file"], password, params["vault_id"])
     service = ApiUserService(sendcloud_client(params, sendcloud_http), store, params["tenant_id"])
     domain = domain_key(params["domain"])
     # A plan (and the audit) waits for an apply in progress, which may be between a create and

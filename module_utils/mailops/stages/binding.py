@@ -103,8 +103,8 @@ def pending_rebind(current: dict[str, Any] | None, sending_domain: str) -> dict[
 def run_binding(params: dict[str, Any], check_mode: bool,
                 current: dict[str, Any] | None = NOT_READ) -> dict[str, Any]:
     """``current``: the binding as the caller just read it (``read_binding``), else read here."""
-    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"]),
-                            params["vault_id"])
+    password = read_password(params["vault_password_file"], params["vault_id"])
+    store = CredentialStore(params["credentials_file"], password, params["vault_id"])
     desired = desired_binding(params, store.keys(), check_mode)
     client = platform_client(params)
     tenant_id = params["tenant_id"]
