@@ -1,8 +1,8 @@
 """When one of a tenant's credentials (or its preflight) fails, the others are read too, so one
 run names every credential to fix: wrong SendCloud, platform and DNS credentials used to come
 out one per run. Reads only: the binding ``GET`` with the platform token, and the DNS
-provider's listing of the zone apex with its credentials (the provider probe of the audit may
-replace it)."""
+provider's read of the zone apex with its credentials, then its ``check_credentials`` (a signed
+probe where a read proves nothing, RFC 2136: docs/dns.md)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def dns_problem(tenant: str, dns: dict[str, Any], zone: str | None) -> str | Non
         return None
     from ansible.module_utils.mailops.dns.record_set import build_provider
     try:
-        build_provider(dns).list_records(zone, {zone})
+        provider = build_provider(dns)
+        provider.list_records(zone, {zone})
+        provider.check_credentials(zone)
     except AuthError as error:
         return f"tenant {tenant}: {dns['provider']} credentials: {error}"
     except MailopsError as error:
