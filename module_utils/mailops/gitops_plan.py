@@ -163,7 +163,7 @@ def render_markdown(document: dict[str, Any], title: str) -> str:
         lines.append(f"| {tenant} | {counts.get('create', 0)} | {counts.get('recreate', 0)} | "
                      f"{counts.get('update', 0)} | {counts.get('delete', 0)} |")
     for tenant, message in document.get("failed", {}).items():
-        lines.append(f"| {tenant} | failed: {message[:120]} | | | |")
+        lines.append(f"| {tenant} | failed: {clipped(message, 160)} | | | |")
     for tenant, rebind in pending.items():
         lines.append(f"| {tenant} | rebind pending: bound to {rebind['bound_domain']}, the inventory "
                      f"asks for {rebind['sending_domain']}; nothing planned until rebind.yml runs "
@@ -199,8 +199,17 @@ def differing(before: Any, after: Any) -> tuple[Any, Any]:
 def _short(value: Any) -> str:
     if value is None:
         return ""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).replace("|", "\\|")
-    return f"`{text if len(text) <= 160 else text[:157] + '...'}`"
+    return f"`{clipped(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str), 160)}`"
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` for a table cell: whole up to ``limit`` characters, else cut at a word boundary
+    and marked: the whole text is in the JSON beside the Markdown (plan.json, applied.json)."""
+    text = " ".join(text.split()).replace("|", "\\|")
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return f"{cut} … (in full in the .json beside this file)"
 
 
 def run_directory(root: Path, mode: str, latest_link: bool = True) -> Path:

@@ -101,3 +101,15 @@ def test_an_unverified_item_whose_record_is_kept_does_not_make_the_tenant_applie
     assert needs_apply(tenant)
     tenant["sending_domain"]["not_awaited"] = ["dmarc"]
     assert not needs_apply(tenant)
+
+
+def test_plan_md_cuts_a_long_error_at_a_word_and_plan_json_keeps_it_whole():
+    error = ("sending_domain stage: TXT _dmarc.news.acme.example (known after apply) (dmarc) "
+             "conflicts with a different DMARC record already at _dmarc.news.acme.example: TXT "
+             "_dmarc.news.acme.example \"v=DMARC1; p=reject\". Fix: choose dns_on_conflict")
+    document = Plan.build("check", {}, {"acme": error}).to_dict()
+    assert document["failed"]["acme"] == error
+    row = next(line for line in render_markdown(document, "Plan").splitlines()
+               if line.startswith("| acme | failed: "))
+    shown = row.removeprefix("| acme | failed: ").split(" … (in full in the .json beside this file)")[0]
+    assert error.startswith(shown) and error[len(shown)] == " "   # a whole word, then the cut
