@@ -124,7 +124,7 @@ def record_set_result(
         "changes": plan_view["changes"],
         "counts": plan_view["counts"],
         "status": "planned" if applied is None else applied.status,
-        "warnings": warnings + plan.warnings,
+        "warnings": warnings + plan.warnings + (applied.warnings if applied else []),
         "diff": ansible_diff(zone, plan),
     }
     if applied is not None and applied.change_file:

@@ -39,6 +39,19 @@ def test_apply_writes_the_markdown_and_csv_request_and_is_pending_human(tmp_path
     ]
 
 
+def test_the_change_request_s_path_and_how_to_finish_later_are_said_when_it_is_written(tmp_path):
+    """Issue 21, point 17: the path came only with the wait's timeout."""
+    provider = ManualProvider(change_dir=str(tmp_path), tenant="acme")
+    result = provider.apply_changes("example.com", plan_changes([DKIM, MX], []).changes)
+    path = tmp_path / "acme--example.com.md"
+    assert result.warnings == [
+        f"DNS change request for a human: {path} (and {tmp_path / 'acme--example.com.csv'}): apply it "
+        "at the zone's DNS provider. The run waits dns_propagation_timeout for every nameserver to "
+        "serve it; to finish later instead, let the wait time out (or stop the run) and run "
+        "onboard.yml again once it is applied: the run goes on from what DNS serves, nothing is "
+        "written twice"]
+
+
 def test_csv_request_has_one_row_per_change_with_unsplit_values(tmp_path):
     spf = make_record("news.example.com", "TXT", "v=spf1 include:spf.sendcloud.org ~all",
                       ttl=600, purpose="spf")

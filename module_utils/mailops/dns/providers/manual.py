@@ -120,6 +120,15 @@ def write_atomically(path: str, content: str) -> None:
         ) from exc
 
 
+def change_request_notice(path: str) -> str:
+    """What the operator reads as soon as the change request is written."""
+    return (f"DNS change request for a human: {path} (and {path[: -len('.md')]}.csv): apply it at "
+            "the zone's DNS provider. The run waits dns_propagation_timeout for every nameserver "
+            "to serve it; to finish later instead, let the wait time out (or stop the run) and "
+            "run onboard.yml again once it is applied: the run goes on from what DNS serves, "
+            "nothing is written twice")
+
+
 class ManualProvider(DNSProvider):
     info = MANUAL_INFO
 
@@ -156,7 +165,8 @@ class ManualProvider(DNSProvider):
         path = self.change_file(zone)
         write_atomically(path, render_change_request(self.tenant, zone, changes))
         write_atomically(path[: -len(".md")] + ".csv", render_change_csv(zone, changes))
-        return ApplyResult(status="pending_human", writes=0, change_file=path)
+        return ApplyResult(status="pending_human", writes=0, change_file=path,
+                           warnings=[change_request_notice(path)])
 
 
 def build(arguments: dict, context: BuildContext) -> ManualProvider:
