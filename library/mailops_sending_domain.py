@@ -27,6 +27,13 @@ options:
     description: Wait for propagation and verification (never in check mode).
     type: bool
     default: true
+  defer_wait:
+    description:
+      - Look once (one DNS round, and one SendCloud read once the records are served) and, when
+        that is not enough, return what is left to wait for as RV(wait) instead of waiting, for
+        M(mailops_wait) to wait for many tenants at once.
+    type: bool
+    default: false
 extends_documentation_fragment: [mailops_sendcloud_account, mailops_dns_provider.stage, mailops_in_process]
 author: mailops
 """
@@ -66,6 +73,10 @@ propagation:
 verification:
   description: C(polls), when the verification wait ran; else null.
   returned: always
+  type: dict
+wait:
+  description: With O(defer_wait), what is left to wait for, for M(mailops_wait); absent when nothing is.
+  returned: when deferred
   type: dict
 """
 

@@ -82,6 +82,27 @@ options:
     description: Wait for DNS propagation and SendCloud's verification (never in check mode).
     type: bool
     default: true
+  defer_wait:
+    description:
+      - Leave the wait to M(mailops_wait), which waits for every tenant of the run at once
+        (C(onboard.yml)'s apply). The sending-domain stage looks once (one DNS round, and one
+        SendCloud read once the records are served); when that is not enough, the call ends
+        there and returns RV(wait), and the API users and the binding are left to the finish
+        pass (O(resume)).
+    type: bool
+    default: false
+  resume:
+    description:
+      - The finish pass, after M(mailops_wait) - the result this module returned with
+        O(defer_wait) (its stages up to the wait); the stages after the wait run now. Given
+        with O(waited).
+    type: dict
+  waited:
+    description:
+      - With O(resume), this tenant's outcome of M(mailops_wait) (its RV(mailops_wait#module:tenants)
+        entry); a failed wait fails the C(sending_domain) stage here with the error the stage's
+        own wait gives.
+    type: dict
   report_change:
     description:
       - V(false) reports C(changed=false) whatever the tenant's changes (RV(needs_apply) still
@@ -159,6 +180,12 @@ needs_apply:
   description: Something is (or would be) written, or the domain is not verified yet.
   returned: success
   type: bool
+wait:
+  description:
+    - With O(defer_wait), what is left to wait for (records, nameservers, domain, deadlines; no
+      secret), for M(mailops_wait); empty when nothing is.
+  returned: success
+  type: dict
 report_warnings:
   description:
     - Every warning about this tenant, for its report; those of its plan's preflight too, which an

@@ -61,6 +61,9 @@ from ansible.utils.vars import merge_hash
 Work = Callable[[dict[str, Any], bool], dict[str, Any]]
 PR_SET_PDEATHSIG = 1   # <linux/prctl.h>
 FromInventory = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, Any]]]
+# Adds to a run-once task's arguments what it reads from the hosts it names (the plugin's
+# arguments, what it read from ``registered``, the task's variables); mailops_wait's keys.
+Prepare = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], None]
 
 # What a module imports only when it needs it (a DNS query, one provider), imported here once,
 # in the controller's main process, for every worker it forks to inherit. Only a speed-up: a
@@ -261,12 +264,14 @@ def failed_entry(result: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Work,
                       from_inventory: FromInventory | None = None,
-                      from_registered: str | None = None) -> type:
+                      from_registered: str | None = None,
+                      prepare: Prepare | None = None) -> type:
     """The ``ActionModule`` class for ``module_name``. Given ``from_inventory`` (the variables
     it reads, the function that builds the module's arguments from them), the task may say
     ``from_inventory: true`` instead of writing every argument out. Given ``from_registered``
     (a per-host option), the task may name the hosts and their registered variable instead
-    (``registered``), which the plugin reads into that option."""
+    (``registered``), which the plugin reads into that option. Given ``prepare``, it is called
+    with the arguments, what was read and the task's variables, before the module runs."""
 
     class ActionModule(ActionBase):
         _supports_async = True
@@ -290,6 +295,8 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
             if from_registered and args.get("registered") is not None:
                 read[from_registered] = registered_values(
                     module_name, task_vars["hostvars"], args.pop("registered"))
+            if prepare is not None:
+                prepare(args, read, task_vars)
             if not runs_in_process(self._connection.transport, self._task.async_val, task_vars):
                 return self._run_as_module(result, task_vars, {**args, **read})
             outcome, warnings = run_work(

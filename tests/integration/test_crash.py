@@ -6,7 +6,9 @@ Kill points are made deterministic with the sandbox, never with sleeps:
   hold, nothing committed) and the run is killed when the hold shows in the request log;
 - inside a write, the write commits and its reply is dropped (``commit_then_drop``) while the
   component answers slowly (latency), so the module is still busy re-reading when the log shows
-  the commit and the run is killed there: between the API's commit and the module's return.
+  the commit and the run is killed there: between the API's commit and the module's return;
+- inside the shared wait (``mailops_wait``), SendCloud verifies only after a lag and the run is
+  killed at the wait's first read of the domain: everything written, nothing verified yet.
 
 The rerun must converge: nothing twice, no key lost, no journal left pending, no orphan record,
 no unmanaged record changed. CI runs a few kill points; ``MAILOPS_RELIABILITY_LONG=1``
@@ -47,6 +49,8 @@ class KillPoint:
     arm_after: dict[str, Any] | None = None  # set the faults only once this row shows...
     nth: int = 1                         # ...for the nth time
     ci: bool = False                     # one of the few kill points CI runs
+    kill_nth: int = 1                    # kill when kill_when shows for the nth time
+    verify_lag: float = 0                # SendCloud verifies this long after DNS serves
 
 
 def hold(component: str, action: str = "*") -> dict[str, Any]:
@@ -91,6 +95,11 @@ POINTS = [
               arm_after={"component": "sendcloud", "action": "apiuser/add", "status": 200}),
     KillPoint("inside: PUT binding", "acme", [drop("platform", "*binding")],
               dict(DROPPED, component="platform"), latency="platform"),
+    # the shared wait: domain/list by the plan, the apply's ensure, its look once the records
+    # are served, then the wait's first read (the lag keeps the domain unverified meanwhile)
+    KillPoint("inside: the shared wait (mailops_wait)", "acme", [],
+              {"component": "sendcloud", "action": "domain/list"}, kill_nth=4, verify_lag=60,
+              ci=True),
 ]
 
 
@@ -113,6 +122,8 @@ def test_a_run_killed_here_is_finished_by_one_rerun(point, crash_sandbox, tmp_pa
     before = rel.zone_dumps(sandbox)
     if point.latency:
         sandbox.set_latency(SLOW_MS, component=point.latency)
+    if point.verify_lag:
+        sandbox.set_verify_lag(point.verify_lag)
     if point.arm_after is None:
         sandbox.set_faults(point.rules)
     workdir = tmp_path / "work"
@@ -121,12 +132,16 @@ def test_a_run_killed_here_is_finished_by_one_rerun(point, crash_sandbox, tmp_pa
         if point.arm_after is not None:
             assert rel.wait_for_rows(sandbox, process, point.arm_after, point.nth), "run ended first"
             sandbox.set_faults(point.rules)
-        killed = rel.wait_for_rows(sandbox, process, point.kill_when)
+        killed = rel.wait_for_rows(sandbox, process, point.kill_when, point.kill_nth)
     finally:
         output = rel.kill_group(process)
     sandbox.clear_faults()
     sandbox.clear_latency()
+    sandbox.clear_verify_lag()
     assert killed, f"the run ended before the kill point:\n{output[-4000:]}"
+    if point.verify_lag:   # killed in the wait, before any tenant was finished
+        assert "TASK [Wait for every tenant's DNS" in output, output[-4000:]
+        assert "Finish this tenant" not in output, output[-4000:]
 
     runs = rel.converge(sandbox, workdir, "-l", point.tenant, max_reruns=0)
     figures = rel.check_converged(sandbox, workdir, before, only=[point.tenant])

@@ -1,5 +1,6 @@
 """Onboarding a tenant whose DNS a human changes (provider manual): the run writes the change
-request, waits for it, and when the wait runs out says which file to apply."""
+request, says at once which file to apply, waits for it, and when the wait runs out says which
+file to apply again."""
 
 from __future__ import annotations
 
@@ -25,3 +26,10 @@ def test_a_manual_tenant_s_timeout_names_the_change_request_to_apply(fresh_sandb
     assert request.is_file() and "TXT" in request.read_text()
     assert sandbox.requests() and not [r for r in sandbox.requests()
                                        if r["kind"] == "write" and r["component"] == "dnspod"]
+    # said when the wait starts, not only when it runs out
+    lines = run.output.splitlines()
+    told = [n for n, line in enumerate(lines) if line == (
+        f"waiting: acme needs a human to apply the DNS change request {request} at the zone's "
+        "DNS provider")]
+    failed = [n for n, line in enumerate(lines) if "FAILED!" in line]
+    assert told and failed and told[0] < failed[0], run.output[-3000:]

@@ -4,16 +4,23 @@ provider, the wait until every authoritative nameserver serves them, and SendClo
 Each part is also a module of its own (``sendcloud_domain``, ``dns_record_set``,
 ``dns_propagation``); ``run_sending_domain`` chains them so that a tenant costs one module run
 for the whole stage: on Ansible, each module run costs more than the API calls it makes.
+
+With ``defer_wait`` the stage looks once (one DNS round, and one SendCloud read once the records
+are served) and, when that is not enough, returns the wait to do instead of doing it
+(``wait``, module_utils/mailops/wait/spec.py): ``mailops_wait`` then waits for every tenant of
+the run at once, so that a run of N tenants pays the services' delays once, not N / forks times.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
 from ansible.module_utils.mailops.dns.nameserver import DEFAULT_MAX_INTERVAL
 from ansible.module_utils.mailops.dns.record_set import (
     RECORD_SET_ARGS,
+    propagation_nameservers,
     records_to_await,
     run_propagation,
     run_record_set,
@@ -44,6 +51,7 @@ SENDING_DOMAIN_ARGS: dict[str, dict[str, Any]] = {
     "domain": {"type": "dict", "required": True, "options": DOMAIN_OPTIONS},
     "dns": {"type": "dict", "required": True, "options": DNS_OPTIONS},
     "wait": {"type": "bool", "default": True},
+    "defer_wait": {"type": "bool", "default": False},
 }
 
 
@@ -71,6 +79,35 @@ def wait_propagated(awaited: list[dict[str, Any]], records: dict[str, Any],
                           "zone's DNS provider, then run again")
             error.args = (error.format(),)
         raise
+
+
+def look_once(state: DomainState, records: dict[str, Any], awaited: list[dict[str, Any]],
+              not_awaited: list[str], params: dict[str, Any],
+              service: DomainService) -> dict[str, Any]:
+    """One DNS round and, once every nameserver serves the ``awaited`` records, one SendCloud
+    read: what the wait would find at its first try. Returns the results to keep
+    (``propagation``, ``verification``, ``domain``), or ``wait``: what is left to wait for."""
+    from ansible.module_utils.mailops.dns.propagation import wait_for_records
+    from ansible.module_utils.mailops.dns.records import record_from_dict
+    from ansible.module_utils.mailops.wait.spec import wait_spec
+    dns = params["dns"]
+    wanted = [record_from_dict(entry, records["zone"], 0) for entry in awaited]
+    nameservers, warnings = propagation_nameservers(
+        {"nameservers": dns["nameservers"], "zone": records["zone"]}, wanted)
+    started = time.time()
+    served = wait_for_records(wanted, nameservers, timeout=dns["propagation_timeout"],
+                              max_rounds=1, raise_on_timeout=False)
+    found: dict[str, Any] = {"warnings": warnings}
+    if served.complete:
+        found["propagation"] = {"changed": False, **served.to_dict()}
+        if state.verified_except(not_awaited):
+            return found
+        polled = service.read(state.name)
+        if polled is not None and polled.verified_except(not_awaited):
+            return {**found, "verification": {"polls": 1}, "domain": polled}
+    found["wait"] = wait_spec(state, records, awaited, not_awaited, params, nameservers,
+                              started, propagated=served.complete)
+    return found
 
 
 def run_sending_domain(params: dict[str, Any], check_mode: bool,
@@ -101,6 +138,14 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool,
         diffs.append(dns_diff)
     waits = params["wait"] and not check_mode
     verified = state.verified_except(not_awaited)
+    if waits and params.get("defer_wait") and (records["changed"] or not verified):
+        found = look_once(state, records, awaited, not_awaited, params, service)
+        warnings += found.pop("warnings")
+        if "domain" in found:
+            state = found.pop("domain")
+            result.update(domain=state.to_result(), records=state.records)
+        result.update(found)
+        waits = False
     try:
         if waits and (records["changed"] or not verified):
             propagation = wait_propagated(awaited, records, dns)
@@ -120,3 +165,18 @@ def run_sending_domain(params: dict[str, Any], check_mode: bool,
     result["diff"] = diffs
     result["warnings"] = warnings
     return result
+
+
+def after_wait(result: dict[str, Any], waited: dict[str, Any]) -> dict[str, Any]:
+    """The stage's result once ``mailops_wait`` has waited for it (``waited``: its outcome for
+    the tenant); its error, if the wait failed, raised as the stage's own wait raises it."""
+    from ansible.module_utils.mailops.wait.outcome import raise_failure
+    done = {key: value for key, value in result.items() if key != "wait"}
+    for key in ("propagation", "verification"):
+        if waited.get(key) is not None:
+            done[key] = waited[key]
+    if waited.get("domain"):
+        done.update(domain=waited["domain"], records=waited["domain"]["records"])
+    if waited.get("error"):
+        raise_failure(waited["error"], {"stage_result": done})
+    return done

@@ -37,6 +37,7 @@ from ansible.module_utils.mailops.stages.preflight import (
 from ansible.module_utils.mailops.stages.sending_domain import (
     DNS_OPTIONS,
     DOMAIN_OPTIONS,
+    after_wait,
     run_sending_domain,
 )
 
@@ -50,6 +51,9 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
     "api_users": {"type": "dict", "required": True, "options": API_USERS_OPTIONS},
     "binding": {"type": "dict", "required": True, "options": BINDING_ARGS},
     "wait": {"type": "bool", "default": True},
+    "defer_wait": {"type": "bool", "default": False},
+    "resume": {"type": "dict"},
+    "waited": {"type": "dict"},
     "report_change": {"type": "bool", "default": True},
     "continue_after_failed_stage": {"type": "bool", "default": False},
     "inventory_host": {"type": "str"},
@@ -142,7 +146,7 @@ def rebind_pending_result(message: str, pending: dict[str, str], preflight: dict
     preflight["warnings"] = preflight_warnings
     return {"changed": False, "needs_apply": False, "preflight": preflight,
             "stages": {"rebind_pending": pending}, "failed_stages": {}, "timings": timings,
-            "diff": [], "warnings": warnings + [message],
+            "diff": [], "wait": {}, "warnings": warnings + [message],
             "report_warnings": preflight_warnings + [message]}
 
 
@@ -166,7 +170,79 @@ def bound_domain_audit(params: dict[str, Any], bound_domain: str,
         True, http)}
 
 
+def run_stages(stage_work: dict[str, Callable[[], Any]], results: dict[str, dict[str, Any]],
+               timings: dict[str, float], failed_stages: dict[str, str], auditing: bool,
+               check_mode: bool, preflight: dict[str, Any]) -> None:
+    """Each stage in order, into ``results``. A stage that leaves a wait (``defer_wait``) ends
+    the call: the stages after it run in the finish pass, once ``mailops_wait`` has waited."""
+    for stage, work in stage_work.items():
+        if stage in failed_stages:
+            continue
+        try:
+            results[stage] = in_stage(stage, work, timings)
+        except MailopsError as error:
+            if auditing:
+                failed_stages[stage] = str(error)
+                continue
+            error.partial = {} if check_mode else done_before(error, stage, results, preflight, timings)
+            raise
+        if results[stage].get("wait"):
+            return
+
+
+def collect(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], bool]:
+    """The stages' diffs (of those that changed), warnings, and whether any changed; the diffs
+    and warnings are taken out of each stage's result."""
+    diffs: list[dict[str, Any]] = []
+    stage_warnings: list[str] = []
+    for result in results.values():
+        stage_warnings += result.pop("warnings", [])
+        diff = result.pop("diff", [])
+        if result["changed"]:
+            diffs += diff if isinstance(diff, list) else [diff]
+    return diffs, stage_warnings, any(result["changed"] for result in results.values())
+
+
+def later_stages(params: dict[str, Any], domain_name: str, check_mode: bool, http: HttpClient,
+                 current_binding: Any) -> dict[str, Callable[[], Any]]:
+    binding_params = {**params["binding"], "sending_domain": domain_name}
+    return {
+        "api_users": lambda: run_api_users(
+            {**params["sendcloud"], **params["api_users"], "domain": domain_name}, check_mode, http),
+        "binding": lambda: run_binding(binding_params, check_mode, current_binding),
+    }
+
+
+def finish_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """The apply once ``mailops_wait`` has waited for this tenant: ``resume`` is the result of
+    its first call (the stages up to the wait), ``waited`` the wait's outcome for it. A failed
+    wait fails the sending_domain stage here, on the tenant's own host, with the message its own
+    wait gives; else the API users and the binding follow."""
+    earlier, waited = params["resume"], params["waited"] or {}
+    preflight = dict(earlier["preflight"])
+    timings = {**earlier.get("timings", {})}
+    timings["sending_domain"] = round(timings.get("sending_domain", 0.0)
+                                      + float(waited.get("seconds", 0.0)), 3)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        results["sending_domain"] = in_stage(
+            "sending_domain", lambda: after_wait(earlier["stages"]["sending_domain"], waited), {})
+    except MailopsError as error:
+        error.partial = done_before(error, "sending_domain", results, preflight, timings)
+        raise
+    http = HttpClient("SendCloud", timeout=params["sendcloud"]["timeout"])
+    later = later_stages(params, preflight["sending_domain"], check_mode, http, NOT_READ)
+    run_stages(later, results, timings, {}, False, check_mode, preflight)
+    diffs, stage_warnings, changed = collect({stage: results[stage] for stage in later})
+    return {"changed": changed and params["report_change"], "needs_apply": needs_apply(results),
+            "preflight": preflight, "stages": results, "failed_stages": {}, "timings": timings,
+            "diff": diffs, "wait": {}, "warnings": stage_warnings,
+            "report_warnings": list(earlier.get("report_warnings", [])) + stage_warnings}
+
+
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    if params["resume"]:
+        return finish_tenant(params, check_mode)
     sendcloud = params["sendcloud"]
     http = HttpClient("SendCloud", timeout=sendcloud["timeout"])  # one connection, every stage
     timings: dict[str, float] = {}
@@ -212,33 +288,14 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
                          # (preflight_check_keys) in a plan
                          check_credentials=dns_credential_check(
                              auditing, params["check_keys"] and check_mode)),
-             "wait": params["wait"]}, check_mode, http),
-        "api_users": lambda: run_api_users(
-            {**sendcloud, **params["api_users"], "domain": domain_name}, check_mode, http),
-        "binding": lambda: run_binding(binding_params, check_mode, current_binding),
+             "wait": params["wait"], "defer_wait": params["defer_wait"]}, check_mode, http),
+        **later_stages(params, domain_name, check_mode, http, current_binding),
     }
     results: dict[str, dict[str, Any]] = {}
-    for stage, work in stage_work.items():
-        if stage in failed_stages:
-            continue
-        try:
-            results[stage] = in_stage(stage, work, timings)
-        except MailopsError as error:
-            if auditing:
-                failed_stages[stage] = str(error)
-                continue
-            error.partial = {} if check_mode else done_before(error, stage, results, preflight, timings)
-            raise
-    diffs: list[dict[str, Any]] = []
-    stage_warnings: list[str] = []
-    for stage in results:
-        result = results[stage]
-        stage_warnings += result.pop("warnings", [])
-        diff = result.pop("diff")
-        if result["changed"]:
-            diffs += diff if isinstance(diff, list) else [diff]
+    run_stages(stage_work, results, timings, failed_stages, auditing, check_mode, preflight)
+    wait = results.get("sending_domain", {}).pop("wait", None) or {}
+    diffs, stage_warnings, changed = collect(results)
     warnings += stage_warnings
-    changed = any(result["changed"] for result in results.values())
     to_apply = not failed_stages and not pending and needs_apply(results)
     if to_apply and not preflight["mail_checked"]:
         mail_started = time.monotonic()
@@ -255,5 +312,5 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
             "preflight": preflight,
             "stages": {**results, "rebind_pending": pending} if pending else results,
             "failed_stages": failed_stages,
-            "timings": timings, "diff": diffs,
+            "timings": timings, "diff": diffs, "wait": wait,
             "warnings": warnings, "report_warnings": preflight_warnings + stage_warnings}
