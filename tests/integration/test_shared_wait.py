@@ -3,9 +3,10 @@ SendCloud's verification lag about once, not once per wave of forks.
 
 Generated tenants (the bench's: each its own zone, SendCloud and DNSPod account) against a
 sandbox of their own whose zones serve a change ``D`` seconds after it and whose SendCloud
-verifies ``L`` seconds after the records are served. With 2 forks and 6 tenants, waiting tenant
-by tenant takes at least 3 x (D + L); the shared wait about D + L. Timing goals are the bench's
-(delayed_*); these bounds are only wide enough to tell the two designs apart.
+verifies ``L`` seconds after the records are served. With 1 fork and 6 tenants, waiting tenant
+by tenant takes at least 6 x (D + L) whatever the machine's load; the shared wait about D + L
+plus the work. Timing goals are the bench's (delayed_*); this bound only tells the two designs
+apart.
 """
 
 from __future__ import annotations
@@ -62,15 +63,15 @@ def six_tenants(tmp_path):
     sandbox.stop()
 
 
-def test_six_tenants_on_two_forks_wait_about_once(six_tenants, tmp_path):
+def test_six_tenants_on_one_fork_wait_about_once(six_tenants, tmp_path):
     sandbox, hosts_file = six_tenants
     run, wall = onboard(sandbox, tmp_path, hosts_file, "-e", "mailops_wait_progress_interval=2",
-                        forks=2)
+                        forks=1)
     assert run.returncode == 0, run.output[-4000:]
     assert all(row["failed"] == 0 for row in run.recap().values())
     waits = DNS_DELAY_S + VERIFY_LAG_S
-    # one wave after the other would wait 3 x (D + L) at least, besides the work
-    assert wall < 3 * waits, f"{wall:.1f} s: the waits did not overlap"
+    # one tenant after the other would wait 6 x (D + L) at least, besides the work
+    assert wall < 6 * waits, f"{wall:.1f} s: the waits did not overlap"
     for index in range(6):
         tenant = generated.tenant_id(index)
         assert report(tmp_path, tenant)["status"] == "verified and bound"
@@ -83,7 +84,7 @@ def test_six_tenants_on_two_forks_wait_about_once(six_tenants, tmp_path):
 
     # resumable and idempotent: the rerun writes nothing and waits for nothing
     sandbox.clear_requests()
-    rerun, _ = onboard(sandbox, tmp_path, hosts_file, forks=2)
+    rerun, _ = onboard(sandbox, tmp_path, hosts_file)
     assert rerun.returncode == 0, rerun.output[-3000:]
     assert not sandbox.requests(kind="write")
     assert "waiting: " not in rerun.output
