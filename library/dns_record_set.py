@@ -129,8 +129,18 @@ records:
     value: {description: "Logical value, or '(known after apply)'.", type: str}
     priority: {description: "MX preference.", type: int}
     purpose: {description: "spf, dkim, dmarc, mx, verify or tracking.", type: str}
-    action: {description: "create, update, unchanged or kept (a foreign record kept under keep_and_warn).", type: str}
+    action:
+      description:
+        - "create, update, unchanged, kept (a foreign record left in place), or in a plan
+          decided_at_apply (a record there that may be SendCloud's own, whose value is not known
+          yet: adopted at apply when equal)."
+      type: str
     reason: {description: "Why.", type: str}
+    kept: {description: "For kept (and decided_at_apply), the foreign record there (name, type, value, ttl, priority).", type: dict}
+    by_policy:
+      description: "For kept, true when left because of I(on_conflict=keep_and_warn) (then not waited for
+        when ours is not written), false for a record left beside ours whatever the policy."
+      type: bool
 changes:
   description: The planned (check mode) or applied writes in order, including deletes of foreign records under I(on_conflict=replace).
   returned: always

@@ -66,6 +66,18 @@ dns:
   description: What M(dns_record_set) returns for those records (zone, records, changes, counts, status).
   returned: always
   type: dict
+records_to_await:
+  description: The records the propagation wait asks for (and the audit asks the nameservers for) - all of
+    O(records) but those a foreign record is kept in place of (I(on_conflict=keep_and_warn)).
+  returned: always
+  type: list
+  elements: dict
+not_awaited:
+  description: The purposes of the records left out of C(records_to_await); SendCloud's verification is not
+    waited for on these items, and what it says of them is reported as it is.
+  returned: always
+  type: list
+  elements: str
 propagation:
   description: What M(dns_propagation) returns, when the wait ran; else null.
   returned: always

@@ -49,36 +49,41 @@ def _record_id(record: dict[str, Any]) -> tuple:
 def kept_findings(outcomes: list[dict[str, Any]], items: dict[str, bool],
                   previous: dict[str, Any] | None) -> tuple[list[str], list[str]]:
     """The records kept by the operator's choice (keep_and_warn), listed, and the drift about
-    them: only a kept record that changed or disappeared since the last onboarding run's report
-    (``previous``). A record kept whatever the policy (beside ours) and a conflict that
-    keep_and_fail stops on are drift."""
+    them: only kept records that changed or disappeared since the last onboarding run's report
+    (``previous``), compared per name, type and purpose (several foreign MX at one name are one
+    set). A record kept whatever the policy (beside ours) and a conflict that keep_and_fail stops
+    on are drift."""
     kept, drift = [], []
-    earlier = {_record_id(entry): entry for entry in (previous or {}).get("kept") or []}
-    seen = set()
+    earlier: dict[tuple, set[str]] = {}
+    for entry in (previous or {}).get("kept") or []:
+        earlier.setdefault(_record_id(entry), set()).add(entry.get("kept_value"))
+    chosen: dict[tuple, list[dict[str, Any]]] = {}
     for outcome in outcomes:
         if outcome.get("action") == "conflict" or (outcome.get("action") == "kept"
                                                     and not outcome.get("by_policy")):
             drift.append(f"{outcome['type']} {outcome['name']}: {outcome.get('reason')}")
+        elif outcome.get("action") == "kept":
+            chosen.setdefault(_record_id(outcome), []).append(outcome)
+    for key, group in chosen.items():
+        values = {(outcome.get("kept") or {}).get("value") for outcome in group}
+        first = group[0]
+        if key in earlier and earlier[key] != values:
+            drift.append(f"{first['type']} {first['name']}: the kept foreign record changed since "
+                         f"the last run: was {_values(earlier[key])}, now {_values(values)}")
             continue
-        if outcome.get("action") != "kept":
-            continue
-        value = (outcome.get("kept") or {}).get("value")
-        before = earlier.get(_record_id(outcome))
-        seen.add(_record_id(outcome))
-        if before is not None and before.get("kept_value") != value:
-            drift.append(f"{outcome['type']} {outcome['name']}: the kept foreign record changed "
-                         f"since the last run: was {before.get('kept_value')!r}, now {value!r}")
-            continue
-        verified = items.get(outcome.get("purpose"))
-        kept.append(f"{outcome['type']} {outcome['name']} {value!r} (dns_on_conflict: "
-                    "keep_and_warn)" + ("" if verified is None else
-                                        f"; SendCloud verifies {outcome['purpose']}: "
-                                        f"{yes_no(verified)}"))
-    for key, before in earlier.items():
-        if key not in seen:
-            drift.append(f"{before.get('type')} {before.get('name')}: the kept foreign record "
-                         f"{before.get('kept_value')!r} is gone")
+        verified = items.get(first.get("purpose"))
+        kept += [f"{first['type']} {first['name']} {_values({value})} (dns_on_conflict: "
+                 "keep_and_warn)" + ("" if verified is None else
+                                     f"; SendCloud verifies {first['purpose']}: {yes_no(verified)}")
+                 for value in sorted(values, key=str)]
+    for (_purpose, record_type, name), values in earlier.items():
+        if (_purpose, record_type, name) not in chosen:
+            drift.append(f"{record_type} {name}: the kept foreign record {_values(values)} is gone")
     return kept, drift
+
+
+def _values(values: set[str]) -> str:
+    return ", ".join(repr(value) for value in sorted(values, key=str))
 
 
 def tenant_findings(tenant: str, stages: dict[str, Any],

@@ -91,3 +91,31 @@ def test_a_pending_rebind_is_listed_apart_and_the_bound_domain_is_audited():
     assert findings["drift"] == [] and findings["warnings"] == [] and findings["verified"] is True
     assert ("- rebind pending (not drift): bound to news.acme.example, the inventory asks for "
             "mail2.acme.example") in render_markdown(audit)
+
+
+def kept_mx(value: str) -> dict:
+    return {"name": "news.acme.example", "type": "MX", "purpose": "mx", "value": "mx.sendcloud.net",
+            "action": "kept", "by_policy": True, "kept": {"value": value},
+            "reason": f"foreign MX {value} kept beside SendCloud's (dns_on_conflict: keep_and_warn)"}
+
+
+def last_report(*values: str) -> dict:
+    return {"kept": [{"purpose": "mx", "type": "MX", "name": "news.acme.example", "kept_value": value}
+                     for value in values]}
+
+
+def test_foreign_mx_the_operator_keeps_are_listed_not_drift_while_they_stay_as_they_were():
+    stages = {"sending_domain": {"dns": {"records": [kept_mx("mail-a.corp.example"),
+                                                     kept_mx("mail-b.corp.example")]}}}
+    findings = build({"acme": stages}, {}, {"acme": last_report("mail-b.corp.example",
+                                                                 "mail-a.corp.example")})
+    assert findings["drifted_tenants"] == [] and len(findings["tenants"]["acme"]["kept"]) == 2
+
+
+def test_one_of_two_kept_foreign_mx_gone_is_drift():
+    stages = {"sending_domain": {"dns": {"records": [kept_mx("mail-a.corp.example")]}}}
+    findings = build({"acme": stages}, {}, {"acme": last_report("mail-a.corp.example",
+                                                                 "mail-b.corp.example")})
+    assert findings["tenants"]["acme"]["drift"] == [
+        "MX news.acme.example: the kept foreign record changed since the last run: was "
+        "'mail-a.corp.example', 'mail-b.corp.example', now 'mail-a.corp.example'"]
