@@ -32,6 +32,7 @@ from ansible.module_utils.mailops.dns.records import (
     relative_name,
 )
 from ansible.module_utils.mailops.errors import AuthError, ValidationError
+from ansible.module_utils.mailops.inventory_values import ttl_problem
 
 RECORD_OPTIONS: dict[str, dict[str, Any]] = {
     "type": {"type": "str", "required": True, "choices": ["TXT", "MX", "CNAME"]},
@@ -99,6 +100,9 @@ def desired_records(params: dict[str, Any], zone: str) -> list[Record]:
     for record in records:
         if record.name is not None:
             relative_name(record.name, zone)  # raises when the record is outside the zone
+        if record.ttl is not None and (problem := ttl_problem(record.ttl)) is not None:
+            raise ValidationError(f"{record.describe()}: {problem}",
+                                  hint="give the TTL in seconds, e.g. 600 (inventory: dns_ttl)")
     return records
 
 

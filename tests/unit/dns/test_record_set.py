@@ -241,3 +241,12 @@ def test_a_no_op_at_the_default_ttl_asks_nothing_about_the_floor():
     result = run_record_set(params(records=WRITTEN, ttl=600), check_mode=False, provider=provider)
 
     assert result["changed"] is False and provider.asked == 0
+
+
+@pytest.mark.parametrize("ttl", [-5, 0, 604801])
+def test_a_ttl_outside_a_week_is_refused_before_anything_is_read(ttl):
+    """Issue 21, point 7: -5 became 600, or 0 in a manual change request."""
+    provider = FakeProvider()
+    with pytest.raises(ValidationError, match=f"{ttl} is not a TTL within 1..604800 seconds"):
+        run_record_set(params(ttl=ttl), check_mode=False, provider=provider)
+    assert provider.applied == []
