@@ -27,8 +27,10 @@ options:
         (C(dns_on_conflict=keep_and_warn)): such a record is drift only when it changed or
         disappeared since (without a report, kept records are listed, not drift). When given,
         the fleet page (C(index.html)) there is also rebuilt from the tenants' reports and this
-        audit (each tenant's drift and key probes), if it changed."
+        audit (each tenant's drift and key probes), if it changed, and the metrics
+        (C(mailops.prom)) are rewritten with the audit's (C(run=audit))."
     type: path
+  run_started: {description: "When the audit started (Unix time), for the run duration metric.", type: float}
 author: mailops
 """
 
@@ -52,7 +54,11 @@ from pathlib import Path
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import audit
 from ansible.module_utils.mailops.artifacts import write_text
-from ansible.module_utils.mailops.fleet_files import fleet_outputs, stored_reports
+from ansible.module_utils.mailops.fleet_files import (
+    fleet_outputs,
+    stored_reports,
+    write_fleet_metrics,
+)
 from ansible.module_utils.mailops.report import write_if_changed
 
 
@@ -62,6 +68,7 @@ def main() -> None:
         stage_results={"type": "dict", "required": True},
         failed={"type": "dict", "default": {}},
         report_dir={"type": "path"},
+        run_started={"type": "float"},
     ), supports_check_mode=True)
     report_dir = Path(module.params["report_dir"]) if module.params["report_dir"] else None
     reports = stored_reports(report_dir) if report_dir else []
@@ -74,6 +81,8 @@ def main() -> None:
     if report_dir:
         for path, text in fleet_outputs(report_dir, reports, findings).items():
             write_if_changed(path, text)
+        write_fleet_metrics(report_dir, reports, findings, "audit", len(findings["failed_tenants"]),
+                            module.params["run_started"])
     module.exit_json(changed=False, **findings)
 
 

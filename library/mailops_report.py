@@ -3,12 +3,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: mailops_report
-short_description: Write every tenant's onboarding report (JSON and Markdown) and the index
+short_description: Write every tenant's onboarding report (JSON and Markdown), the index, the fleet page and metrics
 description:
   - Assembles each tenant's report from what the stages returned (records with their verify
     status, the API users, the binding, quota and reputation) and writes
     C(<report_dir>/<tenant>.json) and C(.md), then C(index.json) and C(index.md) over every
-    tenant report in the directory.
+    tenant report in the directory, and the fleet page C(index.html) over them and the last
+    audit (C(audit/audit.json)).
+  - Unless in check mode, rewrites C(<report_dir>/mailops.prom), the metrics for the node
+    exporter's textfile collector (written with prometheus_client's C(write_to_textfile)), on every run; it
+    holds the run's time and duration, so it is the one file a no-op run rewrites, and it does
+    not count as a change (docs/observability.md).
   - One call for all tenants (run it with C(run_once)) - a module run per tenant costs more
     than the reports themselves.
   - Files are written only when their content changes; in check mode nothing is written.
@@ -28,6 +33,14 @@ options:
         (C(plan changed since review)). Their reports say C(refused) with the reason and keep the
         last report's facts (nothing was applied; the plan's results are predictions).
     type: dict
+  metrics_run:
+    description: The kind of run, the C(run) label of the run metrics in C(mailops.prom).
+    type: str
+    choices: [onboard, rebind]
+    default: onboard
+  run_started:
+    description: When the run started (Unix time), for the C(mailops_run_duration_seconds) metric.
+    type: float
 notes:
   - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
     holds every argument but O(tenants); echoed back, every tenant's results would travel to the

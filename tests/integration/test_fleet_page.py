@@ -140,3 +140,22 @@ def test_accessibility_basics_headers_labels_text_marks_and_contrast(page):
         assert text.strip().strip("\u2714\u2716\u25CB\u21C4?\u26A0").strip(), "a mark without text"
         lighter, darker = sorted((luminance(color), luminance(background)), reverse=True)
         assert (lighter + 0.05) / (darker + 0.05) >= 4.5, (text, color, background)
+
+
+def test_the_metrics_file_holds_the_same_fleet_as_the_page(fleet):
+    from prometheus_client.parser import text_string_to_metric_families
+    text = (fleet / "mailops.prom").read_text()
+    found = {(sample.name, sample.labels.get("tenant") or sample.labels.get("run")): sample.value
+             for family in text_string_to_metric_families(text) for sample in family.samples}
+    assert found[("mailops_tenant_failed", "initech")] == 1 and found[("mailops_tenant_failed", "globex")] == 0
+    assert found[("mailops_tenant_rebind_pending", "acme")] == 1
+    assert found[("mailops_tenant_drift", "initech")] == 1 and found[("mailops_tenant_drift", "globex")] == 0
+    assert found[("mailops_tenant_keys_probed_ok", "globex")] == found[("mailops_tenant_api_users", "globex")] == 2
+    # the first run succeeded, the second failed initech; the audit could not check initech in full
+    assert found[("mailops_run_tenants_failed", "onboard")] == 1
+    assert found[("mailops_run_tenants_failed", "audit")] == 1
+    assert found[("mailops_run_last_success_timestamp_seconds", "onboard")] > 0
+    assert ("mailops_run_last_success_timestamp_seconds", "audit") not in found
+    assert found[("mailops_run_duration_seconds", "onboard")] > 0
+    assert found[("mailops_run_duration_seconds", "audit")] > 0
+    assert 'domain="send.globex.example"' in text

@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.mailops import report as reports
-from ansible.module_utils.mailops.fleet_files import fleet_outputs, stored_audit
+from ansible.module_utils.mailops.fleet_files import (
+    fleet_outputs,
+    stored_audit,
+    write_fleet_metrics,
+)
 from ansible.module_utils.mailops.module_glue import (
     REGISTERED_ARG,
     given_or_registered,
@@ -20,6 +24,8 @@ REPORT_ARGS: dict[str, dict[str, Any]] = {
     "tenants": {"type": "dict"},
     "registered": REGISTERED_ARG,
     "refused": {"type": "dict"},
+    "metrics_run": {"type": "str", "default": "onboard", "choices": ["onboard", "rebind"]},
+    "run_started": {"type": "float"},
 }
 
 
@@ -49,7 +55,8 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     directory = Path(params["report_dir"])
     outputs: dict[Path, str] = {}
     statuses = {}
-    for tenant, result in sorted(given_or_registered(params, "tenants").items()):
+    results = given_or_registered(params, "tenants")
+    for tenant, result in sorted(results.items()):
         files, report = tenant_outputs(directory, tenant, result, (params["refused"] or {}).get(tenant))
         outputs.update(files)
         statuses[tenant] = report["status"]
@@ -58,10 +65,16 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     current = [json.loads(text) for path, text in outputs.items() if path.suffix == ".json"]
     index_json, index_md = reports.render_index(others + current)
     outputs.update({directory / "index.json": index_json, directory / "index.md": index_md})
-    outputs.update(fleet_outputs(directory, others + current, stored_audit(directory)))
+    audit = stored_audit(directory)
+    outputs.update(fleet_outputs(directory, others + current, audit))
     changed = any(not path.exists() or path.read_text() != text for path, text in outputs.items())
     if changed and not check_mode:
         for path, text in outputs.items():
             reports.write_if_changed(path, text)
-    return {"changed": changed, "paths": [str(p) for p in outputs], "statuses": statuses,
+    paths = [str(p) for p in outputs]
+    if not check_mode:   # the run's heartbeat, rewritten by every run (not counted as a change)
+        failed = sum(1 for result in results.values() if result.get("failed"))
+        paths.append(str(write_fleet_metrics(directory, others + current, audit, params["metrics_run"],
+                                             failed, params["run_started"])))
+    return {"changed": changed, "paths": paths, "statuses": statuses,
             "invocation": invocation_without(params, "tenants", "registered")}

@@ -20,6 +20,9 @@ FAILED = {**VERIFIED, "tenant_id": "zeta", "status": "failed",
           "error": "binding stage: HTTP 500. Fix: check that the platform is reachable."}
 
 
+ARGS = {"tenants": {}, "registered": None, "metrics_run": "onboard", "run_started": None}
+
+
 class Tags(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -62,12 +65,12 @@ def test_the_page_escapes_what_reports_hold_and_declares_its_own_policy():
 
 def test_the_page_is_written_with_the_reports_and_not_again_when_nothing_changed(tmp_path):
     (tmp_path / "acme.json").write_text(json.dumps(VERIFIED))
-    first = run_report({"report_dir": str(tmp_path), "tenants": {}, "registered": None}, check_mode=False)
+    first = run_report(ARGS | {"report_dir": str(tmp_path)}, check_mode=False)
     assert first["changed"] and (tmp_path / "index.html").exists()
     written = (tmp_path / "index.html").stat().st_mtime_ns
-    again = run_report({"report_dir": str(tmp_path), "tenants": {}, "registered": None}, check_mode=False)
+    again = run_report(ARGS | {"report_dir": str(tmp_path)}, check_mode=False)
     assert not again["changed"] and (tmp_path / "index.html").stat().st_mtime_ns == written
     (tmp_path / "audit").mkdir()
     (tmp_path / "audit" / "audit.json").write_text(json.dumps({"generated_at": "T", "tenants": {}}))
-    assert run_report({"report_dir": str(tmp_path), "tenants": {}, "registered": None}, check_mode=False)["changed"]
+    assert run_report(ARGS | {"report_dir": str(tmp_path)}, check_mode=False)["changed"]
     assert "Last audit: T" in (tmp_path / "index.html").read_text()
