@@ -52,12 +52,13 @@ def render_page(view: dict[str, Any], _: Translate = _english, language: str = "
 
 
 STATUS_MARKS = {"verified and bound": ("ok", "\u2714"), "incomplete": ("warn", "\u25CB"),
-                "rebind pending": ("warn", "\u21C4"), "failed": ("bad", "\u2716")}
+                "rebind pending": ("warn", "\u21C4"), "failed": ("bad", "\u2716"),
+                "refused": ("bad", "\u2298")}
 
 
 def status_text(status: str, _: Translate) -> str:
     names = {"verified and bound": _("verified and bound"), "incomplete": _("incomplete"),
-             "rebind pending": _("rebind pending"), "failed": _("failed")}
+             "rebind pending": _("rebind pending"), "failed": _("failed"), "refused": _("refused")}
     return names.get(status, status)
 
 

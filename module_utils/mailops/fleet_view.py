@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-STATUSES = ("failed", "rebind pending", "incomplete", "verified and bound")
+STATUSES = ("failed", "refused", "rebind pending", "incomplete", "verified and bound")
 ITEM_ORDER = ("spf", "dkim", "dmarc", "mx", "tracking")
 
 

@@ -62,7 +62,7 @@ def test_the_page_counts_equal_index_json(page, fleet):
     statuses = {tenant["tenant_id"]: tenant["status"] for tenant in index}
     assert statuses == {"acme": "rebind pending", "globex": "verified and bound", "initech": "failed"}
     assert page.inner_text("#total") == str(len(index))
-    for status in ("failed", "rebind pending", "incomplete", "verified and bound"):
+    for status in ("failed", "refused", "rebind pending", "incomplete", "verified and bound"):
         shown = page.inner_text(f'[data-count="{status}"] strong')
         assert int(shown) == list(statuses.values()).count(status), status
     assert sorted(visible_tenants(page)) == sorted(statuses)

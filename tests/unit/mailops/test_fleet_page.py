@@ -74,3 +74,11 @@ def test_the_page_is_written_with_the_reports_and_not_again_when_nothing_changed
     (tmp_path / "audit" / "audit.json").write_text(json.dumps({"generated_at": "T", "tenants": {}}))
     assert run_report(ARGS | {"report_dir": str(tmp_path)}, check_mode=False)["changed"]
     assert "Last audit: T" in (tmp_path / "index.html").read_text()
+
+
+def test_a_tenant_refused_by_the_pin_shows_the_refusal_and_needs_action():
+    refused = {**VERIFIED, "status": "refused", "error": "refused: plan changed since review"}
+    view = fleet_view([refused], None)
+    assert view["counts"]["refused"] == 1 and view["needing_action"] == ["acme"]
+    page = render_page(view)
+    assert "refused: plan changed since review" in page and "\u2298" in page
