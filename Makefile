@@ -12,8 +12,9 @@ export no_proxy := 127.0.0.1,localhost
 
 .PHONY: demo test venv-dev lint unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability screenshot
 
-# Two pinned sets: requirements.txt is what a run needs (make demo, real use, the execution
-# environment); requirements-dev.txt adds the test and lint toolchain (make test, lint, bench).
+# Three pinned sets: requirements.txt is what a run needs (real use, the execution environment);
+# requirements-sandbox.txt adds moto's server, which plays Route 53 in the sandbox (make demo);
+# requirements-dev.txt adds the test and lint toolchain (make test, lint, bench).
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || { echo "== creating $(VENV) with $$(scripts/find-python)"; "$$(scripts/find-python)" -m venv $(VENV); }
 	@echo "== installing the runtime packages (requirements.txt) into $(VENV)"
@@ -21,7 +22,12 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --progress-bar off -r requirements.txt
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+$(VENV)/.installed-sandbox: $(VENV)/.installed requirements-sandbox.txt
+	@echo "== installing the sandbox's Route 53 (requirements-sandbox.txt) into $(VENV)"
+	$(PY) -m pip install --progress-bar off -r requirements-sandbox.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-sandbox requirements-dev.txt
 	@echo "== installing the test and lint toolchain (requirements-dev.txt) into $(VENV)"
 	$(PY) -m pip install --progress-bar off -r requirements-dev.txt
 	@touch $@
@@ -33,12 +39,13 @@ venv-dev: $(VENV)/.installed-dev
 system-packages:
 	@scripts/ensure-system-packages
 
-demo: venv
+demo: $(VENV)/.installed-sandbox
 	$(PY) -m sandbox start
 	ansible-playbook onboard.yml
-	@echo "Reports: $(CURDIR)/inventories/sandbox/reports/index.md, the fleet page: $(CURDIR)/inventories/sandbox/reports/index.html"
+	ansible-playbook onboard.yml -i inventories/sandbox-route53
+	@echo "Reports: $(CURDIR)/inventories/sandbox/reports/index.md (Route 53 tenant: inventories/sandbox-route53/reports/), the fleet page: $(CURDIR)/inventories/sandbox/reports/index.html"
 
-sandbox: venv
+sandbox: $(VENV)/.installed-sandbox
 	$(PY) -m sandbox start
 
 sandbox-stop: venv
@@ -47,6 +54,7 @@ sandbox-stop: venv
 sandbox-reset: venv
 	$(PY) -m sandbox reset
 	cd inventories/sandbox && rm -rf credentials rebind-audit.jsonl reports plans backups
+	cd inventories/sandbox-route53 && rm -rf credentials rebind-audit.jsonl reports plans backups
 
 lint: venv-dev
 	ruff check .
@@ -89,4 +97,4 @@ bench: venv-dev system-packages
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .sandbox inventories/sandbox/reports inventories/sandbox/plans
+	rm -rf $(VENV) .sandbox inventories/sandbox/reports inventories/sandbox/plans inventories/sandbox-route53/reports inventories/sandbox-route53/plans

@@ -58,12 +58,15 @@ def endpoints(config: SandboxConfig) -> dict[str, Any]:
         except (FileNotFoundError, json.JSONDecodeError):
             pass
     host, ports = config.host, config.ports
-    return {
+    found = {
         "sendcloud": {"url": f"http://{host}:{ports.sendcloud}"},
         "dnspod": {"url": f"http://{host}:{ports.dnspod}"},
         "dns": {"host": host, "port": ports.dns},
         "platform": {"url": f"http://{host}:{ports.platform}"},
     }
+    if config.route53_enabled:
+        found["route53"] = {"url": f"http://{host}:{ports.route53}"}
+    return found
 
 
 # ----------------------------------------------------------------------------------- health
@@ -72,6 +75,14 @@ def http_healthy(url: str, timeout: float = 1.0) -> bool:
         with urllib.request.urlopen(f"{url}/healthz", timeout=timeout) as response:  # noqa: S310
             return response.status == 200 and json.loads(response.read()).get("ok") is True
     except (OSError, ValueError):
+        return False
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
         return False
 
 
@@ -102,6 +113,8 @@ def status_report(config: SandboxConfig) -> dict[str, Any]:
             endpoint["healthy"] = False
         elif name == "dns":
             endpoint["healthy"] = dns_healthy(endpoint["host"], endpoint["port"])
+        elif name == "route53":  # moto's server: its own admin API
+            endpoint["healthy"] = http_ok(f"{endpoint['url']}/moto-api/")
         else:
             endpoint["healthy"] = http_healthy(endpoint["url"])
     return report

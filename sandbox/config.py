@@ -19,12 +19,14 @@ PORT_ENV = {
     "dnspod_port": "SANDBOX_DNSPOD_PORT",
     "platform_port": "SANDBOX_PLATFORM_PORT",
     "dns_port": "SANDBOX_DNS_PORT",
+    "route53_port": "SANDBOX_ROUTE53_PORT",
 }
 DEFAULT_PORTS = {
     "sendcloud_port": 18080,
     "dnspod_port": 18081,
     "platform_port": 18082,
     "dns_port": 15353,
+    "route53_port": 18083,
 }
 
 
@@ -34,6 +36,7 @@ class Ports:
     dnspod: int
     platform: int
     dns: int
+    route53: int = DEFAULT_PORTS["route53_port"]  # moto's server, when the seed has route53
 
     def http_ports(self) -> dict[str, int]:
         """HTTP component name -> port."""
@@ -59,6 +62,11 @@ class SandboxConfig:
     @property
     def log_path(self) -> Path:
         return self.state_dir / "sandbox.log"
+
+    @property
+    def route53_enabled(self) -> bool:
+        """moto plays Route 53 when the seed has a ``route53:`` section."""
+        return bool(self.seed.get("route53"))
 
     @property
     def endpoints_path(self) -> Path:
@@ -90,6 +98,7 @@ def resolve_ports(seed: dict[str, Any], env: dict[str, str] | None = None) -> Po
         dnspod=values["dnspod_port"],
         platform=values["platform_port"],
         dns=values["dns_port"],
+        route53=values["route53_port"],
     )
 
 

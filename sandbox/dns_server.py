@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import dns.exception
 import dns.flags
@@ -93,11 +94,22 @@ def soa_rrset(zone: Zone, origin: dns.name.Name) -> dns.rrset.RRset:
     return rrset
 
 
-class Resolver:
-    """Turns one query into one authoritative response, reading the DNSPod emulator's zones."""
+class ZoneSource(Protocol):
+    """Where zones come from: the DNSPod emulator, moto's Route 53 (sandbox/route53.py)."""
 
-    def __init__(self, dnspod: DnspodEmulator, clock: Callable[[], float] = time.time) -> None:
+    def hosted_zone(self, name: str) -> Zone | None: ...
+
+    def zone_records(self, zone_id: int) -> list[Record]: ...
+
+
+class Resolver:
+    """Turns one query into one authoritative response, reading the zones of the DNSPod
+    emulator and of the other ``sources`` (moto's Route 53)."""
+
+    def __init__(self, dnspod: DnspodEmulator, clock: Callable[[], float] = time.time,
+                 sources: tuple[ZoneSource, ...] = ()) -> None:
         self.dnspod = dnspod
+        self.sources: tuple[ZoneSource, ...] = (dnspod, *sources)
         self.clock = clock
 
     def find_zone(self, qname: dns.name.Name) -> ZoneSnapshot | None:
@@ -105,8 +117,13 @@ class Resolver:
         per label, so a query costs the same with 3 zones or 3000)."""
         best: Zone | None = None
         best_origin = qname
+        source: ZoneSource = self.dnspod
         while best is None and best_origin != dns.name.root:
-            best = self.dnspod.hosted_zone(best_origin.to_text(omit_final_dot=True).lower())
+            name = best_origin.to_text(omit_final_dot=True).lower()
+            for source in self.sources:
+                best = source.hosted_zone(name)
+                if best is not None:
+                    break
             if best is None:
                 best_origin = best_origin.parent()
         if best is None:
@@ -114,7 +131,7 @@ class Resolver:
         now = self.clock()
         visible = [
             r
-            for r in self.dnspod.zone_records(best.id)
+            for r in source.zone_records(best.id)
             if r.status == "ENABLE" and r.visible_at <= now
         ]
         return ZoneSnapshot(best, best_origin, visible)
@@ -291,8 +308,9 @@ class _TcpServer(socketserver.ThreadingTCPServer):
 class DnsServer:
     """UDP and TCP listeners on one port, each served from a daemon thread."""
 
-    def __init__(self, host: str, port: int, dnspod: DnspodEmulator) -> None:
-        resolver = Resolver(dnspod)
+    def __init__(self, host: str, port: int, dnspod: DnspodEmulator,
+                 sources: tuple[ZoneSource, ...] = ()) -> None:
+        resolver = Resolver(dnspod, sources=sources)
         self.udp = _UdpServer((host, port), resolver)
         self.tcp = _TcpServer((host, port), resolver)
         self.threads: list[threading.Thread] = []

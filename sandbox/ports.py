@@ -10,7 +10,7 @@ import socket
 from sandbox.config import PORT_ENV, SandboxConfig
 
 COMPONENT_KEYS = {"sendcloud": "sendcloud_port", "dnspod": "dnspod_port",
-                  "platform": "platform_port", "dns": "dns_port"}
+                  "platform": "platform_port", "dns": "dns_port", "route53": "route53_port"}
 
 
 def port_free(host: str, port: int, kind: int) -> bool:
@@ -27,6 +27,8 @@ def port_free(host: str, port: int, kind: int) -> bool:
 def busy_ports(config: SandboxConfig) -> list[str]:
     """One message per port in use: the component, the port and the variable that moves it."""
     ports = {**config.ports.http_ports(), "dns": config.ports.dns}
+    if config.route53_enabled:
+        ports["route53"] = config.ports.route53
     messages = []
     for component, port in ports.items():
         kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if component == "dns" else (socket.SOCK_STREAM,)

@@ -29,6 +29,7 @@ from sandbox.faults import FaultInjector, FaultRule, LatencyInjector
 from sandbox.platform import PlatformEmulator
 from sandbox.ports import busy_ports
 from sandbox.requestlog import LogEntry
+from sandbox.route53 import Route53Moto
 
 try:  # written by another part of the project; the sandbox runs without it
     from sandbox.sendcloud import SendCloudEmulator
@@ -91,6 +92,10 @@ class Sandbox:
         self.platform = PlatformEmulator(check_credentials=checker)
         self.http_servers: list[ComponentHTTPServer] = []
         self.dns_server: DnsServer | None = None
+        self.route53: Route53Moto | None = None
+        if config.route53_enabled:
+            self.route53 = Route53Moto(config.host, config.ports.route53, config.seed["route53"],
+                                       config.state_dir / "moto.log")
 
     def components(self) -> dict[str, Component]:
         found: dict[str, Component] = {}
@@ -130,7 +135,10 @@ class Sandbox:
         for name, component in self.components().items():
             server = ComponentHTTPServer((host, ports[name]), self, component)
             self.http_servers.append(server)
-        self.dns_server = DnsServer(host, self.config.ports.dns, self.dnspod)
+        if self.route53 is not None:
+            self.route53.start()
+        sources = (self.route53,) if self.route53 is not None else ()
+        self.dns_server = DnsServer(host, self.config.ports.dns, self.dnspod, sources)
         for server in self.http_servers:
             threading.Thread(
                 target=server.serve_forever,
@@ -151,6 +159,8 @@ class Sandbox:
             thread.join()
         for server in self.http_servers:
             server.server_close()
+        if self.route53 is not None:
+            self.route53.stop()
 
     def endpoints(self) -> dict[str, Any]:
         host, ports = self.config.host, self.config.ports
@@ -160,6 +170,8 @@ class Sandbox:
         endpoints["dnspod"] = {"url": f"http://{host}:{ports.dnspod}"}
         endpoints["dns"] = {"host": host, "port": ports.dns}
         endpoints["platform"] = {"url": f"http://{host}:{ports.platform}"}
+        if self.route53 is not None:
+            endpoints["route53"] = {"url": self.route53.url}
         return endpoints
 
     def record(

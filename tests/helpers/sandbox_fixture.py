@@ -98,7 +98,13 @@ class SandboxHandle:
             "SANDBOX_DNSPOD_PORT": str(self.ports["dnspod"]),
             "SANDBOX_PLATFORM_PORT": str(self.ports["platform"]),
             "SANDBOX_DNS_PORT": str(self.ports["dns"]),
+            **({"SANDBOX_ROUTE53_PORT": str(self.ports["route53"])} if "route53" in self.ports
+               else {}),
         }
+
+    @property
+    def route53_url(self) -> str:
+        return f"http://{HOST}:{self.ports['route53']}"
 
     # ---------------------------------------------------------------------------- process
     def start(self) -> None:
@@ -145,7 +151,9 @@ class SandboxHandle:
                     endpoints = json.loads(endpoints_file.read_text())
                 except ValueError:  # being written
                     continue
-                urls = [e["url"] for e in endpoints.values() if "url" in e]
+                # moto (route53) has no /healthz; the sandbox writes the file once it is seeded
+                urls = [e["url"] for name, e in endpoints.items()
+                        if "url" in e and name != "route53"]
                 if all(self._healthy(url) for url in urls):
                     return
             time.sleep(0.03)
@@ -245,16 +253,21 @@ class SandboxHandle:
 
 
 def start_sandbox(
-    state_dir: Path, seed: dict[str, Any] | None = None, exit_after: float = SAFETY_NET_S
+    state_dir: Path, seed: dict[str, Any] | None = None, exit_after: float = SAFETY_NET_S,
+    route53: bool = False,
 ) -> SandboxHandle:
-    """Start an independent sandbox in ``state_dir``; ``seed`` replaces the default seed file."""
+    """Start an independent sandbox in ``state_dir``; ``seed`` replaces the default seed file.
+    ``route53``: keep the seed's ``route53`` section, so that moto's server plays Route 53 (its
+    start costs about 2 s, so a test sandbox goes without unless asked)."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    seed_path = DEFAULT_SEED
-    if seed is not None:
-        seed_path = state_dir / "seed.yml"
-        seed_path.write_text(yaml.safe_dump(seed, allow_unicode=True))
+    seed = default_seed() if seed is None else seed
+    if not route53:
+        seed = {key: value for key, value in seed.items() if key != "route53"}
+    seed_path = state_dir / "seed.yml"
+    seed_path.write_text(yaml.safe_dump(seed, allow_unicode=True))
     loaded = yaml.safe_load(seed_path.read_text())
-    ports = {name: free_port() for name in ("sendcloud", "dnspod", "platform", "dns")}
+    names = ("sendcloud", "dnspod", "platform", "dns", *(("route53",) if route53 else ()))
+    ports = {name: free_port() for name in names}
     handle = SandboxHandle(
         state_dir=state_dir, seed_path=seed_path, seed=loaded, ports=ports, exit_after=exit_after
     )

@@ -93,7 +93,7 @@ def test_cli_lifecycle(tmp_path: Path) -> None:
         "SANDBOX_STATE_DIR": str(tmp_path / "state"),
         **{
             f"SANDBOX_{n}_PORT": str(free_port())
-            for n in ("SENDCLOUD", "DNSPOD", "PLATFORM", "DNS")
+            for n in ("SENDCLOUD", "DNSPOD", "PLATFORM", "DNS", "ROUTE53")
         },
     }
     assert cli("status", env=env).returncode == 1

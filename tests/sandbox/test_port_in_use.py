@@ -12,7 +12,7 @@ from tests.helpers.sandbox_fixture import REPO_ROOT, free_port
 
 
 def test_a_port_in_use_is_named_with_the_variable_that_moves_it(tmp_path):
-    ports = {name: free_port() for name in ("SENDCLOUD", "DNSPOD", "PLATFORM", "DNS")}
+    ports = {name: free_port() for name in ("SENDCLOUD", "DNSPOD", "PLATFORM", "DNS", "ROUTE53")}
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", ports["PLATFORM"]))
         holder.listen()
@@ -29,7 +29,7 @@ def test_a_port_in_use_is_named_with_the_variable_that_moves_it(tmp_path):
 
 def test_the_server_itself_names_the_port_instead_of_a_traceback(tmp_path):
     """What sandbox.log shows when the port is taken between start's check and the bind."""
-    ports = {name: free_port() for name in ("SENDCLOUD", "DNSPOD", "PLATFORM", "DNS")}
+    ports = {name: free_port() for name in ("SENDCLOUD", "DNSPOD", "PLATFORM", "DNS", "ROUTE53")}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
         holder.bind(("127.0.0.1", ports["DNS"]))
         env = dict(os.environ, **{f"SANDBOX_{name}_PORT": str(port) for name, port in ports.items()})
