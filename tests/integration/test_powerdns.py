@@ -18,6 +18,8 @@ from ansible.module_utils.mailops.dns.record_set import run_propagation, run_rec
 from ansible.module_utils.mailops.dns.records import make_record
 from ansible.module_utils.mailops.errors import AuthError, NotFoundError, ValidationError
 
+from tests.helpers.ansible_module import run_module
+
 pytestmark = pytest.mark.powerdns
 
 DKIM_VALUE = "k=rsa; p=" + "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" * 9 + "IDAQAB"
@@ -147,3 +149,14 @@ def test_a_long_dkim_stored_in_another_split_is_unchanged(pdns_server, zone, sto
     planned = run_record_set(params(pdns_server, domain), check_mode=True)
     dkim = next(r for r in planned["records"] if r["purpose"] == "dkim")
     assert dkim["action"] == "unchanged"
+
+
+def test_an_ansible_module_run_at_vvvv_never_shows_the_api_key(pdns_server, zone, tmp_path):
+    """``ansible localhost -m dns_record_set`` as a module: AnsiballZ must carry the provider
+    file, and the key, an option with no_log, is masked wherever Ansible shows arguments."""
+    args = {key: value for key, value in params(pdns_server, f"news.{zone}").items()
+            if value is not None}
+    run = run_module("dns_record_set", args, tmp_path, "-vvvv", in_process=False)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0 and '"changed": true' in output, output[-3000:]
+    assert pdns_server.api_key not in output

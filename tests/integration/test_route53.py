@@ -15,6 +15,7 @@ from ansible.module_utils.mailops.dns.providers import build_provider
 from ansible.module_utils.mailops.dns.record_set import run_record_set
 from ansible.module_utils.mailops.errors import AuthError, NotFoundError, RateLimitedError
 
+from tests.helpers.ansible_module import run_module
 from tests.helpers.moto_fixture import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 
 DKIM_VALUE = "k=rsa; p=" + "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" * 9 + "IDAQAB"
@@ -166,3 +167,14 @@ def test_a_given_hosted_zone_id_names_the_zone(moto_route53, zone):
     pinned = params(moto_route53, f"news.{zone}",
                     route53_hosted_zone_id=moto_route53.zone_id(zone))
     assert run_record_set(pinned, check_mode=True)["zone"] == zone
+
+
+def test_an_ansible_module_run_at_vvvv_never_shows_the_secret_key(moto_route53, zone, tmp_path):
+    """As a module: AnsiballZ must carry the provider file (the worker's in-process path runs
+    at -vvvv in test_sandbox_route53.py)."""
+    args = {key: value for key, value in params(moto_route53, f"news.{zone}").items()
+            if value is not None}
+    run = run_module("dns_record_set", args, tmp_path, "-vvvv", in_process=False)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0 and '"changed": true' in output, output[-3000:]
+    assert SECRET_ACCESS_KEY not in output
