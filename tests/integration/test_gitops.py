@@ -335,16 +335,22 @@ def test_audit_names_a_foreign_dkim_key_beside_ours(sandbox, fresh):
                for item in audit["tenants"]["acme"]["drift"]), audit["tenants"]["acme"]
 
 
+def with_policy(workdir, policy: str) -> tuple[str, ...]:
+    """Playbook arguments that give acme ``dns_on_conflict: policy`` in the inventory (a play
+    variable of audit.yml would override it there, an extra variable would not show it)."""
+    extra = workdir / f"{policy}.yml"
+    extra.write_text(f"all:\n  hosts:\n    acme:\n      dns_on_conflict: {policy}\n"
+                     "      credentials_vault_password_file: "
+                     f"{REPO / 'inventories/sandbox/.vault_pass'}\n")
+    return ("-i", "inventories/sandbox", "-i", str(extra), "-l", "acme")
+
+
 def test_keep_and_warn_onboards_past_a_customer_dmarc_and_its_audit_passes(sandbox, fresh):
     """The operator's keep_and_warn, set in the inventory: the kept DMARC record is not waited
     for, the plan lists it, and the audit (which plans the tenant with its own policy) lists it
     as kept, not drift (issue 21, point 1)."""
     put_customer_dmarc(sandbox)
-    extra = fresh / "keep_and_warn.yml"
-    extra.write_text("all:\n  hosts:\n    acme:\n      dns_on_conflict: keep_and_warn\n"
-                     "      credentials_vault_password_file: "
-                     f"{REPO / 'inventories/sandbox/.vault_pass'}\n")
-    args = ("-i", "inventories/sandbox", "-i", str(extra), "-l", "acme")
+    args = with_policy(fresh, "keep_and_warn")
     onboarded = run_playbook(sandbox, fresh, *args)
     assert onboarded.returncode == 0, onboarded.output[-3000:]
     kept = onboarded.plan("apply")["tenants"]["acme"]["kept"]
@@ -354,3 +360,21 @@ def test_keep_and_warn_onboards_past_a_customer_dmarc_and_its_audit_passes(sandb
     assert audited.returncode == 0, audited.output[-3000:]
     acme = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())["tenants"]["acme"]
     assert acme["drift"] == [] and len(acme["kept"]) == 1 and "p=reject" in acme["kept"][0]
+
+
+def test_the_audit_of_a_replace_tenant_reports_the_overwrite_not_a_kept_record(sandbox, fresh):
+    """audit.yml plans each tenant with its own dns_on_conflict (issue 21, point 4)."""
+    args = with_policy(fresh, "replace")
+    assert run_playbook(sandbox, fresh, *args).returncode == 0
+    dmarc = sandbox.dnspod_call("acme.example", "DescribeRecordList", {
+        "Domain": "acme.example", "Subdomain": "_dmarc.news", "SubDomain": "_dmarc.news"})["RecordList"][0]
+    sandbox.dnspod_call("acme.example", "ModifyRecord", {
+        "Domain": "acme.example", "RecordId": dmarc["RecordId"], "SubDomain": "_dmarc.news",
+        "RecordType": "TXT", "RecordLine": "默认", "Value": "v=DMARC1; p=reject", "TTL": 600})
+    sandbox.clear_requests()
+    audited = run_playbook(sandbox, fresh, *args, playbook="playbooks/audit.yml")
+    assert audited.returncode != 0 and writes(sandbox) == []
+    drift = json.loads((fresh / "reports" / "audit" / "audit.json").read_text())["tenants"]["acme"]["drift"]
+    assert any(item.startswith("dns_record TXT _dmarc.news.acme.example: would update (replace the "
+                               "different DMARC record)") for item in drift), drift
+    assert not any("kept" in item for item in drift), drift
