@@ -8,8 +8,11 @@ description:
   - Assembles, per tenant, what differs between the inventory and the live services from the
     check-mode results of the onboarding stages (a planned change is drift), what each
     nameserver serves, whether the stored keys authenticate, verification and quota.
-  - Writes C(audit.json) and C(audit.md) to O(audit_dir). The audit is a run artifact, so the
-    task reports C(changed=false).
+  - Writes C(audit.json) and C(audit.md) to O(audit_dir), each only when its content differs, and
+    reports C(changed) when it wrote. In check mode it writes nothing and C(changed) says whether
+    it would write. C(playbooks/audit.yml) runs it with C(check_mode=false), since the report is
+    the audit's product, and C(changed_when=false), so the recap counts no change for a read-only
+    audit.
 options:
   audit_dir: {description: "Directory for audit.json and audit.md.", type: path, required: true}
   stage_results:
@@ -53,13 +56,12 @@ from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import audit
-from ansible.module_utils.mailops.artifacts import write_text
+from ansible.module_utils.mailops.artifacts import write_if_changed
 from ansible.module_utils.mailops.fleet_files import (
     fleet_outputs,
     stored_reports,
     write_fleet_metrics,
 )
-from ansible.module_utils.mailops.report import write_if_changed
 
 
 def main() -> None:
@@ -74,16 +76,17 @@ def main() -> None:
     reports = stored_reports(report_dir) if report_dir else []
     findings = audit.build(module.params["stage_results"], module.params["failed"],
                            {report["tenant_id"]: report for report in reports})
-    directory = Path(module.params["audit_dir"])
-    directory.mkdir(parents=True, exist_ok=True)
-    write_text(directory / "audit.json", audit.render_json(findings))
-    write_text(directory / "audit.md", audit.render_markdown(findings))
+    changed = audit.write_audit(Path(module.params["audit_dir"]), findings, module.check_mode)
     if report_dir:
         for path, text in fleet_outputs(report_dir, reports, findings).items():
-            write_if_changed(path, text)
-        write_fleet_metrics(report_dir, reports, findings, "audit", len(findings["failed_tenants"]),
-                            module.params["run_started"])
-    module.exit_json(changed=False, **findings)
+            if not path.exists() or path.read_text() != text:
+                changed = True
+                if not module.check_mode:
+                    write_if_changed(path, text)
+        if not module.check_mode:   # the run's metrics: written by every audit run
+            write_fleet_metrics(report_dir, reports, findings, "audit",
+                                len(findings["failed_tenants"]), module.params["run_started"])
+    module.exit_json(changed=changed, **findings)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,11 @@ description:
     reports as refused and fails them.
   - With O(stage=applied), writes C(applied.json) and C(applied.md) beside the plan - the changes
     the apply actually made, in the same shape.
-  - Plans and their checksums never contain secrets. Writing them is a run artifact, not a change
-    of managed state, so the task always reports C(changed=false).
+  - Plans and their checksums never contain secrets.
+  - Reports C(changed) when it wrote a plan or an applied record. In check mode it writes nothing
+    and C(changed) says whether it would write. C(onboard.yml) runs it with C(check_mode=false),
+    since a plan is the product of a C(--check) run, and C(changed_when=false), since a file
+    written is not a tenant changed: the recap counts the tenants' changes only.
 options:
   plan_dir: {description: "Root directory of plans.", type: path, required: true}
   stage: {description: "plan or applied.", type: str, choices: [plan, applied], default: plan}

@@ -35,3 +35,11 @@ def write_text(path: Path, text: str) -> None:
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     os.replace(temp_name, path)
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Replace ``path`` (as write_text) only when its content differs; whether it did."""
+    if path.exists() and path.read_text() == text:
+        return False
+    write_text(path, text)
+    return True

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from ansible.module_utils.mailops.artifacts import write_if_changed
 from ansible.module_utils.mailops.gitops_plan import differing, tenant_changes
 from ansible.module_utils.mailops.report import yes_no
 
@@ -187,3 +189,15 @@ def _shown(value: Any) -> str:
 
 def render_json(audit: dict[str, Any]) -> str:
     return json.dumps(audit, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+
+
+def write_audit(directory: Path, audit: dict[str, Any], check_mode: bool) -> bool:
+    """audit.json and audit.md in ``directory``, each replaced only when it differs; in check
+    mode nothing is written. Whether a file differs (was, or would be, written)."""
+    outputs = {directory / "audit.json": render_json(audit),
+               directory / "audit.md": render_markdown(audit)}
+    changed = any(not path.exists() or path.read_text() != text for path, text in outputs.items())
+    if changed and not check_mode:
+        for path, text in outputs.items():
+            write_if_changed(path, text)
+    return changed

@@ -66,29 +66,36 @@ def worth_writing(mode: str, plan: Plan, refusal: dict[str, Any] | None) -> bool
 
 
 def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
-    """Writes even in check mode (the task runs with ``check_mode: false``): a plan is the output
-    of a ``--check`` run. A plan the pin or a rail refuses is written, marked ``refused``, without
-    moving ``latest-apply``, and returned as ``refused`` with nothing to ``apply``."""
+    """Writes the plan (or the applied record) and reports ``changed`` when it did; in check mode
+    writes nothing and ``changed`` says whether it would. onboard.yml runs the task with
+    ``check_mode: false`` (a plan is the product of a ``--check`` run) and ``changed_when: false``
+    (a file written is not a tenant changed). A plan the pin or a rail refuses is written, marked
+    ``refused``, without moving ``latest-apply``, and returned as ``refused`` with nothing to
+    ``apply``."""
     results, failed = split_failed(given_or_registered(params, "stage_results"),
                                    params["failed"], keep_partial=params["stage"] == "applied")
     plan = Plan.build(params["mode"], results, failed, params["inventory"])
     document = plan.to_dict()
     invocation = invocation_without(params, "stage_results", "registered")
     if params["stage"] == "applied":
-        directory = Path(params["run_dir"] or run_directory(Path(params["plan_dir"]), "apply"))
-        document["plan_checksum"] = params["plan_checksum"]   # the reviewed plan carried out
-        write(directory, "applied", document, "Applied changes")
-        return {"changed": False, "run_dir": str(directory), "changed_tenants": plan.changed_tenants,
+        run_dir = params["run_dir"]
+        if not check_mode:
+            directory = Path(run_dir or run_directory(Path(params["plan_dir"]), "apply"))
+            document["plan_checksum"] = params["plan_checksum"]   # the reviewed plan carried out
+            write(directory, "applied", document, "Applied changes")
+            run_dir = str(directory)
+        return {"changed": True, "run_dir": run_dir, "changed_tenants": plan.changed_tenants,
                 "failures": plan.failed, "invocation": invocation}
     trips = plan.safety_trips(params["max_changed_tenants"])
     document["requires_force"] = trips
     pinned = pinned_apply_of(plan, params)
     refusal = refusal_of(plan, params, trips, pinned)
     directory = None
-    if worth_writing(params["mode"], plan, refusal):
+    writing = worth_writing(params["mode"], plan, refusal)
+    if writing and not check_mode:
         directory = run_directory(Path(params["plan_dir"]), params["mode"],
                                   latest_link=not (refusal and params["mode"] == "apply"))
-    result = {"changed": False, "checksum": plan.checksum(),
+    result = {"changed": writing, "checksum": plan.checksum(),
               "run_dir": str(directory) if directory else None,
               "changed_tenants": plan.changed_tenants, "requires_force": trips,
               "apply": [] if refusal else plan.to_apply, "failures": plan.failed,
@@ -104,8 +111,8 @@ def run_plan(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if refusal:
         refusal["message"] += (
             f" Nothing was applied; tenants concerned: "
-            f"{', '.join(refusal['tenants']) or 'none (no tenant has changes now)'}. "
-            f"The refused plan: {directory}/plan.md")
+            f"{', '.join(refusal['tenants']) or 'none (no tenant has changes now)'}."
+            + (f" The refused plan: {directory}/plan.md" if directory else ""))
         document["refused"] = refusal
         result["refused"] = refusal
     if directory:

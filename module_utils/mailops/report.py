@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY, write_text
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    if path.exists() and path.read_text() == text:
-        return False
-    write_text(path, text)
-    return True
+from ansible.module_utils.mailops.artifacts import (  # noqa: F401 (write_if_changed: reports')
+    KNOWN_AFTER_APPLY,
+    write_if_changed,
+)
 
 
 def tenant_report(tenant_id: str, facts: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
