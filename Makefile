@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 
-.PHONY: demo test venv-dev lint unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability screenshot
+.PHONY: demo test venv-dev lint sanity unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability screenshot
 
 # Three pinned sets: requirements.txt is what a run needs (real use, the execution environment);
 # requirements-sandbox.txt adds moto's server, which plays Route 53 in the sandbox (make demo);
@@ -64,6 +64,11 @@ lint: venv-dev
 validate: venv
 	$(PY) -m scripts.validate_inventory $(foreach id,$(VAULT_ID),--vault-id $(id)) $(INVENTORY)
 
+# ansible-test sanity (validate-modules: module docs against argument specs, and the other
+# tests that apply) on a collection view of the plugins, offline (scripts/sanity.py)
+sanity: venv-dev
+	$(PY) -m scripts.sanity
+
 # The test tiers: tests/unit runs in-process (its conftest refuses to start a program);
 # tests/sandbox the emulators, tests/cli the commands (ansible-doc, ansible-vault, the validator,
 # git) and tests/integration the playbooks and real servers all start processes.
@@ -76,7 +81,7 @@ integration: venv-dev system-packages
 molecule: venv-dev
 	molecule test
 
-test: venv-dev system-packages lint
+test: venv-dev system-packages lint sanity
 	pytest -q -n 2 tests
 	molecule test
 

@@ -15,7 +15,7 @@ options:
         every other worker waits.
     type: dict
     suboptions:
-      hosts: {description: The hosts, e.g. C(ansible_play_hosts)., type: list, elements: str, required: true}
-      var: {description: The registered variable, e.g. C(tenant_result)., type: str, required: true}
+      hosts: {description: "The hosts, e.g. C(ansible_play_hosts).", type: list, elements: str, required: true}
+      var: {description: "The registered variable, e.g. C(tenant_result).", type: str, required: true}
       key: {description: Take this key of each registered value (e.g. C(stages))., type: str}
 """

@@ -58,8 +58,19 @@ options:
     description: Longest sleep between rounds, in seconds.
     type: float
     default: 10
-extends_documentation_fragment: [mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Reads only."]
+requirements:
+  - python >= 3.12
+  - dnspython
+seealso:
+  - module: dns_record_set
+  - module: mailops_sending_domain
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -84,8 +84,19 @@ options:
     type: list
     elements: str
     default: []
-extends_documentation_fragment: [mailops_dns_provider, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_dns_provider, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode: {support: full}
+requirements:
+  - python >= 3.12
+  - dnspython
+  - requests
+seealso:
+  - module: dns_propagation
+  - module: sendcloud_domain
+  - module: mailops_sending_domain
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -34,7 +34,19 @@ options:
         (C(mailops.prom)) are rewritten with the audit's (C(run=audit))."
     type: path
   run_started: {description: "When the audit started (Unix time), for the run duration metric.", type: float}
-author: mailops
+extends_documentation_fragment: [mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: none
+    details: ["Writes a report; returns no diff."]
+requirements:
+  - python >= 3.12
+seealso:
+  - module: mailops_tenant
+  - module: dns_propagation
+  - module: sendcloud_key_check
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -35,8 +35,17 @@ options:
         with any tenant are refused. Default, every tenant of O(tenants).
     type: list
     elements: str
-extends_documentation_fragment: [mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Reads and writes nothing."]
+requirements:
+  - python >= 3.12
+seealso:
+  - module: mailops_preflight
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -26,7 +26,7 @@ description:
   - Reports C(changed) when it wrote a plan or an applied record. In check mode it writes nothing
     and C(changed) says whether it would write. C(onboard.yml) runs it with C(check_mode=false),
     since a plan is the product of a C(--check) run, and C(changed_when=false), since a file
-    written is not a tenant changed: the recap counts the tenants' changes only.
+    written is not a tenant changed (the recap counts the tenants' changes only).
 options:
   plan_dir: {description: "Root directory of plans.", type: path, required: true}
   stage: {description: "plan or applied.", type: str, choices: [plan, applied], default: plan}
@@ -59,8 +59,18 @@ notes:
   - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
     holds every argument but O(stage_results); echoed back, every tenant's results would travel
     to the controller and into the registered result a second time.
-extends_documentation_fragment: [mailops_registered, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_registered, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: none
+    details: ["Writes the plan; its C(plan.md) is the diff a reviewer reads."]
+requirements:
+  - python >= 3.12
+seealso:
+  - module: mailops_tenant
+  - module: mailops_report
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

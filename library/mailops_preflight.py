@@ -31,8 +31,20 @@ options:
   min_quota: {description: "Warn when less of today's quota remains.", type: int, default: 0}
   min_balance: {description: "Warn when the available balance is lower (domestic).", type: float}
   check_account: {description: "Read the SendCloud account.", type: bool, default: true}
-extends_documentation_fragment: [mailops_sendcloud_connection, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_sendcloud_connection, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Reads only."]
+requirements:
+  - python >= 3.12
+  - requests
+  - dnspython
+seealso:
+  - module: mailops_tenant
+  - module: sendcloud_account_info
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -45,8 +45,18 @@ notes:
   - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
     holds every argument but O(tenants); echoed back, every tenant's results would travel to the
     controller and into the registered result a second time.
-extends_documentation_fragment: [mailops_registered, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_registered, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: none
+    details: ["Writes reports; returns no diff."]
+requirements:
+  - python >= 3.12
+seealso:
+  - module: mailops_tenant
+  - module: mailops_plan
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -34,8 +34,20 @@ options:
         M(mailops_wait) to wait for many tenants at once.
     type: bool
     default: false
-extends_documentation_fragment: [mailops_sendcloud_account, mailops_dns_provider.stage, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_sendcloud_account, mailops_dns_provider.stage, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode: {support: full}
+requirements:
+  - python >= 3.12
+  - requests
+  - dnspython
+seealso:
+  - module: sendcloud_domain
+  - module: dns_record_set
+  - module: dns_propagation
+  - module: mailops_tenant
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

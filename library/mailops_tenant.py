@@ -48,6 +48,61 @@ options:
     description: The options of M(mailops_preflight) other than the SendCloud account.
     type: dict
     required: true
+    suboptions:
+      tenant_id:
+        description: Tenant id (for messages).
+        type: str
+        required: true
+      sending_domain:
+        description: The sending domain from the inventory.
+        type: str
+        required: true
+      zone:
+        description: The DNS zone; found by SOA lookup when omitted.
+        type: str
+      nameservers:
+        description: Nameservers (host[:port]) to ask instead of the system resolver.
+        type: list
+        default: []
+        elements: str
+      allow_existing_mx:
+        description: Allow a sending domain that already has MX records not at SendCloud.
+        type: bool
+        default: false
+      sender_address:
+        description: Sender address.
+        type: str
+        required: true
+      reply_to_address:
+        description: Reply-To address.
+        type: str
+        required: true
+      sender_domain_mismatch:
+        description: What a sender address outside the sending domain causes.
+        type: str
+        default: fail
+        choices:
+        - warn
+        - fail
+      api_user_names:
+        description: API user names per role (batch, trigger).
+        type: dict
+        required: true
+      require_kyc:
+        description: Fail when enterprise verification is incomplete.
+        type: bool
+        default: false
+      min_quota:
+        description: Warn when less of today's quota remains.
+        type: int
+        default: 0
+      min_balance:
+        description: Warn when the available balance is lower (domestic).
+        type: float
+      check_account:
+        description: Read the SendCloud account.
+        type: bool
+        default: true
   preflight_done:
     description:
       - The C(preflight) this module returned in check mode earlier in the same run (the plan);
@@ -66,6 +121,33 @@ options:
     description: The C(domain) option of M(mailops_sending_domain); its C(name) is replaced by preflight's normalised sending domain.
     type: dict
     required: true
+    suboptions:
+      name:
+        description: The sending domain.
+        type: str
+        required: true
+      click_tracking:
+        description: Click tracking on, which makes the tracking CNAME required where the edition has
+          one.
+        type: bool
+        default: false
+      verify_layout:
+        description: The verify bit layout; C(auto) infers it.
+        type: str
+        default: auto
+        choices:
+        - auto
+        - domestic_v1
+        - domestic
+        - overseas
+      verify_timeout:
+        description: Seconds to wait for SendCloud's verification.
+        type: float
+        default: 900
+      verify_interval:
+        description: First verification poll interval in seconds (grows by 1.5x up to 30).
+        type: float
+        default: 10
   dns:
     description: The C(dns) option of M(mailops_sending_domain); an empty C(zone) is filled from preflight.
     type: dict
@@ -74,10 +156,138 @@ options:
     description: The options of M(sendcloud_apiuser) other than the SendCloud account; C(domain) is replaced by preflight's.
     type: dict
     required: true
+    suboptions:
+      tenant_id:
+        description: The tenant (names the credential file and lock).
+        type: str
+        required: true
+      domain:
+        description: The verified sending domain to bind the API users to.
+        type: str
+        required: true
+      names:
+        description: API user names per role.
+        type: dict
+        required: true
+        suboptions:
+          batch:
+            description: Name of the batch (marketing) API user.
+            type: str
+            required: true
+          trigger:
+            description: Name of the trigger (notification) API user.
+            type: str
+            required: true
+      tracking:
+        description: Tracking options for both API users.
+        type: dict
+        default: {}
+        suboptions:
+          open:
+            description: Open tracking.
+            type: bool
+            default: true
+          click:
+            description: Click tracking.
+            type: bool
+            default: false
+          unsubscribe:
+            description: Unsubscribe link.
+            type: bool
+            default: true
+      credentials_file:
+        description: The tenant's vaulted credential file.
+        type: path
+        required: true
+      vault_password_file:
+        description: File holding the vault password for the credential file.
+        type: path
+        required: true
+      vault_id:
+        description: Vault id label written in the file header.
+        type: str
+        default: default
+      allow_domain_change:
+        description: Re-point existing API users bound to another domain (used by rebind.yml only).
+        type: bool
+        default: false
+      lock_timeout:
+        description: Seconds to wait for another run holding the tenant lock.
+        type: float
+        default: 120
   binding:
     description: The options of M(platform_binding); C(sending_domain) is replaced by preflight's.
     type: dict
     required: true
+    suboptions:
+      tenant_id:
+        description: The tenant id at the platform.
+        type: str
+        required: true
+      api_url:
+        description: Base URL of the platform API (e.g. https://platform.example/api).
+        type: str
+        required: true
+      token:
+        description: Bearer token for the platform API.
+        type: str
+        required: true
+      sending_domain:
+        description: The sending domain.
+        type: str
+        required: true
+      edition:
+        description: SendCloud edition.
+        type: str
+        default: domestic
+        choices:
+        - domestic
+        - overseas
+      api_user_names:
+        description: The API user names per role.
+        type: dict
+        required: true
+        suboptions:
+          batch:
+            description: Batch API user.
+            type: str
+            required: true
+          trigger:
+            description: Trigger API user.
+            type: str
+            required: true
+      sender_address:
+        description: Sender (From) address.
+        type: str
+        required: true
+      sender_name:
+        description: Sender display name, 1-64 characters (the platform's limit).
+        type: str
+        required: true
+      reply_to_address:
+        description: Reply-To address.
+        type: str
+        required: true
+      credentials_file:
+        description: The tenant's vaulted credential file.
+        type: path
+        required: true
+      vault_password_file:
+        description: File holding its vault password.
+        type: path
+        required: true
+      vault_id:
+        description: Vault id label.
+        type: str
+        default: default
+      allow_domain_change:
+        description: Allow switching a bound tenant to another domain (rebind only).
+        type: bool
+        default: false
+      timeout:
+        description: Seconds per HTTP request.
+        type: float
+        default: 15.0
   wait:
     description: Wait for DNS propagation and SendCloud's verification (never in check mode).
     type: bool
@@ -124,8 +334,22 @@ options:
       - The tenant's inventory host name, for the commands its messages give (C(rebind.yml -l HOST));
         set by O(from_inventory).
     type: str
-extends_documentation_fragment: [mailops_sendcloud_account, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_sendcloud_account, mailops_dns_provider.stage, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode: {support: full}
+requirements:
+  - python >= 3.12
+  - requests
+  - dnspython
+  - cryptography
+seealso:
+  - module: mailops_preflight
+  - module: mailops_sending_domain
+  - module: sendcloud_apiuser
+  - module: platform_binding
+  - module: mailops_plan
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -36,7 +36,19 @@ options:
   api_url: {description: "Platform API base URL.", type: str, required: true}
   token: {description: "Platform bearer token.", type: str, required: true}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
-author: mailops
+extends_documentation_fragment: [mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Checks only."]
+requirements:
+  - python >= 3.12
+  - requests
+seealso:
+  - module: rebind_journal
+  - module: platform_binding
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -15,7 +15,17 @@ options:
   entry: {description: "The audit entry: tenant, ticket, operator (the process's user when empty), old_domain, new_domain, outcome, ...", type: dict, required: true}
   backup_dir: {description: "Directory of backups (with backup).", type: path}
   backup: {description: "The state to back up.", type: dict}
-author: mailops
+extends_documentation_fragment: [mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: none
+    details: ["Appends to the audit log; returns no diff."]
+requirements:
+  - python >= 3.12
+seealso:
+  - module: rebind_guard
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -8,8 +8,18 @@ description:
   - Calls C(userinfo/get) once and normalises the domestic and overseas field sets.
   - When the credentials are refused, probes the other edition and says so when it accepts them.
   - Read-only; never changes anything, so it behaves the same in check mode.
-extends_documentation_fragment: [mailops_sendcloud_connection]
-author: mailops
+extends_documentation_fragment: [mailops_sendcloud_connection, mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Reads only."]
+requirements:
+  - python >= 3.12
+  - requests
+seealso:
+  - module: mailops_preflight
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -40,8 +40,19 @@ options:
     type: bool
     default: false
   lock_timeout: {description: "Seconds to wait for another run holding the tenant lock.", type: float, default: 120}
-extends_documentation_fragment: [mailops_sendcloud_connection, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_sendcloud_connection, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode: {support: full}
+requirements:
+  - python >= 3.12
+  - requests
+  - cryptography
+seealso:
+  - module: sendcloud_key_check
+  - module: sendcloud_key_import
+  - module: platform_binding
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -68,12 +79,21 @@ api_users:
     role: {description: "batch or trigger.", type: str}
     name: {description: "API user name.", type: str}
     action: {description: "create, recreate (an orphan of an interrupted create is renamed away and the user created again), update or unchanged.", type: str}
+    before: {description: "The API user as SendCloud held it before the run; null when it did not exist.", type: dict}
     after: {description: "The API user as it is (or will be) at SendCloud.", type: dict}
     key_captured: {description: "Whether a new key was written to the credential file in this run.", type: bool}
 credentials_file:
   description: Path of the credential file.
   returned: always
   type: str
+diff:
+  description:
+    - 'The API users before and after, each side a mapping C({api_users: [...]}): the users that
+      existed before, and every user after (a new user''s key shown as "(known after apply)",
+      never the key itself); C(before_header) and C(after_header) name the tenant.'
+    - Ansible shows it with C(--diff).
+  returned: always
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

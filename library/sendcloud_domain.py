@@ -40,8 +40,17 @@ options:
     type: list
     elements: str
     default: []
-extends_documentation_fragment: [mailops_sendcloud_connection]
-author: mailops
+extends_documentation_fragment: [mailops_sendcloud_connection, mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode: {support: full}
+requirements:
+  - python >= 3.12
+  - requests
+seealso:
+  - module: dns_record_set
+  - module: mailops_sending_domain
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

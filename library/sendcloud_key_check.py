@@ -15,7 +15,20 @@ options:
   vault_password_file: {description: "Its vault password file.", type: path, required: true}
   vault_id: {description: "Vault id label.", type: str, default: default}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
-author: mailops
+extends_documentation_fragment: [mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Reads only."]
+requirements:
+  - python >= 3.12
+  - requests
+  - cryptography
+seealso:
+  - module: sendcloud_key_import
+  - module: sendcloud_apiuser
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

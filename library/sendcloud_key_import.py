@@ -34,7 +34,20 @@ options:
   vault_password_file: {description: "Its vault password file.", type: path, required: true}
   vault_id: {description: "Vault id label.", type: str, default: default}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
-author: mailops
+extends_documentation_fragment: [mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: none
+    details: ["Writes a key, which no output may show."]
+requirements:
+  - python >= 3.12
+  - requests
+  - cryptography
+seealso:
+  - module: sendcloud_key_check
+  - module: sendcloud_apiuser
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -216,5 +216,6 @@ def write_then_reread(write: Callable[[], Any], landed: Callable[[], bool],
                 return None
             if attempt < retry.attempts - 1:
                 retry.sleep(retry.backoff(attempt))
-    assert last_error is not None
+    if last_error is None:
+        raise AssertionError("the loop ends on an error or returns")
     raise last_error

@@ -36,7 +36,7 @@ REGISTERED_ARG: dict[str, Any] = {
     "options": {
         "hosts": {"type": "list", "elements": "str", "required": True},
         "var": {"type": "str", "required": True},
-        "key": {"type": "str"},
+        "key": {"type": "str", "no_log": False},   # a key of the result, not a secret
     },
 }
 

@@ -50,7 +50,8 @@ class Change:
     def record(self) -> Record:
         """The record this change is about (after for create/update, before for delete)."""
         chosen = self.after if self.after is not None else self.before
-        assert chosen is not None
+        if chosen is None:
+            raise AssertionError("a change has a before or an after")
         return chosen
 
     def to_dict(self) -> dict[str, object]:

@@ -220,7 +220,8 @@ class DnspodProvider(DNSProvider):
                     raise
             if attempt + 1 < self.max_attempts:
                 self.sleep(backoff_delay(attempt, self.backoff_base, self.backoff_cap))
-        assert last_error is not None
+        if last_error is None:
+            raise AssertionError("the loop ends on an error or returns")
         if last_error.code in NETWORK_CODES and already_done is not None and already_done():
             return {}
         raise last_error
