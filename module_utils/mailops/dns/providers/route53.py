@@ -199,7 +199,8 @@ class Route53Provider(DNSProvider):
                 last = Route53ApiError(type(exc).__name__, str(exc))
             if attempt + 1 < self.max_attempts:
                 self.sleep(backoff_delay(attempt, self.backoff_base, self.backoff_cap))
-        assert last is not None
+        if last is None:
+            raise AssertionError("the loop ends on an error or returns")
         raise to_mailops_error(operation, last, self.max_attempts) from None
 
     # -- reads -----------------------------------------------------------------------------
