@@ -11,7 +11,7 @@ description:
   - Refuses an apply without a change ticket matching O(ticket_pattern), or outside the change
     window (default Friday 23:00 to Saturday 06:00 Asia/Shanghai) unless O(emergency) is set
     with a reason. In check mode it only reports, so the plan can be shown at any time.
-  - A rebind with nothing to do (phase C(done)) asks for no window, ticket or emergency: it
+  - A rebind with nothing to do (phase C(done)) asks for no window, ticket or emergency; it
     succeeds, warning "nothing to rebind for TENANT", at any time.
   - Read-only.
 options:
