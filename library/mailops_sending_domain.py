@@ -80,7 +80,7 @@ dns:
   type: dict
 records_to_await:
   description: The records the propagation wait asks for (and the audit asks the nameservers for) - all of
-    O(records) but those a foreign record is kept in place of (I(on_conflict=keep_and_warn)).
+    the records SendCloud asks for but those a foreign record is kept in place of (O(dns.on_conflict=keep_and_warn)).
   returned: always
   type: list
   elements: dict

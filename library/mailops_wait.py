@@ -37,8 +37,20 @@ options:
     description: Seconds between two progress lines.
     type: float
     default: 30
-extends_documentation_fragment: [mailops_registered, mailops_in_process]
-author: mailops
+extends_documentation_fragment: [mailops_registered, mailops_attributes, mailops_in_process]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Waits and reads; writes nothing."]
+requirements:
+  - python >= 3.12
+  - requests
+  - dnspython
+seealso:
+  - module: mailops_tenant
+  - module: dns_propagation
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""

@@ -49,13 +49,20 @@ IGNORED = {
 }
 
 
-MODULE_REFERENCE = re.compile(r"M\((?P<name>\w+)\)|(?P<seealso>^  - module: )(?P<seealso_name>\w+)$", re.M)
+MODULE_REFERENCE = re.compile(
+    r"M\((?P<name>\w+)\)"                                    # M(module)
+    r"|(?P<markup>\b(?:O|RV)\()(?P<owner>\w+)(?P<anchor>#module:)"  # O(module#module:option)
+    r"|(?P<seealso>^  - module: )(?P<seealso_name>\w+)$",      # a seealso entry
+    re.M)
 
 
 def qualified(match: re.Match[str]) -> str:
-    """A module reference (M(name), a seealso entry) by its fully qualified collection name."""
+    """A module reference (M(name), another module's O()/RV(), a seealso entry) by its fully
+    qualified collection name."""
     if match["name"]:
         return f"M({NAMESPACE}.{NAME}.{match['name']})"
+    if match["markup"]:
+        return f"{match['markup']}{NAMESPACE}.{NAME}.{match['owner']}{match['anchor']}"
     return f"{match['seealso']}{NAMESPACE}.{NAME}.{match['seealso_name']}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scripts.collection_view import collection_source, literal_fragment
 
 MODULE = '''DOCUMENTATION = r"""
-description: Upserts (as M(dns_record_set)), then waits (M(dns_propagation)).
+description: Upserts (as M(dns_record_set)), then waits (M(dns_propagation), O(mailops_tenant#module:wait)).
 extends_documentation_fragment: [mailops_attributes, mailops_in_process]
 seealso:
   - module: dns_record_set
@@ -28,6 +28,7 @@ def test_doc_fragments_and_module_references_are_fully_qualified():
             "mailops.onboarding.mailops_in_process]") in source
     assert "M(mailops.onboarding.dns_record_set)" in source
     assert "M(mailops.onboarding.dns_propagation)" in source
+    assert "O(mailops.onboarding.mailops_tenant#module:wait)" in source
     assert "  - module: mailops.onboarding.dns_record_set\n" in source
 
 
