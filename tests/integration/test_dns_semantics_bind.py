@@ -243,3 +243,47 @@ def test_the_credential_check_writes_nothing_and_takes_the_algorithm_in_any_case
                                  False)
     assert checked["dns"]["credentials"] == {"ok": True}
     assert soa_serial(bind_server) == serial
+
+
+def rfc2136_tenant(workdir, bind_server, domain: str, key_secret: str) -> tuple[str, ...]:
+    """Playbook arguments for acme moved onto the BIND server (provider rfc2136)."""
+    import yaml
+
+    from tests.helpers.playbook import REPO
+
+    extra = workdir / "rfc2136.yml"
+    extra.write_text(yaml.safe_dump({"all": {"hosts": {"acme": {
+        "sending_domain": domain, "sender_address": f"marketing@{domain}",
+        "dns_provider": "rfc2136", "dns_zone": ZONE, "dns_nameservers": [bind_server.nameserver],
+        "rfc2136_server": bind_server.host, "rfc2136_port": bind_server.port,
+        "rfc2136_key_name": bind_server.key_name, "rfc2136_key_secret": key_secret,
+        "credentials_vault_password_file": str(REPO / "inventories/sandbox/.vault_pass"),
+    }}}}))
+    return ("-i", "inventories/sandbox", "-i", str(extra), "-l", "acme")
+
+
+@pytest.mark.slow
+def test_the_audit_and_a_plan_asked_to_check_keys_refuse_a_wrong_tsig_secret(sendcloud,
+                                                                            bind_server, tmp_path):
+    import base64
+    import json
+
+    from tests.helpers.playbook import run_playbook
+
+    domain = f"tsig-audit.{ZONE}"
+    right = rfc2136_tenant(tmp_path, bind_server, domain, bind_server.key_secret)
+    assert run_playbook(sendcloud, tmp_path, *right).returncode == 0
+    assert run_playbook(sendcloud, tmp_path, *right, playbook="playbooks/audit.yml").returncode == 0
+    serial = soa_serial(bind_server)
+
+    wrong = rfc2136_tenant(tmp_path, bind_server, domain,
+                           base64.b64encode(b"a rotated key, not the server's").decode())
+    assert run_playbook(sendcloud, tmp_path, *wrong, "--check").returncode == 0   # not asked
+    asked = run_playbook(sendcloud, tmp_path, *wrong, "--check", "-e", "preflight_check_keys=true")
+    assert asked.returncode != 0 and "rejected the TSIG signature of key" in asked.output
+    audited = run_playbook(sendcloud, tmp_path, *wrong, playbook="playbooks/audit.yml")
+    assert audited.returncode != 0   # before: 0, the audit's reads being unsigned
+    drift = json.loads((tmp_path / "reports" / "audit" / "audit.json").read_text())[
+        "tenants"]["acme"]["drift"]
+    assert any(item.startswith("the DNS credentials do not authenticate: ") for item in drift), drift
+    assert soa_serial(bind_server) == serial   # the checks wrote nothing
