@@ -8,7 +8,8 @@ description:
   - Reads the tenant's binding at the platform and the rebind audit log to say where the rebind
     stands - C(switch) (still bound to the old domain), C(retire) (switched, the old domain not
     yet retired; a crashed run resumes here) or C(done).
-  - Refuses an apply without a change ticket matching O(ticket_pattern), or outside the change
+  - Refuses an apply whose O(tenants) are not exactly the tenants the limit matched, or without
+    a change ticket matching O(ticket_pattern), or outside the change
     window (default Friday 23:00 to Saturday 06:00 Asia/Shanghai) unless O(emergency) is set
     with a reason. In check mode it only reports, so the plan can be shown at any time.
   - A rebind with nothing to do (phase C(done)) asks for no window, ticket or emergency; it
@@ -29,6 +30,17 @@ options:
       end_day: {description: "Weekday it closes.", type: str, default: saturday}
       end: {description: "Time it closes (HH:MM).", type: str, default: "06:00"}
       timezone: {description: "IANA time zone of the window.", type: str, default: Asia/Shanghai}
+  tenants:
+    description:
+      - The tenants the change ticket covers (C(rebind_tenants)) - a comma-separated string or a
+        list. An apply is refused unless they are exactly O(limited_tenants); recorded in the
+        audit log.
+    type: raw
+  limited_tenants:
+    description: "The tenants the run's limit matched (C(ansible_play_hosts_all))."
+    type: list
+    elements: str
+    required: true
   emergency: {description: "Allow a run outside the window (recorded in the audit log).", type: bool, default: false}
   emergency_reason: {description: "Why; required with emergency.", type: str}
   now: {description: "A time to rehearse, ISO 8601 with offset, in check mode only (a real run refuses it and uses the clock); default the clock.", type: str}
@@ -70,6 +82,7 @@ new_domain: {description: "The domain being moved to.", returned: always, type: 
 in_window: {description: "Whether now is inside the change window.", returned: always, type: bool}
 window: {description: "The window, in words.", returned: always, type: str}
 binding: {description: "The current binding (keys as fingerprints).", returned: always, type: dict}
+tenants: {description: "The tenants the ticket covers, as named (sorted).", returned: when a rebind runs, type: list, elements: str}
 """
 
 from pathlib import Path
@@ -95,6 +108,8 @@ ARGUMENT_SPEC = dict(
     change_ticket={"type": "str"},
     ticket_pattern={"type": "str", "default": "^[A-Z][A-Z0-9]*-[0-9]+$"},
     window={"type": "dict", "default": {}, "options": WINDOW_OPTIONS},
+    tenants={"type": "raw"},
+    limited_tenants={"type": "list", "elements": "str", "required": True},
     emergency={"type": "bool", "default": False},
     emergency_reason={"type": "str"},
     now={"type": "str"},
@@ -138,6 +153,13 @@ def guard(module: AnsibleModule) -> dict:
         if not module.check_mode:
             raise
         warnings.append(f"the apply will need a valid ticket: {error.message}")
+    named = rebind.tenants_named(params["tenants"])
+    try:
+        rebind.check_tenants(named, params["limited_tenants"])
+    except ValidationError as error:
+        if not module.check_mode:
+            raise
+        warnings.append(f"the apply will be refused: {error.message} ({error.hint})")
     outside = (f"{window.local(now).isoformat(timespec='minutes')} is outside the change window "
                f"({window.describe()}); the next one opens "
                f"{window.next_opening(now).isoformat(timespec='minutes')}")
@@ -154,7 +176,7 @@ def guard(module: AnsibleModule) -> dict:
                                   hint="add -e \"rebind_emergency_reason='the reason'\"")
     return {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
             "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
-            "emergency": params["emergency"] and not in_window,
+            "emergency": params["emergency"] and not in_window, "tenants": named,
             "binding": view_of(current) if current else None, "warnings": warnings}
 
 

@@ -93,6 +93,30 @@ def check_ticket(ticket: str | None, pattern: str) -> None:
                                    "or set rebind_ticket_pattern")
 
 
+def tenants_named(value: str | list[str] | None) -> list[str]:
+    """``rebind_tenants`` as given: ``acme,globex`` on the command line, or a list (a vars file)."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return sorted({str(item).strip() for item in items if str(item).strip()})
+
+
+def check_tenants(named: list[str], limited: list[str]) -> None:
+    """The tenants a change ticket covers are named (``rebind_tenants``) and are exactly those the
+    limit matched: a group in ``-l`` must not move more tenants than the ticket says."""
+    limit = ",".join(sorted(limited))
+    if not named:
+        raise ValidationError(
+            "a rebind names the tenants its ticket covers, and rebind_tenants is not set",
+            hint=f"add -e rebind_tenants={limit} (the tenants -l matched), or list them in a vars "
+                 "file given with -e @FILE")
+    if set(named) != set(limited):
+        extra, missing = sorted(set(limited) - set(named)), sorted(set(named) - set(limited))
+        raise ValidationError(
+            f"rebind_tenants ({','.join(named)}) is not what -l matched ({limit})"
+            + (f": -l also matched {', '.join(extra)}" if extra else "")
+            + (f": -l did not match {', '.join(missing)}" if missing else ""),
+            hint="name exactly the tenants the change ticket covers in both -l and rebind_tenants")
+
+
 def parse_now(text: str | None) -> datetime:
     if not text:
         return datetime.now().astimezone()

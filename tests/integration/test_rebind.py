@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.helpers.playbook import run_playbook
+from tests.helpers.playbook import run_playbook, tenants
 from tests.helpers.sandbox_fixture import default_seed, start_sandbox
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,8 @@ REHEARSED_OUTSIDE = "rebind_now=2026-11-26T10:00:00+08:00"   # a Thursday mornin
 
 def rebind(sandbox, workdir, tenant: str, new_domain: str, sender: str, *extra: str,
            env: dict[str, str] | None = None):
-    return run_playbook(sandbox, workdir, "-l", tenant, "-e", f"sending_domain={new_domain}",
+    return run_playbook(sandbox, workdir, "-l", tenant, "-e", f"rebind_tenants={tenant}",
+                        "-e", f"sending_domain={new_domain}",
                         "-e", f"sender_address={sender}@{new_domain}", *extra,
                         playbook="rebind.yml",
                         extra_env={"MAILOPS_AUDIT_LOG": str(workdir / "audit.jsonl"),
@@ -82,8 +83,9 @@ def test_a_domestic_rebind_switches_with_zero_gap_and_retires_the_old_records(sa
     assert served(sandbox, "acme.example", "news", "MX") == []
     assert served(sandbox, "acme.example", "mail2", "MX") == ["mx.sendcloud.org."]
     assert served(sandbox, "acme.example", "@", "TXT") == ["google-site-verification=acme-keep-me"]
-    outcomes = [(e["outcome"], e["ticket"]) for e in audit(onboarded)]
-    assert outcomes == [("started", "CHG-42"), ("switched", "CHG-42"), ("completed", "CHG-42")]
+    outcomes = [(e["outcome"], e["ticket"], e["tenants"]) for e in audit(onboarded)]
+    assert outcomes == [("started", "CHG-42", ["acme"]), ("switched", "CHG-42", ["acme"]),
+                        ("completed", "CHG-42", ["acme"])]
     backup = json.loads(next((onboarded / "backups" / "acme").iterdir()).read_text())
     assert backup["sendcloud_domain"]["name"] == "news.acme.example"
     assert {r["type"] for r in backup["records_at_dns_provider"]} == {"TXT", "MX"}
@@ -148,7 +150,7 @@ def test_onboarding_plans_nothing_for_a_tenant_whose_domain_awaits_its_rebind(sa
                                                "sending_domain": "mail2.acme.example"}}
     assert plan["tenants"]["acme"]["changes"] == [] and plan["failed"] == {}
     assert "rebind pending" in (onboarded / "plans" / "latest-check" / "plan.md").read_text()
-    assert "ansible-playbook rebind.yml -l acme -e change_ticket=ID" in planned.output
+    assert "ansible-playbook rebind.yml -l acme -e rebind_tenants=acme -e change_ticket=ID" in planned.output
     applied = run_playbook(sandbox, onboarded, *moved)
     assert applied.returncode == 0, applied.output[-3000:]
     assert applied.recap()["acme"]["failed"] == 0 and writes(sandbox) == []
@@ -367,6 +369,24 @@ def test_a_rebind_without_a_tenant_named_is_refused_before_any_write(sandbox, on
                            extra_env={"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl")})
     assert refused.returncode != 0
     assert "rebind.yml needs -l TENANT" in " ".join(refused.output.split())
+    assert writes(sandbox) == [] and not (onboarded / "audit.jsonl").exists()
+
+
+@pytest.mark.parametrize("limit, named", [("tenants", "acme"), ("acme,globex", "acme"), ("acme", "")],
+                         ids=["a group", "one tenant too many", "none named"])
+def test_a_rebind_moves_exactly_the_tenants_its_ticket_names_or_nothing(sandbox, onboarded, limit, named):
+    # only acme's domain changes (an extra var is every tenant's: a template keeps the others')
+    domains = {host: spec["sending_domain"] for host, spec in tenants(sandbox).items()}
+    domains["acme"] = "mail2.acme.example"
+    refused = run_playbook(sandbox, onboarded, "-l", limit, "-e", f"rebind_tenants={named}",
+                           "-e", json.dumps({"sending_domain": f"{{{{ {domains}[inventory_hostname] }}}}"}),
+                           "-e", "change_ticket=CHG-42",
+                           "-e", IN_WINDOW, playbook="rebind.yml",
+                           extra_env={"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl")})
+    assert refused.returncode != 0
+    said = " ".join(refused.output.split())
+    assert ("rebind_tenants is not set" in said if not named
+            else "rebind_tenants (acme) is not what -l matched (acme,globex" in said), said[-2000:]
     assert writes(sandbox) == [] and not (onboarded / "audit.jsonl").exists()
 
 

@@ -36,7 +36,7 @@ TENANT, ZONE = "acme", "acme.example"
 OLD, NEW = "news.acme.example", "mail2.acme.example"
 SENDER = "marketing"
 TICKET = "change_ticket=CHG-42"
-ARGS = ("-l", TENANT, "-e", f"sending_domain={NEW}", "-e", f"sender_address={SENDER}@{NEW}",
+ARGS = ("-l", TENANT, "-e", f"rebind_tenants={TENANT}", "-e", f"sending_domain={NEW}", "-e", f"sender_address={SENDER}@{NEW}",
         "-e", TICKET, "-e", IN_WINDOW)
 
 

@@ -62,8 +62,8 @@ def refuse_unmanaged_switch(tenant_id: str, before: dict[str, Any] | None, after
             f"tenant {tenant_id} is bound to {previous_domain}; the inventory asks for "
             f"{desired.sending_domain}",
             hint=f"changing a bound domain is a change-managed rebind: run "
-                 f"'ansible-playbook rebind.yml -l HOST -e change_ticket=ID' for tenant "
-                 f"{tenant_id}'s inventory host in the change window (docs/rebind.md)")
+                 "'ansible-playbook rebind.yml -l HOST -e rebind_tenants=HOST -e change_ticket=ID' "
+                 f"for tenant {tenant_id}'s inventory host in the change window (docs/rebind.md)")
     if not before:
         return
     renamed = {role: (user["name"], after["api_users"][role]["name"])

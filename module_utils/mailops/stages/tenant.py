@@ -155,8 +155,8 @@ def rebind_pending_message(params: dict[str, Any], pending: dict[str, str]) -> s
     return (f"tenant {params['binding']['tenant_id']} is bound to {pending['bound_domain']}; the "
             f"inventory asks for {pending['sending_domain']}: a change-managed rebind, which "
             "onboard.yml never does, so nothing is planned for this tenant. Run "
-            f"'ansible-playbook rebind.yml -l {host} -e change_ticket=ID' in the change window "
-            "(docs/rebind.md); to keep the bound domain, put it back in the inventory")
+            f"'ansible-playbook rebind.yml -l {host} -e rebind_tenants={host} -e change_ticket=ID' "
+            "in the change window (docs/rebind.md); to keep the bound domain, put it back in the inventory")
 
 
 def bound_domain_audit(params: dict[str, Any], bound_domain: str,

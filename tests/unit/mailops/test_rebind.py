@@ -125,3 +125,13 @@ def test_messages_give_a_moment_in_the_window_s_time_zone():
     window = rebind.ChangeWindow()   # Asia/Shanghai
     local = window.local(datetime(2026, 11, 27, 12, 47, tzinfo=ZoneInfo("UTC")))
     assert local.isoformat(timespec="minutes") == "2026-11-27T20:47+08:00"
+
+
+def test_the_tenants_a_ticket_names_must_be_what_the_limit_matched():
+    from ansible.module_utils.mailops.rebind import check_tenants, tenants_named
+    assert tenants_named("globex, acme,") == ["acme", "globex"] == tenants_named(["acme", "globex"])
+    check_tenants(["acme", "globex"], ["globex", "acme"])
+    with pytest.raises(ValidationError, match=r"-l also matched globex, initech"):
+        check_tenants(["acme"], ["acme", "globex", "initech"])
+    with pytest.raises(ValidationError, match="rebind_tenants is not set"):
+        check_tenants([], ["acme"])
