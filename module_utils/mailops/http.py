@@ -28,6 +28,7 @@ from ansible.module_utils.mailops.errors import (
     TransientError,
     ValidationError,
 )
+from ansible.module_utils.mailops.retries import backoff_delay, call_with_retries
 
 
 class AmbiguousWriteError(TransientError):
@@ -45,7 +46,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: a random delay up to the capped exponential bound."""
-        return self.rng.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
+        return backoff_delay(attempt, self.base_delay, self.max_delay, rng=self.rng)
 
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -206,16 +207,8 @@ def write_then_reread(write: Callable[[], Any], landed: Callable[[], bool],
     """Send a write; when its outcome is unknown (the connection broke, or a 5xx), ask
     ``landed()`` — a read — before sending it again, up to ``retry.attempts`` times with capped,
     jittered backoff. Returns the write's result, or None when a re-read found it had landed."""
-    last_error: AmbiguousWriteError | None = None
-    for attempt in range(retry.attempts):
-        try:
-            return write()
-        except AmbiguousWriteError as error:
-            last_error = error
-            if landed():
-                return None
-            if attempt < retry.attempts - 1:
-                retry.sleep(retry.backoff(attempt))
-    if last_error is None:
-        raise AssertionError("the loop ends on an error or returns")
-    raise last_error
+    return call_with_retries(
+        write, attempts=retry.attempts,
+        retryable=lambda error: isinstance(error, AmbiguousWriteError),
+        unsure=lambda _error: True, landed=landed, landed_result=None,
+        pause=lambda attempt: retry.sleep(retry.backoff(attempt)))

@@ -21,7 +21,6 @@ from ansible.module_utils.mailops.dns.records import (
     make_record,
     relative_name,
 )
-from ansible.module_utils.mailops.dns.retry import backoff_delay
 from ansible.module_utils.mailops.errors import (
     AuthError,
     MailopsError,
@@ -30,6 +29,7 @@ from ansible.module_utils.mailops.errors import (
     TransientError,
     ValidationError,
 )
+from ansible.module_utils.mailops.retries import backoff_delay, call_with_retries
 
 try:
     from tencentcloud.common import credential
@@ -207,24 +207,13 @@ class DnspodProvider(DNSProvider):
         For writes, ``already_done`` re-reads after a broken connection: when the write turns
         out to have happened, the call is done and is not repeated (no duplicates).
         """
-        last_error: DnspodApiError | None = None
-        for attempt in range(self.max_attempts):
-            if attempt and last_error is not None and last_error.code in NETWORK_CODES:
-                if already_done is not None and already_done():
-                    return {}
-            try:
-                return self._call_once(action, params)
-            except DnspodApiError as exc:
-                last_error = exc
-                if not _is_retryable(exc.code):
-                    raise
-            if attempt + 1 < self.max_attempts:
-                self.sleep(backoff_delay(attempt, self.backoff_base, self.backoff_cap))
-        if last_error is None:
-            raise AssertionError("the loop ends on an error or returns")
-        if last_error.code in NETWORK_CODES and already_done is not None and already_done():
-            return {}
-        raise last_error
+        return call_with_retries(
+            lambda: self._call_once(action, params), attempts=self.max_attempts,
+            retryable=lambda error: isinstance(error, DnspodApiError) and _is_retryable(error.code),
+            unsure=lambda error: error.code in NETWORK_CODES,
+            landed=already_done, landed_result={},
+            pause=lambda attempt: self.sleep(backoff_delay(
+                attempt, self.backoff_base, self.backoff_cap, floor=self.backoff_base / 2)))
 
     def _request(
         self, action: str, params: dict, already_done: Callable[[], bool] | None = None

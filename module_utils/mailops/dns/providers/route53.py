@@ -11,7 +11,7 @@ does not: TXT values as quoted character-strings of at most 255 bytes, CREATE of
 RRset, DELETE that does not repeat the current TTL and values, CNAME with one value, the
 per-request limits. Requests are spaced to 5 per second (Route 53's historic account limit) by a
 token bucket, and ``Throttling`` / ``PriorRequestNotComplete`` are retried with the shared
-capped, jittered backoff (``dns/retry.py``), botocore's own retries being off.
+capped, jittered backoff (``retries.py``), botocore's own retries being off.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from ansible.module_utils.mailops.dns.providers.base import (
 )
 from ansible.module_utils.mailops.dns.ratelimit import TokenBucket
 from ansible.module_utils.mailops.dns.records import ExistingRecord
-from ansible.module_utils.mailops.dns.retry import backoff_delay
 from ansible.module_utils.mailops.dns.rrsets import after_changes, from_presentation
 from ansible.module_utils.mailops.dns.txt import parse_quoted_strings
 from ansible.module_utils.mailops.errors import (
@@ -45,6 +44,7 @@ from ansible.module_utils.mailops.errors import (
     ValidationError,
     WaitTimeoutError,
 )
+from ansible.module_utils.mailops.retries import backoff_delay
 
 ROUTE53_INFO = ProviderInfo(
     name="route53",
@@ -198,7 +198,8 @@ class Route53Provider(DNSProvider):
                     ) from None
                 last = Route53ApiError(type(exc).__name__, str(exc))
             if attempt + 1 < self.max_attempts:
-                self.sleep(backoff_delay(attempt, self.backoff_base, self.backoff_cap))
+                self.sleep(backoff_delay(attempt, self.backoff_base, self.backoff_cap,
+                                         floor=self.backoff_base / 2))
         if last is None:
             raise AssertionError("the loop ends on an error or returns")
         raise to_mailops_error(operation, last, self.max_attempts) from None
