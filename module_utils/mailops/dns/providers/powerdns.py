@@ -22,7 +22,11 @@ from ansible.module_utils.mailops.dns.providers.base import (
     ProviderPlugin,
 )
 from ansible.module_utils.mailops.dns.records import ExistingRecord
-from ansible.module_utils.mailops.dns.rrsets import after_changes, from_presentation
+from ansible.module_utils.mailops.dns.rrsets import (
+    after_changes,
+    from_presentation,
+    presentation,
+)
 from ansible.module_utils.mailops.errors import (
     AuthError,
     MailopsError,
@@ -122,8 +126,11 @@ def replacement(name: str, rtype: str, served: dict[str, Any] | None,
     stored = {item["content"]: item for item in (served or {}).get("records") or []}
     values, ttl = after_changes(list(stored), (served or {}).get("ttl"), changes,
                                 POWERDNS_INFO.default_ttl)
-    # a record kept is sent as stored (its disabled flag too), one added enabled
-    records = [stored.get(value, {"content": value, "disabled": False}) for value in values]
+    # a record kept is sent as stored (its disabled flag too), one the plan writes enabled
+    written = {presentation(c.after) for c in changes
+               if c.after is not None and c.action in ("create", "update")}
+    records = [{"content": value, "disabled": False} if value in written else stored[value]
+               for value in values]
     fqdn = zone_id(name)
     if not records:
         return {"name": fqdn, "type": rtype, "changetype": "DELETE"}
