@@ -122,7 +122,8 @@ def check_batch(changes: list[dict[str, Any]], served: dict[tuple[str, str], dic
         raise ValidationError(
             "Route 53 would refuse the change batch: " + "; ".join(problems),
             code="InvalidChangeBatch",
-            hint="a record changed at Route 53 since it was read: run again",
+            hint="nothing was sent; correct the record set named at Route 53, or run again if "
+            "it changed since it was read",
         )
 
 
