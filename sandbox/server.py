@@ -170,7 +170,7 @@ class Sandbox:
         endpoints["dnspod"] = {"url": f"http://{host}:{ports.dnspod}"}
         endpoints["dns"] = {"host": host, "port": ports.dns}
         endpoints["platform"] = {"url": f"http://{host}:{ports.platform}"}
-        if self.route53 is not None:
+        if self.route53 is not None and self.route53.process is not None:  # moto installed
             endpoints["route53"] = {"url": self.route53.url}
         return endpoints
 
