@@ -37,10 +37,20 @@ def sendcloud(tmp_path_factory, bind_server):
     seeded["sendcloud"]["accounts"] += [
         dict(template, api_user=f"dns{n}_admin", api_key=f"{n + 1:032x}") for n in range(ACCOUNTS)]
     handle = start_sandbox(tmp_path_factory.mktemp("dns-semantics"), seeded)
-    _http("PUT", f"{handle.sendcloud_url}/_sandbox/sendcloud/dns-routes",
-          {"zone": ZONE, "host": bind_server.host, "port": bind_server.port})
+    route_to_bind(handle, bind_server)
     yield handle
     handle.stop()
+
+
+def route_to_bind(handle, bind_server) -> None:
+    _http("PUT", f"{handle.sendcloud_url}/_sandbox/sendcloud/dns-routes",
+          {"zone": ZONE, "host": bind_server.host, "port": bind_server.port})
+
+
+def reset(handle, bind_server) -> None:
+    """A sandbox as seeded (the platform binds acme to no domain yet), still checking at BIND."""
+    handle.reset()
+    route_to_bind(handle, bind_server)
 
 
 def stage_params(sendcloud, bind_server, domain: str, on_conflict: str,
@@ -245,7 +255,8 @@ def test_the_credential_check_writes_nothing_and_takes_the_algorithm_in_any_case
     assert soa_serial(bind_server) == serial
 
 
-def rfc2136_tenant(workdir, bind_server, domain: str, key_secret: str) -> tuple[str, ...]:
+def rfc2136_tenant(workdir, bind_server, domain: str, key_secret: str,
+                   on_conflict: str = "keep_and_fail") -> tuple[str, ...]:
     """Playbook arguments for acme moved onto the BIND server (provider rfc2136)."""
     import yaml
 
@@ -254,6 +265,7 @@ def rfc2136_tenant(workdir, bind_server, domain: str, key_secret: str) -> tuple[
     extra = workdir / "rfc2136.yml"
     extra.write_text(yaml.safe_dump({"all": {"hosts": {"acme": {
         "sending_domain": domain, "sender_address": f"marketing@{domain}",
+        "dns_on_conflict": on_conflict,
         "dns_provider": "rfc2136", "dns_zone": ZONE, "dns_nameservers": [bind_server.nameserver],
         "rfc2136_server": bind_server.host, "rfc2136_port": bind_server.port,
         "rfc2136_key_name": bind_server.key_name, "rfc2136_key_secret": key_secret,
@@ -270,6 +282,7 @@ def test_the_audit_and_a_plan_asked_to_check_keys_refuse_a_wrong_tsig_secret(sen
 
     from tests.helpers.playbook import run_playbook
 
+    reset(sendcloud, bind_server)
     domain = f"tsig-audit.{ZONE}"
     right = rfc2136_tenant(tmp_path, bind_server, domain, bind_server.key_secret)
     assert run_playbook(sendcloud, tmp_path, *right).returncode == 0
@@ -287,3 +300,35 @@ def test_the_audit_and_a_plan_asked_to_check_keys_refuse_a_wrong_tsig_secret(sen
         "tenants"]["acme"]["drift"]
     assert any(item.startswith("the DNS credentials do not authenticate: ") for item in drift), drift
     assert soa_serial(bind_server) == serial   # the checks wrote nothing
+
+
+@pytest.mark.slow
+def test_onboarding_with_keep_and_warn_past_a_foreign_dmarc_on_bind_and_a_green_audit(
+        sendcloud, bind_server, tmp_path):
+    """The issue's scenario end to end: before, onboard.yml failed after the whole propagation
+    timeout waiting for the DMARC record it chose not to write, and the audit always exited 2."""
+    import json
+
+    from tests.helpers.playbook import run_playbook
+
+    reset(sendcloud, bind_server)
+    domain = f"keep-play.{ZONE}"
+    seed(bind_server, ZONE, (f"_dmarc.{domain}", "TXT", '"v=DMARC1; p=reject"'))
+    args = rfc2136_tenant(tmp_path, bind_server, domain, bind_server.key_secret, "keep_and_warn")
+    onboarded = run_playbook(sendcloud, tmp_path, *args, "-e", "dns_propagation_timeout=20")
+    assert onboarded.returncode == 0, onboarded.output[-3000:]
+    assert "- kept: TXT _dmarc." in (tmp_path / "plans" / "latest-apply" / "plan.md").read_text()
+    report = json.loads((tmp_path / "reports" / "acme.json").read_text())
+    assert [k["kept_value"] for k in report["kept"]] == ["v=DMARC1; p=reject"]
+    audit_file = tmp_path / "reports" / "audit" / "audit.json"
+    assert run_playbook(sendcloud, tmp_path, *args, playbook="playbooks/audit.yml").returncode == 0
+    assert json.loads(audit_file.read_text())["tenants"]["acme"]["kept"]
+
+    change = signed_update(bind_server)
+    change.delete(f"_dmarc.{domain}.", "TXT")
+    change.add(f"_dmarc.{domain}.", 300, "TXT", '"v=DMARC1; p=quarantine"')
+    send(bind_server, change)
+    assert run_playbook(sendcloud, tmp_path, *args, playbook="playbooks/audit.yml").returncode != 0
+    assert json.loads(audit_file.read_text())["tenants"]["acme"]["drift"] == [
+        f"TXT _dmarc.{domain}: the kept foreign record changed since the last run: was "
+        "'v=DMARC1; p=reject', now 'v=DMARC1; p=quarantine'"]
