@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from typing import Any
 
 import yaml
 from ansible.module_utils.mailops import vault
+from ansible.module_utils.mailops.artifacts import write_text
 from ansible.module_utils.mailops.errors import MailopsError, ValidationError
 
 # libyaml's parser and emitter where PyYAML has them: a first run reads the file about six
@@ -166,24 +166,8 @@ class CredentialStore:
 
     def _write(self, plaintext: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        text = vault.encrypt(plaintext, self.password, self.vault_id)
-        fd, temp_name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            if os.path.exists(temp_name):
-                os.unlink(temp_name)
-            raise
-        directory_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory_fd)
-        finally:
-            os.close(directory_fd)
+        write_text(self.path, vault.encrypt(plaintext, self.password, self.vault_id),
+                   mode=0o600, durable=True)
 
 
 def _parse(plaintext: bytes, source: str) -> Any:

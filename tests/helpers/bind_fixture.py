@@ -1,7 +1,8 @@
 """pytest plugin: a real BIND9 (``named``) on a free loopback port, with a TSIG key.
 
 ``bind_server`` (session scope) starts ``/usr/sbin/named -g`` in a temporary directory serving
-the zones of ``bind_zones`` (override that fixture to serve others). A zone ``sub.<parent>`` is
+the zones of ``bind_zones`` (override that fixture to serve others), with ``running``, which
+the zone corpus and the bench use too. A zone ``sub.<parent>`` is
 delegated from ``<parent>`` when both are served. Tests are skipped cleanly when named is absent.
 """
 
@@ -13,6 +14,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +26,7 @@ DEFAULT_ZONES = ("example.test", "sub.example.test", "bind-a.test", "bind-b.test
 KEY_NAME = "mailops-test-key"
 KEY_ALGORITHM = "hmac-sha256"
 STARTUP_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
 
 
 @dataclass
@@ -141,6 +145,42 @@ def wait_until_ready(process: subprocess.Popen, port: int, zone: str, log: Path)
     raise RuntimeError(f"named did not answer within {STARTUP_TIMEOUT}s: {log.read_text()[-2000:]}")
 
 
+@contextmanager
+def running(directory: Path, zone_files: dict[str, str]) -> Iterator[BindServer]:
+    """The one way this project starts BIND9 (the fixtures here, the zone corpus, the bench):
+    ``named -g`` serving each zone of ``zone_files`` (zone -> zone file text, written to
+    ``directory``) on a free loopback port, updatable and transferable with a fresh TSIG key;
+    ready once the last zone answers; stopped when the block ends."""
+    directory.mkdir(parents=True, exist_ok=True)
+    zones = list(zone_files)
+    for zone, text in zone_files.items():
+        (directory / f"{zone}.zone").write_text(text)
+    port = free_port()
+    secret = base64.b64encode(os.urandom(32)).decode("ascii")
+    conf = directory / "named.conf"
+    conf.write_text(named_conf_text(directory, port, zones, secret))
+    log = directory / "named.log"
+    with log.open("w") as log_stream:
+        process = subprocess.Popen(
+            [NAMED, "-g", "-c", str(conf)], stdout=log_stream, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_ready(process, port, zones[-1], log)
+        yield BindServer("127.0.0.1", port, KEY_NAME, secret, KEY_ALGORITHM, zones, directory,
+                         process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def installed() -> bool:
+    return os.path.exists(NAMED) and os.access(NAMED, os.X_OK)
+
+
 @pytest.fixture(scope="session")
 def bind_zones() -> list[str]:
     """Zones the BIND server serves from the start (override to add zones)."""
@@ -149,41 +189,11 @@ def bind_zones() -> list[str]:
 
 @pytest.fixture(scope="session")
 def bind_server(tmp_path_factory: pytest.TempPathFactory, bind_zones: list[str]):
-    if not (os.path.exists(NAMED) and os.access(NAMED, os.X_OK)):
+    if not installed():
         pytest.skip(f"BIND9 is not installed ({NAMED} missing)")
     pytest.importorskip("dns")
     directory = tmp_path_factory.mktemp("bind")
-    port = free_port()
-    secret = base64.b64encode(os.urandom(32)).decode("ascii")
-    for zone in bind_zones:
-        (directory / f"{zone}.zone").write_text(zone_file_text(zone, bind_zones))
-    conf = directory / "named.conf"
-    conf.write_text(named_conf_text(directory, port, bind_zones, secret))
-    log = directory / "named.log"
-    with log.open("w") as log_stream:
-        process = subprocess.Popen(
-            [NAMED, "-g", "-c", str(conf)], stdout=log_stream, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_until_ready(process, port, bind_zones[0], log)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    server = BindServer(
-        host="127.0.0.1",
-        port=port,
-        key_name=KEY_NAME,
-        key_secret=secret,
-        key_algorithm=KEY_ALGORITHM,
-        zones=list(bind_zones),
-        directory=directory,
-        process=process,
-    )
-    yield server
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with running(directory, {zone: zone_file_text(zone, bind_zones) for zone in bind_zones}) as server:
+        yield server
     if not os.environ.get("MAILOPS_KEEP_BIND"):
         shutil.rmtree(directory, ignore_errors=True)

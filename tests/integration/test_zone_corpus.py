@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,15 +30,7 @@ from ansible.module_utils.mailops.dns.record_set import run_record_set
 from ansible.module_utils.mailops.dns.txt import parse_txt
 from ansible.module_utils.mailops.errors import ConflictError, MailopsError
 
-from tests.helpers.bind_fixture import (
-    KEY_ALGORITHM,
-    KEY_NAME,
-    NAMED,
-    BindServer,
-    free_port,
-    named_conf_text,
-    wait_until_ready,
-)
+from tests.helpers.bind_fixture import NAMED, BindServer, installed, running
 from tests.helpers.moto_fixture import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Route53Server
 from tests.helpers.pdns_fixture import PdnsServer, start_pdns, stop_pdns
 from tests.helpers.sandbox_fixture import SandboxHandle, default_seed, start_sandbox
@@ -594,37 +584,16 @@ def corpus_route53(moto_route53: Route53Server) -> Route53Server:
 
 @pytest.fixture(scope="module")
 def corpus_bind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BindServer]:
-    """A BIND9 of its own (same helpers as ``bind_server``) serving every corpus zone."""
-    if not (os.path.exists(NAMED) and os.access(NAMED, os.X_OK)):
+    """A BIND9 of its own (bind_fixture.running, as ``bind_server``) serving every corpus zone."""
+    if not installed():
         pytest.skip(f"BIND9 is not installed ({NAMED} missing)")
     pytest.importorskip("dns")
-    directory = tmp_path_factory.mktemp("corpus-bind")
     zones = {zone: records for v in VARIANTS for zone, records in v.zones.items()}
-    for zone, records in zones.items():
-        (directory / f"{zone}.zone").write_text(zone_file(zone, records, list(zones)))
-    port = free_port()
-    secret = base64.b64encode(os.urandom(32)).decode("ascii")
-    conf = directory / "named.conf"
-    conf.write_text(named_conf_text(directory, port, list(zones), secret))
-    log = directory / "named.log"
-    with log.open("w") as stream:
-        process = subprocess.Popen(
-            [NAMED, "-g", "-c", str(conf)], stdout=stream, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_until_ready(process, port, next(iter(zones)), log)
-        server = BindServer("127.0.0.1", port, KEY_NAME, secret, KEY_ALGORITHM, list(zones),
-                            directory, process)
+    zone_files = {zone: zone_file(zone, records, list(zones)) for zone, records in zones.items()}
+    with running(tmp_path_factory.mktemp("corpus-bind"), zone_files) as server:
         for zone in zones:  # every zone loaded (a zone-file error leaves it out, silently)
             server.axfr(zone)
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # ------------------------------------------------------------------------------ the run

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from datetime import UTC, datetime
 
+from ansible.module_utils.mailops.artifacts import write_text
 from ansible.module_utils.mailops.dns.plan import Change
 from ansible.module_utils.mailops.dns.providers.base import (
     ApplyResult,
@@ -102,18 +102,9 @@ def render_change_csv(zone: str, changes: list[Change]) -> str:
 
 
 def write_atomically(path: str, content: str) -> None:
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".change-", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_path, path)
+        write_text(path, content, durable=True)
     except OSError as exc:
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
         raise MailopsError(
             f"cannot write the DNS change request {path}: {exc}",
             hint="make manual_change_dir writable",
