@@ -430,7 +430,9 @@ def _plan_dmarc(builder: _PlanBuilder, desired: Record) -> None:
         builder.decided_at_apply(desired, existing_dmarc)
         return
     if builder.on_conflict == "keep_and_fail":
-        builder.conflict(desired, existing_dmarc, "a different DMARC record")
+        builder.conflict(desired, existing_dmarc, "a different DMARC record" + (
+            "" if desired.value is not None else
+            " (a policy other than p=none, the one SendCloud documents for its record)"))
         return
     if builder.on_conflict == "keep_and_warn":
         for entry in existing_dmarc:
