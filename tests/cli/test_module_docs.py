@@ -39,3 +39,17 @@ def test_mailops_tenant_says_what_the_audit_of_a_pending_rebind_returns():
     assert "the audit, the bound domain's" not in text
     assert ("the sending-domain stage still runs, for the bound domain, and its result is "
             "returned beside stages.rebind_pending") in text.replace("`", "").replace("'", "")
+
+
+def test_mailops_tenant_documents_the_suboptions_of_its_dict_options():
+    """Issue 21, point 18: ansible-doc showed 'The options of X' and nothing of them."""
+    import json
+
+    shown = subprocess.run([str(Path(sys.executable).parent / "ansible-doc"), "-M", "library", "--json",
+                            "mailops_tenant"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    options = json.loads(shown.stdout)["mailops_tenant"]["doc"]["options"]
+    # the options that take a stage module's options (the others hand back an earlier result)
+    stage_options = ("sendcloud", "preflight", "domain", "dns", "api_users", "binding")
+    assert [name for name in stage_options if not options[name].get("suboptions")] == []
+    assert "tenant_id" in options["preflight"]["suboptions"]
+    assert "provider" in options["dns"]["suboptions"]
