@@ -33,3 +33,7 @@ def test_a_manual_tenant_s_timeout_names_the_change_request_to_apply(fresh_sandb
         "DNS provider")]
     failed = [n for n, line in enumerate(lines) if "FAILED!" in line]
     assert told and failed and told[0] < failed[0], run.output[-3000:]
+    # with how to finish later instead of waiting (the warning of the task that wrote it)
+    assert (f"DNS change request for a human: {request} (and {request.with_suffix('.csv')}): apply it"
+            in " ".join(run.output.split()))
+    assert "run onboard.yml again once it is applied" in " ".join(run.output.split())
