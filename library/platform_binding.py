@@ -33,12 +33,13 @@ options:
   vault_id: {description: "Vault id label.", type: str, default: default}
   allow_domain_change: {description: "Allow switching a bound tenant to another domain (rebind only).", type: bool, default: false}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
-extends_documentation_fragment: [mailops_attributes, mailops_in_process]
+extends_documentation_fragment: [mailops_attributes, mailops_key_store, mailops_in_process]
 attributes:
   check_mode: {support: full}
   diff_mode: {support: full}
 requirements:
   - python >= 3.12
+  - hvac (with a vault key store)
   - requests
   - cryptography
 seealso:

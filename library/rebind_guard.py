@@ -44,11 +44,11 @@ options:
   emergency: {description: "Allow a run outside the window (recorded in the audit log).", type: bool, default: false}
   emergency_reason: {description: "Why; required with emergency.", type: str}
   now: {description: "A time to rehearse, ISO 8601 with offset, in check mode only (a real run refuses it and uses the clock); default the clock.", type: str}
-  audit_log: {description: "The rebind audit log (JSON lines).", type: path, required: true}
+  audit_log: {description: "The rebind audit log (JSON lines); with a C(vault) O(key_store), the journal in the store is read instead.", type: path, required: true}
   api_url: {description: "Platform API base URL.", type: str, required: true}
   token: {description: "Platform bearer token.", type: str, required: true}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
-extends_documentation_fragment: [mailops_attributes]
+extends_documentation_fragment: [mailops_attributes, mailops_key_store]
 attributes:
   check_mode: {support: full}
   diff_mode:
@@ -56,6 +56,7 @@ attributes:
     details: ["Checks only."]
 requirements:
   - python >= 3.12
+  - hvac (with a vault key store)
   - requests
 seealso:
   - module: rebind_journal
@@ -85,15 +86,15 @@ binding: {description: "The current binding (keys as fingerprints).", returned: 
 tenants: {description: "The tenants the ticket covers, as named (sorted).", returned: when a rebind runs, type: list, elements: str}
 """
 
-from pathlib import Path
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import rebind
 from ansible.module_utils.mailops.errors import ValidationError
 from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.key_store import KEY_STORE_ARG
 from ansible.module_utils.mailops.module_glue import run
 from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.platform import PlatformClient, view_of
+from ansible.module_utils.mailops.rebind_journal_store import open_rebind_journal
 
 WINDOW_OPTIONS = {
     "start_day": {"type": "str", "default": "friday"},
@@ -117,6 +118,7 @@ ARGUMENT_SPEC = dict(
     api_url={"type": "str", "required": True},
     token={"type": "str", "required": True, "no_log": True},
     timeout={"type": "float", "default": 15.0},
+    key_store=KEY_STORE_ARG,
 )
 
 
@@ -134,7 +136,8 @@ def guard(module: AnsibleModule) -> dict:
                             HttpClient("marketing platform", timeout=params["timeout"]))
     current = client.get_binding(params["tenant_id"])
     new_domain = domain_key(params["sending_domain"])
-    entries = rebind.journal_entries(Path(params["audit_log"]), params["tenant_id"])
+    journal = open_rebind_journal(params["audit_log"], None, params["key_store"])
+    entries = journal.entries(params["tenant_id"])
     phase, old_domain = rebind.phase_of(current.get("sending_domain") if current else None,
                                         new_domain, entries)
     warnings = []

@@ -8,12 +8,14 @@ description:
   - One C(apiuser/list) call; creates only the API users that are missing (C(emailType) 1 for
     batch, 0 for trigger), bound to the sending domain with the tracking options; updates the
     tracking options of existing ones (C(apiuser/update) keeps the key).
-  - The key SendCloud returns on creation (C(nameKey)) is written at once, atomically and
-    encrypted in ansible-vault format, to the tenant's credential file, before the next API user
-    is created. It is never returned, logged or regenerated.
+  - The key SendCloud returns on creation (C(nameKey)) is written at once, before the next API
+    user is created, to the tenant's key store (O(key_store)), atomically and encrypted in
+    ansible-vault format to the credential file, or once (check-and-set 0) to OpenBao/Vault
+    after a probe write proved the store writable. It is never returned, logged or regenerated.
   - Refuses to adopt an API user whose type or domain differs, or whose key is not in the
     credential file, and says how to recover.
-  - Holds a per-tenant lock file beside the credential file while it runs.
+  - Holds the tenant's lock while it runs (a lock file beside the credential file; with a
+    C(vault) store, a lease in the store).
 options:
   tenant_id: {description: "The tenant (names the credential file and lock).", type: str, required: true}
   domain: {description: "The verified sending domain to bind the API users to.", type: str, required: true}
@@ -40,12 +42,13 @@ options:
     type: bool
     default: false
   lock_timeout: {description: "Seconds to wait for another run holding the tenant lock.", type: float, default: 120}
-extends_documentation_fragment: [mailops_sendcloud_connection, mailops_attributes, mailops_in_process]
+extends_documentation_fragment: [mailops_sendcloud_connection, mailops_attributes, mailops_key_store, mailops_in_process]
 attributes:
   check_mode: {support: full}
   diff_mode: {support: full}
 requirements:
   - python >= 3.12
+  - hvac (with a vault key store)
   - requests
   - cryptography
 seealso:
@@ -78,12 +81,12 @@ api_users:
   contains:
     role: {description: "batch or trigger.", type: str}
     name: {description: "API user name.", type: str}
-    action: {description: "create, recreate (an orphan of an interrupted create is renamed away and the user created again), update or unchanged.", type: str}
+    action: {description: "create, recreate (an orphan of an interrupted create is renamed away and the user created again), push (its key, spooled locally when the key store failed, is written to the store), update or unchanged.", type: str}
     before: {description: "The API user as SendCloud held it before the run; null when it did not exist.", type: dict}
     after: {description: "The API user as it is (or will be) at SendCloud.", type: dict}
-    key_captured: {description: "Whether a new key was written to the credential file in this run.", type: bool}
+    key_captured: {description: "Whether a new key was written to the key store in this run.", type: bool}
 credentials_file:
-  description: Path of the credential file.
+  description: Where the keys are (the credential file's path, or the C(vault) store's address and folder).
   returned: always
   type: str
 diff:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: sendcloud_key_check
-short_description: Check that the API keys stored in a tenant's credential file still authenticate
+short_description: Check that the API keys stored for a tenant still authenticate
 description:
-  - For each named API user, reads its key from the vaulted credential file and calls
-    C(userinfo/get) with it. Read-only; keys never appear in the result.
+  - For each named API user, reads its key from the tenant's key store (O(key_store), the
+    vaulted credential file or OpenBao/Vault) and calls C(userinfo/get) with it. Read-only;
+    keys never appear in the result.
 options:
   edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
   api_base: {description: "API base URL.", type: str}
@@ -15,7 +16,7 @@ options:
   vault_password_file: {description: "Its vault password file.", type: path, required: true}
   vault_id: {description: "Vault id label.", type: str, default: default}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
-extends_documentation_fragment: [mailops_attributes]
+extends_documentation_fragment: [mailops_attributes, mailops_key_store]
 attributes:
   check_mode: {support: full}
   diff_mode:
@@ -23,6 +24,7 @@ attributes:
     details: ["Reads only."]
 requirements:
   - python >= 3.12
+  - hvac (with a vault key store)
   - requests
   - cryptography
 seealso:
@@ -48,6 +50,7 @@ api_users:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.mailops.key_store import KEY_STORE_ARG
 from ansible.module_utils.mailops.module_glue import run
 from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
 
@@ -58,15 +61,15 @@ ARGUMENT_SPEC = dict(
     credentials_file={"type": "path", "required": True},
     vault_password_file={"type": "path", "required": True, "no_log": False},
     vault_id={"type": "str", "default": "default"},
+    key_store=KEY_STORE_ARG,
     timeout={"type": "float", "default": 15.0},
 )
 
 
 def check(module: AnsibleModule) -> dict:
     params = module.params
-    results = check_stored_keys(params["edition"], params["api_base"], params["names"],
-                                params["credentials_file"], params["vault_password_file"],
-                                params["vault_id"], params["timeout"])
+    results = check_stored_keys(params["edition"], params["api_base"], params["names"], params,
+                                params["timeout"])
     return {"changed": False, "api_users": results}
 
 

@@ -9,8 +9,10 @@ description:
     resets keys itself). Reset the key in the SendCloud console, then import it with
     C(ansible-playbook playbooks/import_key.yml -l TENANT -e api_user=NAME) (the key is prompted
     for, never typed on the command line).
-  - Calls C(userinfo/get) with the key first; only a key that authenticates is stored, atomically
-    and encrypted, in the tenant's credential file. The key never appears in the result.
+  - Calls C(userinfo/get) with the key first; only a key that authenticates is stored, under the
+    tenant's lock, in its key store (O(key_store)), atomically and encrypted in the credential
+    file, or in OpenBao/Vault, where it becomes the secret's new version (the old key stays in its
+    history). The key never appears in the result.
 options:
   edition: {description: "SendCloud edition.", type: str, choices: [domestic, overseas], default: domestic}
   api_base: {description: "API base URL.", type: str}
@@ -34,7 +36,7 @@ options:
   vault_password_file: {description: "Its vault password file.", type: path, required: true}
   vault_id: {description: "Vault id label.", type: str, default: default}
   timeout: {description: "Seconds per HTTP request.", type: float, default: 15.0}
-extends_documentation_fragment: [mailops_attributes]
+extends_documentation_fragment: [mailops_attributes, mailops_key_store]
 attributes:
   check_mode: {support: full}
   diff_mode:
@@ -42,6 +44,7 @@ attributes:
     details: ["Writes a key, which no output may show."]
 requirements:
   - python >= 3.12
+  - hvac (with a vault key store)
   - requests
   - cryptography
 seealso:
@@ -66,14 +69,10 @@ api_user: {description: "The API user whose key was stored.", returned: always, 
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.mailops.credentials import (
-    CredentialStore,
-    check_tenant_api_user,
-    read_password,
-    tenant_lock,
-)
+from ansible.module_utils.mailops.credentials import check_tenant_api_user
 from ansible.module_utils.mailops.errors import AuthError
 from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.key_store import KEY_STORE_ARG, open_key_store
 from ansible.module_utils.mailops.module_glue import run
 from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
 
@@ -89,6 +88,7 @@ ARGUMENT_SPEC = dict(
     credentials_file={"type": "path", "required": True},
     vault_password_file={"type": "path", "required": True, "no_log": False},
     vault_id={"type": "str", "default": "default"},
+    key_store=KEY_STORE_ARG,
     timeout={"type": "float", "default": 15.0},
 )
 
@@ -104,13 +104,14 @@ def import_key(module: AnsibleModule) -> dict:
         raise AuthError(f"the key given for {params['api_user']} does not authenticate at SendCloud "
                         f"({account.api_base}); nothing was stored",
                         hint="copy the key again from the console right after resetting it") from None
-    store = CredentialStore(params["credentials_file"], read_password(params["vault_password_file"], params["vault_id"]),
-                            params["vault_id"])
-    if store.keys().get(params["api_user"]) == account.api_key:
+    store = open_key_store(params)
+    stored_key = store.keys().get(params["api_user"])
+    if stored_key == account.api_key:
         return {"changed": False, "api_user": params["api_user"]}
     if not module.check_mode:
-        with tenant_lock(str(store.path.parent), params["tenant_id"]):
-            store.add_key(params["tenant_id"], params["api_user"], account.api_key, imported=True)
+        store_it = store.add_key if stored_key is None else store.replace_key
+        with store.lock(params["tenant_id"], 120, check_mode=False):
+            store_it(params["tenant_id"], params["api_user"], account.api_key, imported=True)
     return {"changed": True, "api_user": params["api_user"]}
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -184,6 +185,8 @@ def check_tenant(tenant: str, variables: dict[str, Any]) -> list[str]:
                            "(value not shown: not a path in an existing directory, it may be the "
                            "password itself) does not exist",
                            "set it to the path of the file that holds the vault password, not the password")
+    for name, problem, fix in key_store_problems(variables):
+        findings.error(name, problem, fix)
     sender_name = variables.get("sender_name")
     if isinstance(sender_name, str) and not is_template(sender_name):
         try:
@@ -237,6 +240,28 @@ def decryption_failure(inventory: str) -> str:
             f"no password for its vault id was given. Fix: make validate INVENTORY={inventory} "
             f"VAULT_ID='{example}' (or python -m scripts.validate_inventory --vault-id "
             f"{ids[0]}@FILE {inventory}; a pipeline may export ANSIBLE_VAULT_IDENTITY_LIST instead)")
+
+
+def key_store_problems(variables: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A vault key store the run could not reach or log in to: where it is and a credential,
+    from the inventory or the environment the run will have (VAULT_ADDR, VAULT_TOKEN)."""
+    if variables.get("mailops_key_store", "file") != "vault":
+        return []
+    problems = []
+    if not variables.get("key_store_vault_url") and not os.environ.get("VAULT_ADDR"):
+        problems.append(("key_store_vault_url", "is empty and VAULT_ADDR is not set "
+                         "(mailops_key_store is vault)",
+                         "set key_store_vault_url to the store's address, or export VAULT_ADDR"))
+    if not (variables.get("key_store_vault_token") or variables.get("key_store_vault_role_id")
+            or os.environ.get("VAULT_TOKEN")):
+        problems.append(("key_store_vault_token", "is empty, no AppRole "
+                         "(key_store_vault_role_id) is set and VAULT_TOKEN is not set",
+                         "give the store's credential: a vaulted key_store_vault_token, an "
+                         "AppRole, or VAULT_TOKEN in the run's environment"))
+    if variables.get("key_store_vault_role_id") and not variables.get("key_store_vault_secret_id"):
+        problems.append(("key_store_vault_secret_id", "is empty while key_store_vault_role_id "
+                         "is set", "set the AppRole's secret id (vaulted)"))
+    return problems
 
 
 def inventory_hosts(inventory: str, vault_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:

@@ -1,8 +1,8 @@
 """Shared pytest setup.
 
 Makes ``module_utils/`` importable as ``ansible.module_utils.*`` (the way Ansible's module
-loader sees it), and registers the shared fixtures (a throw-away sandbox and a BIND9 server) and the zone
-corpus's summary.
+loader sees it), and registers the shared fixtures (a throw-away sandbox, a BIND9 server and an
+OpenBao server) and the zone corpus's summary.
 """
 
 from __future__ import annotations
@@ -22,4 +22,5 @@ pytest_plugins = [
     "tests.helpers.pdns_fixture",
     "tests.helpers.moto_fixture",
     "tests.helpers.zone_corpus_report",
+    "tests.helpers.openbao_fixture",
 ]

@@ -18,7 +18,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -111,10 +111,14 @@ def check_tenant_api_user(tenant_id: str, api_user: str, api_user_names: dict[st
 
 
 class CredentialStore:
+    """The ``file`` key store (module_utils/mailops/key_store.py), and the ``vault`` store's
+    local spool."""
+
     def __init__(self, path: str, password: bytes, vault_id: str = "default") -> None:
         self.path = Path(path)
         self.password = password
         self.vault_id = vault_id
+        self.location = str(self.path)
 
     def load(self) -> dict[str, Any]:
         if not self.path.exists():
@@ -163,6 +167,46 @@ class CredentialStore:
         if not document.get("pending"):
             document.pop("pending", None)
         self._write(_dump(document))
+
+    def replace_key(self, tenant_id: str, api_user: str, key: str, **details: Any) -> None:
+        self.add_key(tenant_id, api_user, key, **details)   # the file keeps no history
+
+    def remove_key(self, api_user: str) -> None:
+        """Drop a key (the spool, once the store holds it); the file goes with its last key."""
+        document = self.load()
+        document["api_users"].pop(api_user, None)
+        if document["api_users"] or document.get("pending"):
+            self._write(_dump(document))
+        elif self.path.exists():
+            self.path.unlink()
+
+    def spooled(self) -> set[str]:
+        return set()   # this store is its own disk: nothing waits to go elsewhere
+
+    def push_spooled(self, api_user: str) -> None:
+        raise MailopsError(f"{self.path} has no spool: {api_user} has nothing to push")
+
+    def probe(self) -> None:
+        """The directory takes a file (a write and a delete), before a key must be written."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            with tempfile.NamedTemporaryFile(dir=self.path.parent, prefix=".probe."):
+                pass
+        except OSError as error:
+            raise MailopsError(
+                f"the credentials directory {self.path.parent} does not take a file "
+                f"({error.strerror}); no API user was created",
+                hint="make credentials_dir writable for the user running Ansible") from None
+
+    def lock(self, tenant_id: str, timeout: float, check_mode: bool) -> AbstractContextManager:
+        """A plan (and the audit) waits for an apply in progress, which may be between a create
+        and its key's write, but creates no lock file: where there is none, no apply has run."""
+        if check_mode and not lock_path(self.path.parent, tenant_id).exists():
+            return nullcontext()
+        return tenant_lock(str(self.path.parent), tenant_id, timeout)
+
+    def how_to_remove(self, api_user: str) -> str:
+        return f"remove {api_user} from api_users in {self.path} with ansible-vault edit"
 
     def _write(self, plaintext: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -39,6 +39,9 @@ CONTRACT = (
     "dns_ttl", "dns_provider", "dns_on_conflict", "dns_propagation_timeout",
     *PROVIDER_VARIABLES,
     "credentials_dir", "credentials_vault_password_file", "credentials_vault_id",
+    "mailops_key_store", "key_store_vault_url", "key_store_vault_token", "key_store_vault_role_id",
+    "key_store_vault_secret_id", "key_store_vault_mount", "key_store_vault_path",
+    "key_store_vault_ca_cert", "key_store_vault_verify",
     "api_users_allow_domain_change", "platform_api_url", "platform_api_token",
     "platform_binding_allow_domain_change",
 )
@@ -57,6 +60,13 @@ def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
         "credentials_file": f"{var['credentials_dir']}/{var['tenant_id']}.vault.yml",
         "vault_password_file": var["credentials_vault_password_file"],
         "vault_id": var["credentials_vault_id"],
+        "key_store": {"kind": var["mailops_key_store"], "url": var["key_store_vault_url"],
+                      "token": var["key_store_vault_token"],
+                      "role_id": var["key_store_vault_role_id"],
+                      "secret_id": var["key_store_vault_secret_id"],
+                      "mount": var["key_store_vault_mount"], "path": var["key_store_vault_path"],
+                      "ca_cert": var["key_store_vault_ca_cert"],
+                      "verify": var["key_store_vault_verify"]},
     }
     zone = {"zone": var["dns_zone"]} if var["dns_zone"] else {}
     min_balance = var["preflight_min_balance"]

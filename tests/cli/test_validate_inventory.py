@@ -229,3 +229,19 @@ def test_make_validate_passes_each_vault_id_on():
                              cwd=REPO, capture_output=True, text=True, timeout=60)
     assert ("-m scripts.validate_inventory --vault-id prod@/secure/prod.pass --vault-id other@prompt "
             "inventories/prod") in planned.stdout
+
+
+def test_a_vault_key_store_without_address_or_credential_is_reported(tmp_path, monkeypatch):
+    monkeypatch.delenv("VAULT_ADDR", raising=False)
+    monkeypatch.delenv("VAULT_TOKEN", raising=False)
+    result = validate_tenant_with(tmp_path, "mailops_key_store: vault")
+    assert result.returncode == 1
+    assert "tenant acme: key_store_vault_url: is empty and VAULT_ADDR is not set" in result.stderr
+    assert "tenant acme: key_store_vault_token: is empty" in result.stderr
+    result = validate_tenant_with(tmp_path, "mailops_key_store: vault\n"
+                                  "      key_store_vault_url: https://bao.example:8200\n"
+                                  "      key_store_vault_role_id: mailops")
+    assert "key_store_vault_secret_id: is empty while key_store_vault_role_id is set" in result.stderr
+    monkeypatch.setenv("VAULT_ADDR", "https://bao.example:8200")
+    monkeypatch.setenv("VAULT_TOKEN", "from-the-environment")
+    assert validate_tenant_with(tmp_path, "mailops_key_store: vault").returncode == 0

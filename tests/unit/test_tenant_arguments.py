@@ -57,8 +57,15 @@ def defaults(hostname: str) -> dict[str, Any]:
            if "lookup(" not in str(value)}  # the environment: given literally below
     variables = {"inventory_hostname": hostname, "inventory_dir": "/inv", "playbook_dir": "/pb",
                  "mailops_report_dir": "/reports", **REQUIRED}
-    templar = Templar(loader=DataLoader(), variables={**raw, **variables})
-    return {**templar.template(trust(raw)), **variables}
+    rendered = raw
+    # until nothing changes: a default may name one that is a template itself
+    # (mailops_key_store_options -> key_store_vault_path -> tenant_id -> inventory_hostname)
+    for _depth in range(5):
+        templar = Templar(loader=DataLoader(), variables={**rendered, **variables})
+        rendered, previous = templar.template(trust(rendered)), rendered
+        if rendered == previous:
+            break
+    return {**rendered, **variables}
 
 
 def trust(value: Any) -> Any:

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible.module_utils.mailops.credentials import CredentialStore
 from ansible.module_utils.mailops.errors import ConflictError, MailopsError, ValidationError
 from ansible.module_utils.mailops.http import write_then_reread
+from ansible.module_utils.mailops.key_store import KeyStore
 from ansible.module_utils.mailops.sendcloud.client import SendCloudClient
 
 EMAIL_TYPES = {"trigger": 0, "batch": 1}
@@ -41,7 +41,7 @@ def email_type_of(item: dict[str, Any]) -> int | None:
 class ApiUserChange:
     role: str
     name: str
-    action: str  # create | recreate | update | unchanged
+    action: str  # create | recreate | push | update | unchanged
     before: dict[str, Any] | None
     after: dict[str, Any]
     key_captured: bool = False
@@ -59,7 +59,7 @@ class ApiUserPlan:
 
 
 class ApiUserService:
-    def __init__(self, client: SendCloudClient, store: CredentialStore, tenant_id: str) -> None:
+    def __init__(self, client: SendCloudClient, store: KeyStore, tenant_id: str) -> None:
         self.client = client
         self.store = store
         self.tenant_id = tenant_id
@@ -76,6 +76,7 @@ class ApiUserService:
         existing = {str(item.get("name")): item for item in self.client.list_api_users()}
         stored_keys = self.store.keys()
         pending = self.store.pending()
+        spooled = self.store.spooled()
         plan = ApiUserPlan(taken_names=set(existing))
         for role, name in names.items():
             desired = {
@@ -91,6 +92,10 @@ class ApiUserService:
                 plan.changes.append(ApiUserChange(role, name, "create", None, desired))
                 continue
             before = self._describe(current)
+            if name in spooled:
+                # its key waits in the local spool since the store failed after the create
+                plan.changes.append(ApiUserChange(role, name, "push", before, before))
+                continue
             if name not in stored_keys and name in pending:
                 # our own creation, interrupted after SendCloud committed it: its key was never
                 # seen by anyone, so the orphan is renamed away and the user created again
@@ -121,6 +126,8 @@ class ApiUserService:
                 self._create(change, plan.taken_names)
             elif change.action == "update":
                 self._update(change)
+            elif change.action == "push":
+                self.store.push_spooled(change.name)
             change.applied = change.action != "unchanged"
 
     def _create(self, change: ApiUserChange, taken_names: set[str]) -> None:
@@ -140,7 +147,7 @@ class ApiUserService:
         if not key:
             raise MailopsError(
                 f"SendCloud created API user {change.name} without returning its key (nameKey)",
-                hint=_recovery_hint(change.name, self.store.path),
+                hint=_recovery_hint(change.name, self.store.location),
             )
         self.store.add_key(
             self.tenant_id, change.name, key, email_type=change.role, domain=change.after["domain"]
@@ -214,8 +221,9 @@ class ApiUserService:
             )
         if name not in stored_keys:
             raise MailopsError(
-                f"API user {name} exists at SendCloud but its key is not in {self.store.path}",
-                hint=_recovery_hint(name, self.store.path),
+                f"API user {name} exists at SendCloud but its key is not in "
+                f"{self.store.location}",
+                hint=_recovery_hint(name, self.store.location),
             )
 
 
@@ -225,11 +233,11 @@ class ApiUserService:
         overwrite the stored key, which may still authenticate under the new name."""
         return ConflictError(
             f"API user {name} is no longer at SendCloud, but its key is stored in "
-            f"{self.store.path}: it was renamed or deleted in the SendCloud console",
+            f"{self.store.location}: it was renamed or deleted in the SendCloud console",
             hint=f"if it was renamed, give it back the name {name} in the console (its key and "
-            f"every binding using it keep working); if it was deleted on purpose, remove {name} "
-            f"from api_users in {self.store.path} with ansible-vault edit, and run again to create "
-            f"it with a new key (the binding then moves to that key)",
+            f"every binding using it keep working); if it was deleted on purpose, "
+            f"{self.store.how_to_remove(name)}, and run again to create it with a new key (the "
+            f"binding then moves to that key)",
         )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password
 from ansible.module_utils.mailops.errors import AuthError
 from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.key_store import open_key_store
 from ansible.module_utils.mailops.sendcloud.client import Account, SendCloudClient
 
 
@@ -28,11 +28,12 @@ def check_keys(account: Account, names: list[str], stored_keys: dict[str, str],
     return results
 
 
-def check_stored_keys(edition: str, api_base: str | None, names: list[str], credentials_file: str,
-                      vault_password_file: str, vault_id: str, timeout: float,
+def check_stored_keys(edition: str, api_base: str | None, names: list[str],
+                      store_params: dict[str, Any], timeout: float,
                       http: HttpClient | None = None) -> list[dict[str, Any]]:
-    """``check_keys`` for the keys in a tenant's vaulted credential file."""
-    store = CredentialStore(credentials_file, read_password(vault_password_file, vault_id), vault_id)
+    """``check_keys`` for the keys in a tenant's key store (``store_params``: the options
+    ``open_key_store`` reads)."""
+    store = open_key_store(store_params)
     account = Account.build(edition, "-", "-", api_base)
     http = http or HttpClient("SendCloud", timeout=timeout)
     return check_keys(account, names, store.keys(), lambda acc: SendCloudClient(acc, http))

@@ -1,20 +1,14 @@
 """The API-user stage: the tenant's batch and trigger API users, their keys captured once into
-the vaulted credential file (the body of the ``sendcloud_apiuser`` module)."""
+the key store (the body of the ``sendcloud_apiuser`` module)."""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
-from ansible.module_utils.mailops.credentials import (
-    CredentialStore,
-    lock_path,
-    read_password,
-    tenant_lock,
-)
 from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.key_store import KEY_STORE_ARG, open_key_store
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS, sendcloud_client
 from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.sendcloud.apiusers import ApiUserChange, ApiUserService
@@ -34,6 +28,7 @@ API_USERS_OPTIONS: dict[str, dict[str, Any]] = {
     "credentials_file": {"type": "path", "required": True},
     "vault_password_file": {"type": "path", "required": True, "no_log": False},
     "vault_id": {"type": "str", "default": "default"},
+    "key_store": KEY_STORE_ARG,
     "allow_domain_change": {"type": "bool", "default": False},
     "lock_timeout": {"type": "float", "default": 120},
 }
@@ -44,20 +39,16 @@ API_USERS_ARGS: dict[str, dict[str, Any]] = dict(SENDCLOUD_ARGS, **API_USERS_OPT
 def run_api_users(params: dict[str, Any], check_mode: bool,
                   sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
     """``params``: the SendCloud connection options and ``API_USERS_OPTIONS``."""
-    password = read_password(params["vault_password_file"], params["vault_id"])
-    store = CredentialStore(params["credentials_file"], password, params["vault_id"])
+    store = open_key_store(params)
     service = ApiUserService(sendcloud_client(params, sendcloud_http), store, params["tenant_id"])
     domain = domain_key(params["domain"])
-    # A plan (and the audit) waits for an apply in progress, which may be between a create and
-    # its key's write, but creates no lock file: where there is none, no apply has run.
-    applied_before = lock_path(store.path.parent, params["tenant_id"]).exists()
-    lock = (nullcontext() if check_mode and not applied_before else
-            tenant_lock(str(store.path.parent), params["tenant_id"], params["lock_timeout"]))
-    with lock:
+    with store.lock(params["tenant_id"], params["lock_timeout"], check_mode):
         plan = service.plan(params["names"], domain, params["tracking"] or {},
                             params["allow_domain_change"])
         if not check_mode:
             try:
+                if any(c.action in ("create", "recreate") for c in plan.changes):
+                    store.probe()   # a key SendCloud shows once must have somewhere to go
                 service.apply(plan)
             except MailopsError as error:
                 # the users made before the failure, their keys already stored: the applied
@@ -66,10 +57,10 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
                 error.partial = {"stage_result": {
                     "changed": any(change.applied for change in plan.changes),
                     "api_users": [entry_of(change) for change in standing],
-                    "credentials_file": str(store.path)}}
+                    "credentials_file": store.location}}
                 raise
     entries = [entry_of(change) for change in plan.changes]
-    return {"changed": plan.changed, "api_users": entries, "credentials_file": str(store.path),
+    return {"changed": plan.changed, "api_users": entries, "credentials_file": store.location,
             # Ansible's diff wants mappings (or text), as in dns_record_set: the lists wrapped
             "diff": {"before": {"api_users": [c.before for c in plan.changes if c.before]},
                      "after": {"api_users": [

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.module_utils.mailops.credentials import CredentialStore, read_password
 from ansible.module_utils.mailops.errors import ConflictError, MailopsError, ValidationError
 from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.key_store import KEY_STORE_ARG, open_key_store
 from ansible.module_utils.mailops.names import domain_key
 from ansible.module_utils.mailops.platform import DesiredBinding, PlatformClient, view_of
 from ansible.module_utils.mailops.stages.api_users import NAMES_OPTION
@@ -26,6 +26,7 @@ BINDING_ARGS: dict[str, dict[str, Any]] = {
     "credentials_file": {"type": "path", "required": True},
     "vault_password_file": {"type": "path", "required": True, "no_log": False},
     "vault_id": {"type": "str", "default": "default"},
+    "key_store": KEY_STORE_ARG,
     "allow_domain_change": {"type": "bool", "default": False},
     "timeout": {"type": "float", "default": 15.0},
 }
@@ -40,13 +41,15 @@ def check_sender_name(name: str) -> None:
             hint="set sender_name (the display name of the tenant's mail) in the inventory")
 
 
-def desired_binding(params: dict[str, Any], keys: dict[str, str], check_mode: bool) -> DesiredBinding:
+def desired_binding(params: dict[str, Any], keys: dict[str, str], check_mode: bool,
+                    key_location: str) -> DesiredBinding:
     check_sender_name(params["sender_name"])
     api_users = {}
     for role, name in params["api_user_names"].items():
         key = keys.get(name)
         if key is None and not check_mode:
-            raise MailopsError(f"the key of API user {name} is not in {params['credentials_file']}",
+            raise MailopsError(f"the key of API user {name} is not in "
+                               f"{key_location}",
                                hint="run the API-user stage (sendcloud_apiuser) first")
         api_users[role] = {"name": name, "key": key}
     return DesiredBinding(domain_key(params["sending_domain"]), params["edition"],
@@ -103,9 +106,8 @@ def pending_rebind(current: dict[str, Any] | None, sending_domain: str) -> dict[
 def run_binding(params: dict[str, Any], check_mode: bool,
                 current: dict[str, Any] | None = NOT_READ) -> dict[str, Any]:
     """``current``: the binding as the caller just read it (``read_binding``), else read here."""
-    password = read_password(params["vault_password_file"], params["vault_id"])
-    store = CredentialStore(params["credentials_file"], password, params["vault_id"])
-    desired = desired_binding(params, store.keys(), check_mode)
+    store = open_key_store(params)
+    desired = desired_binding(params, store.keys(), check_mode, store.location)
     client = platform_client(params)
     tenant_id = params["tenant_id"]
     if current is NOT_READ:

@@ -17,6 +17,7 @@ from typing import Any
 from ansible.module_utils.mailops.errors import AuthError, MailopsError
 from ansible.module_utils.mailops.gitops_plan import needs_apply
 from ansible.module_utils.mailops.http import HttpClient
+from ansible.module_utils.mailops.key_store import open_key_store
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS
 from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
 from ansible.module_utils.mailops.stages.api_users import API_USERS_OPTIONS, run_api_users
@@ -65,8 +66,7 @@ def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any],
                         http: HttpClient) -> None:
     """Stored keys that SendCloud refuses: a key reset in the console, to be imported by hand."""
     results = check_stored_keys(sendcloud["edition"], sendcloud.get("api_base"),
-                                list(api_users["names"].values()), api_users["credentials_file"],
-                                api_users["vault_password_file"], api_users["vault_id"],
+                                list(api_users["names"].values()), api_users,
                                 sendcloud["timeout"], http)
     failing = [r for r in results if not r["authenticated"] and r["reason"] != "no key stored"]
     if failing:
@@ -278,6 +278,9 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if pending and not auditing:
         return rebind_pending_result(rebind_pending_message(params, pending), pending,
                                      preflight, warnings, preflight_warnings, timings)
+    if not check_mode:
+        # before the first write: the keys SendCloud will show once need a store that takes them
+        in_stage("preflight", lambda: open_key_store(params["api_users"]).probe(), timings)
     stage_work = bound_domain_audit(params, pending["bound_domain"], http) if pending else {
         "sending_domain": lambda: run_sending_domain(
             {"sendcloud": sendcloud, "domain": dict(params["domain"], name=domain_name),
