@@ -9,11 +9,12 @@ options:
   key_store:
     description:
       - Where the API keys are kept (docs/credentials.md). C(file), the default, is the
-        ansible-vault file O(credentials_file). C(vault) is the KV v2 engine of OpenBao or
+        ansible-vault file C(credentials_file). C(vault) is the KV v2 engine of OpenBao or
         HashiCorp Vault, one secret per API user at C(<mount>/<path>/<api_user>), written once
-        (check-and-set 0); O(credentials_file) then names only the local spool's place
+        (check-and-set 0); C(credentials_file) then names only the local spool's place
         (C(<tenant>.spool.vault.yml) beside it), where a key goes if the store fails after
-        SendCloud returned it.
+        SendCloud returned it. The rebind modules keep their journal and backups in the same
+        folder.
     type: dict
     default: {}
     suboptions:

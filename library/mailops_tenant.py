@@ -207,6 +207,21 @@ options:
         description: Vault id label written in the file header.
         type: str
         default: default
+      key_store:
+        description: Where the API keys are kept, as M(sendcloud_apiuser)'s O(sendcloud_apiuser#module:key_store) says.
+        type: dict
+        default: {}
+        suboptions:
+          kind: {description: "C(file) or C(vault).", type: str, choices: [file, vault], default: file}
+          url: {description: "The store's address; default C(VAULT_ADDR).", type: str}
+          token: {description: "Its token; default C(VAULT_TOKEN).", type: str}
+          role_id: {description: "AppRole role id, instead of a token.", type: str}
+          secret_id: {description: "AppRole secret id.", type: str}
+          mount: {description: "The KV v2 engine's mount.", type: str, default: secret}
+          path: {description: "The tenant's folder in it.", type: str}
+          ca_cert: {description: "CA bundle for the store's TLS certificate; default C(VAULT_CACERT).", type: str}
+          verify: {description: "Verify the store's TLS certificate.", type: bool, default: true}
+          timeout: {description: "Seconds per request to the store.", type: float, default: 15.0}
       allow_domain_change:
         description: Re-point existing API users bound to another domain (used by rebind.yml only).
         type: bool
@@ -280,6 +295,21 @@ options:
         description: Vault id label.
         type: str
         default: default
+      key_store:
+        description: Where the API keys are kept, as M(sendcloud_apiuser)'s O(sendcloud_apiuser#module:key_store) says.
+        type: dict
+        default: {}
+        suboptions:
+          kind: {description: "C(file) or C(vault).", type: str, choices: [file, vault], default: file}
+          url: {description: "The store's address; default C(VAULT_ADDR).", type: str}
+          token: {description: "Its token; default C(VAULT_TOKEN).", type: str}
+          role_id: {description: "AppRole role id, instead of a token.", type: str}
+          secret_id: {description: "AppRole secret id.", type: str}
+          mount: {description: "The KV v2 engine's mount.", type: str, default: secret}
+          path: {description: "The tenant's folder in it.", type: str}
+          ca_cert: {description: "CA bundle for the store's TLS certificate; default C(VAULT_CACERT).", type: str}
+          verify: {description: "Verify the store's TLS certificate.", type: bool, default: true}
+          timeout: {description: "Seconds per request to the store.", type: float, default: 15.0}
       allow_domain_change:
         description: Allow switching a bound tenant to another domain (rebind only).
         type: bool

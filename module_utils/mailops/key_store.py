@@ -35,7 +35,9 @@ KEY_STORE_OPTIONS: dict[str, dict[str, Any]] = {
     "verify": {"type": "bool", "default": True},
     "timeout": {"type": "float", "default": 15.0},
 }
-KEY_STORE_ARG: dict[str, Any] = {"type": "dict", "default": {}, "options": KEY_STORE_OPTIONS}
+# no_log False: its secrets are its token and secret_id, each no_log
+KEY_STORE_ARG: dict[str, Any] = {"type": "dict", "default": {}, "no_log": False,
+                                 "options": KEY_STORE_OPTIONS}
 
 
 class KeyStore(Protocol):

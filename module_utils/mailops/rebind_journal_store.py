@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from ansible.module_utils.mailops import rebind
 from ansible.module_utils.mailops.artifacts import mask, write_text
-from ansible.module_utils.mailops.errors import ConflictError
+from ansible.module_utils.mailops.errors import ConflictError, ValidationError
 
 JOURNAL = (".rebind", "journal")
 BACKUPS = (".rebind", "backups")
@@ -51,7 +51,9 @@ class FileRebindJournal:
         rebind.append_entry(self.audit_log, entry)
 
     def write_backup(self, tenant: str, stamp: str, backup: dict[str, Any]) -> str:
-        assert self.backup_dir is not None, "rebind_journal requires backup_dir with backup"
+        if self.backup_dir is None:
+            raise ValidationError("a rebind backup needs rebind_backup_dir",
+                                  hint="set rebind_backup_dir (or MAILOPS_BACKUP_DIR)")
         path = self.backup_dir / tenant / f"{stamp}.json"
         write_text(path, json.dumps(mask(backup), indent=2, sort_keys=True, ensure_ascii=False,
                                     default=str) + "\n")

@@ -281,6 +281,7 @@ def test_a_rebind_keeps_its_journal_and_backup_in_the_store(fresh_sandbox, openb
     moved = inventory_moving(tmp_path, "acme", "mail2.acme.example", "marketing")
     workdir = tmp_path / "runner2"   # the Friday job runs elsewhere
     rebind_args = ("-i", str(moved), "-l", "acme", "-e", "change_ticket=CHG-7", "-e", IN_WINDOW,
+                   "-e", "rebind_tenants=acme",
                    *vault_args(store_folder))
     done = run_playbook(fresh_sandbox, workdir, *rebind_args, playbook="rebind.yml", extra_env={
         **vault_env(openbao), "MAILOPS_AUDIT_LOG": str(workdir / "audit.jsonl"),
