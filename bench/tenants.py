@@ -105,10 +105,18 @@ def host_vars(index: int) -> dict[str, Any]:
     }
 
 
+# The sandbox inventory's short waits (a sandbox answers at once); the bench's tenants keep the
+# contract's defaults, as a production inventory does: the delayed runs wait like real services.
+SANDBOX_WAITS = ("dns_propagation_timeout", "sendcloud_verify_timeout", "sendcloud_verify_interval")
+
+
 def sandbox_group_vars(vault_password_file: Path) -> dict[str, Any]:
-    """Like inventories/sandbox/group_vars/tenants/sandbox.yml, pointed at the bench's files."""
+    """Like inventories/sandbox/group_vars/tenants/sandbox.yml, pointed at the bench's files,
+    without its short waits."""
     repo_vars = Path(__file__).resolve().parents[1] / "inventories/sandbox/group_vars/tenants"
     group_vars = yaml.safe_load((repo_vars / "sandbox.yml").read_text())
+    for name in SANDBOX_WAITS:
+        group_vars.pop(name, None)
     group_vars["credentials_vault_password_file"] = str(vault_password_file)
     group_vars["credentials_vault_id"] = VAULT_ID
     return group_vars

@@ -32,3 +32,9 @@ def test_without_endpoints_the_sandbox_inventory_is_kept(tmp_path):
     written = group_vars(tenants.write_inventory(tmp_path / "inventory", 1))
     assert "lookup(" in written["sandbox_sendcloud_port"]
     assert written["credentials_vault_id"] == tenants.VAULT_ID
+
+
+def test_the_bench_tenants_wait_as_long_as_the_contract_says(tmp_path):
+    """The sandbox inventory's short timeouts would fail the delayed runs' real waits."""
+    written = group_vars(tenants.write_inventory(tmp_path / "inventory", 1))
+    assert not set(tenants.SANDBOX_WAITS) & set(written)
