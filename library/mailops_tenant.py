@@ -337,6 +337,17 @@ options:
         O(defer_wait) (its stages up to the wait); the stages after the wait run now. Given
         with O(waited).
     type: dict
+  resume_from:
+    description:
+      - The finish pass, written short - the names of this host's registered variables holding
+        O(resume) (C(result)) and the M(mailops_wait) result whose C(tenants) entry for this host
+        is O(waited) (C(wait)). The action plugin reads both as Ansible stored them; through a
+        template the whole registered result would be rendered again for every tenant.
+      - Handled by the action plugin, as O(from_inventory).
+    type: dict
+    suboptions:
+      result: {description: "The variable this module's first call registered, e.g. C(tenant_result).", type: str, required: true}
+      wait: {description: "The variable M(mailops_wait) registered, e.g. C(tenant_wait).", type: str, required: true}
   waited:
     description:
       - With O(resume), this tenant's outcome of M(mailops_wait) (its RV(mailops_wait#module:tenants)
