@@ -18,4 +18,9 @@ options:
       hosts: {description: "The hosts, e.g. C(ansible_play_hosts).", type: list, elements: str, required: true}
       var: {description: "The registered variable, e.g. C(tenant_result).", type: str, required: true}
       key: {description: Take this key of each registered value (e.g. C(stages))., type: str}
+      missing:
+        description: A host without the variable (or the key) fails the task (V(fail)) or is left out (V(skip)).
+        type: str
+        choices: [fail, skip]
+        default: fail
 """

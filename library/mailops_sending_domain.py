@@ -34,6 +34,16 @@ options:
         M(mailops_wait) to wait for many tenants at once.
     type: bool
     default: false
+  resume:
+    description:
+      - After M(mailops_wait) - the result this module returned with O(defer_wait); the stage is
+        returned as the wait left it (O(waited)), nothing is asked again, C(changed) is false. A
+        failed wait fails the task with the error the stage's own wait gives. C(rebind.yml) does
+        this.
+    type: dict
+  waited:
+    description: With O(resume), this tenant's entry of M(mailops_wait)'s RV(mailops_wait#module:tenants) (empty when it had nothing to wait for).
+    type: dict
 extends_documentation_fragment: [mailops_sendcloud_account, mailops_dns_provider.stage, mailops_attributes, mailops_in_process]
 attributes:
   check_mode: {support: full}

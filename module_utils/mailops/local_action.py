@@ -236,7 +236,8 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
         raise AnsibleActionFail(f"{module_name}: registered needs hosts (a list of host names) "
                                 f"and var (the registered variable), and may have key: "
                                 f"{validation.errors.msg}")
-    hosts, var, key = (validation.validated_parameters[name] for name in ("hosts", "var", "key"))
+    hosts, var, key, missing = (validation.validated_parameters[name]
+                                for name in ("hosts", "var", "key", "missing"))
     values = {}
     for host in hosts:
         variables = hostvars.raw_get(host)
@@ -245,6 +246,8 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
             value = failed_entry(value, key)
         elif key:
             value = value.get(key) if isinstance(value, Mapping) else None
+        if value is None and missing == "skip":
+            continue
         if value is None:
             raise AnsibleActionFail(
                 f"{module_name}: host {host} has no registered {var}{'.' + key if key else ''}; "

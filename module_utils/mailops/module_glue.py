@@ -37,6 +37,7 @@ REGISTERED_ARG: dict[str, Any] = {
         "hosts": {"type": "list", "elements": "str", "required": True},
         "var": {"type": "str", "required": True},
         "key": {"type": "str", "no_log": False},   # a key of the result, not a secret
+        "missing": {"type": "str", "choices": ["fail", "skip"], "default": "fail"},
     },
 }
 

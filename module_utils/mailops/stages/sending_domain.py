@@ -52,6 +52,8 @@ SENDING_DOMAIN_ARGS: dict[str, dict[str, Any]] = {
     "dns": {"type": "dict", "required": True, "options": DNS_OPTIONS},
     "wait": {"type": "bool", "default": True},
     "defer_wait": {"type": "bool", "default": False},
+    "resume": {"type": "dict"},
+    "waited": {"type": "dict"},
 }
 
 
@@ -113,7 +115,12 @@ def look_once(state: DomainState, records: dict[str, Any], awaited: list[dict[st
 def run_sending_domain(params: dict[str, Any], check_mode: bool,
                        sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
     """Ensure the domain and its records; unless ``check_mode`` or ``wait`` is false, wait for
-    propagation (when records changed or the domain is unverified) and for verification."""
+    propagation (when records changed or the domain is unverified) and for verification.
+    Given ``resume`` (this stage's deferred result) and ``waited`` (its outcome of
+    ``mailops_wait``), the stage as the wait left it, nothing asked again."""
+    if params.get("resume") is not None:
+        done = after_wait(params["resume"], params.get("waited") or {})
+        return {**done, "changed": False, "diff": [], "warnings": []}
     domain, dns = params["domain"], params["dns"]
     name = domain_key(domain["name"])
     service = DomainService(sendcloud_client(params["sendcloud"], sendcloud_http),
