@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / ".venv-bench"
 # Every scenario, by the name BENCH_SKIP and BENCH_ONLY take.
 SCENARIOS = ("project", "naive", "floor", "floor_module", "dns", "scale", "delayed",
-             "delayed_scale")
+             "delayed_scale", "rebind", "rebind_delayed")
 
 
 def project_dir() -> Path:

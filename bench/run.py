@@ -28,6 +28,10 @@ from bench import ansible_run, bind, config, report, sandbox_env, tenants
 
 REPO = config.REPO
 ONBOARD = config.project_dir() / "onboard.yml"
+REBIND = config.project_dir() / "rebind.yml"
+# every tenant of the run, in one change window (an emergency: the bench runs at any time)
+REBIND_ARGS = ("-l", "tenants", "-e", "change_ticket=CHG-1", "-e", "rebind_emergency=true",
+               "-e", "rebind_emergency_reason=bench")
 NAIVE = REPO / "bench/baseline/onboard.yml"
 PLAYBOOKS = REPO / "bench/playbooks"
 # Onboarding N new tenants at once is the bulk change the safety rail max_changed_tenants
@@ -78,6 +82,30 @@ def onboarding(name: str, playbook: Path, root: Path, count: int, params: config
     finally:
         handle.stop()
     return records
+
+
+def rebinding(name: str, root: Path, count: int, params: config.Params,
+              delayed: bool) -> dict[str, dict[str, Any]]:
+    """N tenants onboarded (not timed), then each moved to a new sending domain in its zone
+    (mail.<zone> for news.<zone>) by one rebind.yml run, timed."""
+    handle = sandbox_env.start(root / "sandbox", count, params.latency_ms,
+                               params.dns_delay_s if delayed else 0,
+                               params.verify_lag_s if delayed else 0)
+    try:
+        endpoints = tenants.literal_endpoints(handle.env, ansible_run.credentials_dir(root / "work"))
+        env = {**handle.env, "ANSIBLE_FORKS": str(params.forks)}
+        onboarded = tenants.write_inventory(root / "inventory", count, endpoints)
+        setup = ansible_run.run(f"{name}_setup", ONBOARD, onboarded / "hosts.yml", root / "work",
+                                extra_env=env, args=PROJECT_ARGS)
+        if not setup.ok:
+            return {name: run_record(setup, count)}
+        moved = tenants.write_inventory(root / "inventory-moved", count, endpoints, label="mail")
+        since = sandbox_env.last_request_id(handle)
+        result = ansible_run.run(name, REBIND, moved / "hosts.yml", root / "work",
+                                 extra_env=env, args=REBIND_ARGS)
+        return {name: run_record(result, count, sandbox_env.api_calls(handle, since))}
+    finally:
+        handle.stop()
 
 
 def floor(root: Path, count: int, params: config.Params,
@@ -167,6 +195,10 @@ def scenarios(root: Path, params: config.Params) -> dict[str, dict[str, Any]]:
             delayed = onboarding(name, ONBOARD, root / name, count, params, passes=("first",),
                                  args=PROJECT_ARGS, delayed=True)
             runs |= {f"project_{name}_first": delayed[f"{name}_first"]}
+    for name, delayed_run in (("rebind", False), ("rebind_delayed", True)):
+        if name not in params.skip:
+            log(f"{name}: {n} tenants onboarded, then rebound in one run")
+            runs |= rebinding(name, root / name, n, params, delayed_run)
     return runs
 
 

@@ -25,8 +25,8 @@ def zone_of(index: int) -> str:
     return f"{tenant_id(index)}.bench.example"
 
 
-def sending_domain_of(index: int) -> str:
-    return f"news.{zone_of(index)}"
+def sending_domain_of(index: int, label: str = "news") -> str:
+    return f"{label}.{zone_of(index)}"
 
 
 def _fake_secret(kind: str, index: int) -> str:
@@ -90,8 +90,9 @@ def seed(base: dict[str, Any], count: int, dns_delay_s: float = 0,
     return generated
 
 
-def host_vars(index: int) -> dict[str, Any]:
-    domain = sending_domain_of(index)
+def host_vars(index: int, label: str = "news") -> dict[str, Any]:
+    """``label``: the sending domain's first label (``mail`` for the rebind's new domain)."""
+    domain = sending_domain_of(index, label)
     return {
         "sending_domain": domain,
         "dns_zone": zone_of(index),
@@ -138,14 +139,15 @@ def literal_endpoints(ports: dict[str, str], credentials_dir: Path) -> dict[str,
 
 
 def write_inventory(directory: Path, count: int,
-                    endpoints: dict[str, Any] | None = None) -> Path:
+                    endpoints: dict[str, Any] | None = None, label: str = "news") -> Path:
     """hosts.yml + group_vars for N tenants, with ``endpoints`` (``literal_endpoints``) written
-    over the sandbox inventory's lookups when given; returns the inventory directory."""
+    over the sandbox inventory's lookups when given, each sending domain ``label``.<zone>;
+    returns the inventory directory."""
     directory.mkdir(parents=True, exist_ok=True)
     password_file = directory / ".vault_pass"
     password_file.write_text("bench-only-vault-password\n")
     password_file.chmod(0o600)
-    hosts = {"tenants": {"hosts": {tenant_id(i): host_vars(i) for i in range(count)}}}
+    hosts = {"tenants": {"hosts": {tenant_id(i): host_vars(i, label) for i in range(count)}}}
     (directory / "hosts.yml").write_text(yaml.safe_dump(hosts, allow_unicode=True))
     group_dir = directory / "group_vars" / "tenants"
     group_dir.mkdir(parents=True, exist_ok=True)

@@ -60,3 +60,11 @@ def test_the_delayed_runs_are_compared_with_the_waits_plus_the_same_first_run():
     assert summary["delayed_100_vs_model"] == 1.1
     assert summary["delayed_1000_vs_model"] == 1.2
     assert summary["delayed_cpu_ratio"] == 1.2
+
+
+def test_the_delayed_rebind_is_compared_with_the_waits_plus_the_same_rebind():
+    results = {"parameters": {"dns_delay_s": 30, "verify_lag_s": 60},
+               "floor": {"first_s": None, "noop_s": None, "module_first_s": None}, "scale": {},
+               "runs": {"rebind": {"ok": True, "wall_s": 40.0, "cpu_s": 30.0},
+                        "rebind_delayed": {"ok": True, "wall_s": 130.0 * 1.15, "cpu_s": 33.0}}}
+    assert report.summary(results)["rebind_delayed_100_vs_model"] == 1.15
