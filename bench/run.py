@@ -101,8 +101,9 @@ def rebinding(name: str, root: Path, count: int, params: config.Params,
             return {name: run_record(setup, count)}
         moved = tenants.write_inventory(root / "inventory-moved", count, endpoints, label="mail")
         since = sandbox_env.last_request_id(handle)
-        result = ansible_run.run(name, REBIND, moved / "hosts.yml", root / "work",
-                                 extra_env=env, args=REBIND_ARGS)
+        ticket_covers = ",".join(tenants.tenant_id(i) for i in range(count))
+        result = ansible_run.run(name, REBIND, moved / "hosts.yml", root / "work", extra_env=env,
+                                 args=(*REBIND_ARGS, "-e", f"rebind_tenants={ticket_covers}"))
         return {name: run_record(result, count, sandbox_env.api_calls(handle, since))}
     finally:
         handle.stop()
