@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
