@@ -17,12 +17,22 @@ from ansible.utils.vars import merge_hash
 ansible.module_utils.__path__ += [p for p in C.DEFAULT_MODULE_UTILS_PATH
                                   if p not in ansible.module_utils.__path__]
 
+from ansible.module_utils.mailops.ansible_internals import (  # noqa: E402
+    extra_variable_names,
+    raw_host_variables,
+)
 from ansible.module_utils.mailops.collisions import (  # noqa: E402
     COLLISIONS_ARGS,
     default_api_users,
     refuse_collisions,
 )
-from ansible.module_utils.mailops.local_action import run_work, runs_in_process  # noqa: E402
+from ansible.module_utils.mailops.local_action import (  # noqa: E402
+    run_work,
+    runs_in_process,
+    warm_controller,
+)
+
+warm_controller()   # as the other plugins' in_process_action does, in the controller
 
 
 def identity(templar: Any, host: str, variables: Mapping[str, Any],
@@ -66,9 +76,9 @@ class ActionModule(ActionBase):
             in_run = set(args.get("hosts") or task_vars["groups"].get("tenants", []))
             # -e values are the run's, not the inventory's: a host outside the run has no
             # known value for them (-e sendcloud_api_users=... with -l acme is no collision)
-            extra = frozenset(getattr(getattr(hostvars, "_variable_manager", None), "extra_vars", {}))
+            extra = extra_variable_names(hostvars)
             args["tenants"] = {
-                host: identity(self._templar, host, hostvars.raw_get(host),
+                host: identity(self._templar, host, raw_host_variables(hostvars, host),
                                frozenset() if host in in_run else extra)
                 for host in task_vars["groups"].get("tenants", [])}
         if not runs_in_process(self._connection.transport, self._task.async_val, task_vars):

@@ -30,9 +30,9 @@ arguments rendered it again at every reference (docs/bench.md, "Where the time g
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import importlib
-import json
 import multiprocessing
 import os
 import signal
@@ -45,16 +45,25 @@ import yaml
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.mailops.ansible_internals import (
+    FROM_MODULE,
+    TO_MODULE,
+    as_json,
+    connection_tmpdir,
+    load_builtin_filters_and_tests,
+    no_log_values,
+    raw_host_variables,
+    trusted,
+)
 from ansible.module_utils.mailops.dns.providers import provider_names
 from ansible.module_utils.mailops.errors import MailopsError
 from ansible.module_utils.mailops.module_glue import REGISTERED_ARG
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import filter_loader, lookup_loader, test_loader
-from ansible.template import Templar, trust_as_template
+from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
@@ -64,6 +73,10 @@ FromInventory = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, A
 # Adds to a run-once task's arguments what it reads from the hosts it names (the plugin's
 # arguments, what it read from ``registered``, the task's variables); mailops_wait's keys.
 Prepare = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], None]
+# AnsibleModule's keywords beyond the argument spec, as its module passes them (mutually_exclusive,
+# required_together, required_one_of, required_if, required_by): the validator takes the same.
+Checks = dict[str, list[Any] | dict[str, Any]]
+_warmed = False
 
 # What a module imports only when it needs it (a DNS query, one provider), imported here once,
 # in the controller's main process, for every worker it forks to inherit. Only a speed-up: a
@@ -89,18 +102,21 @@ def warm_controller() -> None:
     Last, everything the controller holds by now is moved out of the cyclic collector's reach
     (``gc.freeze``): a worker's collection would otherwise walk every object it inherited, and
     touching each one copies the page it is on (copy-on-write), in every worker."""
+    global _warmed
+    if _warmed:
+        return
+    _warmed = True
     for name in PRELOAD:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
-    for loader in (filter_loader, test_loader):
-        for _plugin in loader.all():
-            pass
+    load_builtin_filters_and_tests()
     lookup_loader.get("ansible.builtin.env")  # the project's defaults read the environment
-    Templar(loader=DataLoader()).template(trust_as_template("{{ 'warm' | lower is string }}"))
-    as_json({}, Direction.CONTROLLER_TO_MODULE)
-    as_json({}, Direction.MODULE_TO_CONTROLLER)
+    Templar(loader=DataLoader()).template(trusted("{{ 'warm' | lower is string }}"))
+    as_json({}, TO_MODULE)
+    as_json({}, FROM_MODULE)
+    _linux_prctl()
     gc.freeze()
 
 
@@ -112,8 +128,10 @@ def pause_collector_in_worker() -> None:
         gc.disable()
 
 
+@functools.cache
 def _linux_prctl() -> Callable[..., int] | None:
-    """libc's prctl, looked up once in the controller (each worker inherits it)."""
+    """libc's prctl, looked up once (warm_controller does it in the controller, for every
+    worker to inherit)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -122,18 +140,16 @@ def _linux_prctl() -> Callable[..., int] | None:
         return None
 
 
-_prctl = _linux_prctl()
-
-
 def end_worker_with_controller() -> None:
     """A forked worker gets SIGTERM when the controller dies (Linux's parent-death signal), as
     on Ctrl-C. Ansible's workers run in a session of their own: with the controller killed
     (kill -9, an out-of-memory kill), one would go on writing with nobody to report to, beside
     the rerun an operator starts. Nothing is lost either way: every write is resumable."""
     parent = multiprocessing.parent_process()
-    if parent is None or _prctl is None:
+    prctl = _linux_prctl()
+    if parent is None or prctl is None:
         return
-    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent.pid:   # it died before the signal was asked for
         os.kill(os.getpid(), signal.SIGTERM)
 
@@ -143,19 +159,10 @@ def runs_in_process(connection: str, async_seconds: int, task_vars: dict[str, An
             and boolean(task_vars.get("mailops_in_process", True)))
 
 
-def as_json(value: Any, direction: Direction) -> Any:
-    """``value`` as it crosses between controller and module: through the JSON that Ansible
-    encodes a module's arguments and results with (plain types, no templating tags)."""
-    text = json.dumps(value, cls=get_module_encoder("legacy", direction))
-    return json.loads(text, cls=get_module_decoder("legacy", direction))
-
-
-warm_controller()
-
-
 def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, Any],
              work: Work, check_mode: bool, read: dict[str, Any] | None = None,
-             inject_invocation: bool = False) -> tuple[dict[str, Any], list[str]]:
+             inject_invocation: bool = False,
+             checks: Checks | None = None) -> tuple[dict[str, Any], list[str]]:
     """The module's run, without the module: (result, warnings). ``read`` holds the per-host
     option the plugin read from ``registered``: every host's result of a project module, a
     mapping by construction. It joins the arguments after they are validated, because the
@@ -163,13 +170,15 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
 
     ``invocation`` is in the result only when ``inject_invocation`` (Ansible's
     ``INJECT_INVOCATION``, off by default since ansible-core 2.21) says so, as AnsibleModule
-    returns it: the work's own if it gave one, else every argument."""
-    validation = ArgumentSpecValidator(argument_spec).validate(
-        as_json(args, Direction.CONTROLLER_TO_MODULE))
+    returns it: the work's own if it gave one, else every argument. ``checks`` are the
+    AnsibleModule keywords beyond the spec (required_together, mutually_exclusive, ...), which
+    the validator applies as AnsibleModule does."""
+    validation = ArgumentSpecValidator(argument_spec, **(checks or {})).validate(
+        as_json(args, TO_MODULE))
     if validation.error_messages:
         return {"failed": True, "msg": f"{module_name}: {validation.errors.msg}"}, []
     params = {**validation.validated_parameters,
-              **as_json(read or {}, Direction.CONTROLLER_TO_MODULE)}
+              **as_json(read or {}, TO_MODULE)}
     try:
         result = work(params, check_mode)
     except MailopsError as error:
@@ -182,8 +191,8 @@ def run_work(module_name: str, argument_spec: dict[str, Any], args: dict[str, An
         result.setdefault("invocation", {"module_args": params})
     else:
         result.pop("invocation", None)
-    secrets = validation._no_log_values
-    result = as_json(remove_values(result, secrets), Direction.MODULE_TO_CONTROLLER)
+    secrets = no_log_values(validation)
+    result = as_json(remove_values(result, secrets), FROM_MODULE)
     return result, [remove_values(w, secrets) for w in warnings]
 
 
@@ -204,8 +213,7 @@ def validate_inventory(spec_file: str, variables: Mapping[str, Any]) -> None:
     name)."""
     spec = role_argument_spec(spec_file)
     validation = ArgumentSpecValidator(spec).validate(
-        as_json({name: value for name, value in variables.items() if name in spec},
-                Direction.CONTROLLER_TO_MODULE))
+        as_json({name: value for name, value in variables.items() if name in spec}, TO_MODULE))
     if validation.error_messages:
         raise AnsibleActionFail("Validation of arguments failed:\n"
                                 + "\n".join(validation.error_messages),
@@ -231,7 +239,7 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
     run-once task at 100 tenants, while every other worker waits (docs/bench.md). A host whose
     task failed gives its ``failed_entry``."""
     validation = ArgumentSpecValidator(REGISTERED_ARG["options"]).validate(
-        as_json(spec, Direction.CONTROLLER_TO_MODULE) if isinstance(spec, Mapping) else {})
+        as_json(spec, TO_MODULE) if isinstance(spec, Mapping) else {})
     if validation.error_messages:
         raise AnsibleActionFail(f"{module_name}: registered needs hosts (a list of host names) "
                                 f"and var (the registered variable), and may have key: "
@@ -240,7 +248,7 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
                                 for name in ("hosts", "var", "key", "missing"))
     values = {}
     for host in hosts:
-        variables = hostvars.raw_get(host)
+        variables = raw_host_variables(hostvars, host)
         value = variables.get(var) if isinstance(variables, Mapping) else None
         if key and isinstance(value, Mapping) and value.get("failed"):
             value = failed_entry(value, key)
@@ -268,13 +276,18 @@ def failed_entry(result: Mapping[str, Any], key: str) -> dict[str, Any]:
 def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Work,
                       from_inventory: FromInventory | None = None,
                       from_registered: str | None = None,
-                      prepare: Prepare | None = None) -> type:
-    """The ``ActionModule`` class for ``module_name``. Given ``from_inventory`` (the variables
+                      prepare: Prepare | None = None, checks: Checks | None = None) -> type:
+    """The ``ActionModule`` class for ``module_name``, made when Ansible loads the plugin in the
+    controller's main process, which it warms first (``warm_controller``; importing this file
+    alone does nothing of the kind). ``checks``: the keywords the module passes to
+    AnsibleModule beyond its spec (a test compares them). Given ``from_inventory`` (the variables
     it reads, the function that builds the module's arguments from them), the task may say
     ``from_inventory: true`` instead of writing every argument out. Given ``from_registered``
     (a per-host option), the task may name the hosts and their registered variable instead
     (``registered``), which the plugin reads into that option. Given ``prepare``, it is called
     with the arguments, what was read and the task's variables, before the module runs."""
+    ArgumentSpecValidator(argument_spec, **(checks or {}))   # an unknown keyword fails here
+    warm_controller()
 
     class ActionModule(ActionBase):
         _supports_async = True
@@ -305,7 +318,8 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
             outcome, warnings = run_work(
                 module_name, argument_spec, args, work, bool(self._task.check_mode), read,
                 inject_invocation=C.config.get_config_value("INJECT_INVOCATION",
-                                                            variables=task_vars))
+                                                            variables=task_vars),
+                checks=checks)
             for warning in warnings:
                 Display().warning(warning)
             result.update(outcome)
@@ -319,7 +333,7 @@ def in_process_action(module_name: str, argument_spec: dict[str, Any], work: Wor
                 module_name=module_name, module_args=args, task_vars=task_vars,
                 wrap_async=wrap_async))
             if not wrap_async:
-                self._remove_tmp_path(self._connection._shell.tmpdir)
+                self._remove_tmp_path(connection_tmpdir(self._connection))
             return result
 
     ActionModule.__doc__ = f"Runs {module_name} in the worker process (module_utils/mailops/local_action.py)."

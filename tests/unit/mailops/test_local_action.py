@@ -12,11 +12,13 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.mailops.errors import AuthError
 from ansible.module_utils.mailops.local_action import (
     args_from_inventory,
+    in_process_action,
     pause_collector_in_worker,
     registered_values,
     run_work,
     runs_in_process,
     validate_inventory,
+    warm_controller,
 )
 from ansible.module_utils.mailops.stages.report import REPORT_ARGS, run_report
 
@@ -253,7 +255,32 @@ def _collector_state_in_child(queue) -> None:
     queue.put(gc.isenabled())
 
 
+def test_importing_the_in_process_path_warms_nothing_making_a_plugin_does():
+    import importlib
+
+    from ansible.module_utils.mailops import local_action
+
+    gc.unfreeze()
+    importlib.reload(local_action)   # what scripts/validate_inventory.py does by importing it
+    assert gc.get_freeze_count() == 0
+    local_action.in_process_action("mailops_report", REPORT_ARGS, run_report)
+    assert gc.get_freeze_count() > 0
+
+
+def test_the_module_keywords_beyond_the_spec_are_applied_as_ansible_module_does():
+    spec = {"backup": {"type": "bool"}, "backup_dir": {"type": "path"}}
+    result, _ = run_work("m", spec, {"backup": True}, lambda params, check: {"changed": False},
+                         False, checks={"required_together": [["backup", "backup_dir"]]})
+    assert result["failed"] and "backup, backup_dir" in result["msg"]
+
+
+def test_a_keyword_the_validator_does_not_know_is_refused_when_the_plugin_is_made():
+    with pytest.raises(TypeError):
+        in_process_action("m", {}, lambda params, check: {}, checks={"required_togther": []})
+
+
 def test_the_cyclic_collector_is_paused_in_a_forked_worker_only():
+    warm_controller()
     assert gc.get_freeze_count() > 0  # warm_controller froze what the importing process held
     pause_collector_in_worker()
     assert gc.isenabled()  # this process has no parent process: never paused here
