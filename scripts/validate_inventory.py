@@ -37,13 +37,11 @@ from ansible.module_utils.mailops.collisions import default_api_users, tenant_co
 from ansible.module_utils.mailops.credentials import in_an_existing_directory  # noqa: E402
 from ansible.module_utils.mailops.dns.providers import plugins, provider_names  # noqa: E402
 from ansible.module_utils.mailops.errors import ValidationError  # noqa: E402
+from ansible.module_utils.mailops.inventory_contract import REQUIRED  # noqa: E402
 from ansible.module_utils.mailops.inventory_values import CHECKS, value_problems  # noqa: E402
 from ansible.module_utils.mailops.local_action import role_argument_spec  # noqa: E402
 from ansible.module_utils.mailops.stages.binding import check_sender_name  # noqa: E402
 
-REQUIRED = ("sending_domain", "sendcloud_api_user", "sendcloud_api_key", "sender_address",
-            "sender_name", "reply_to_address", "platform_api_url", "platform_api_token",
-            "credentials_vault_password_file")
 CHOICES = {"sendcloud_edition": ("domestic", "overseas"),
            "dns_provider": provider_names(),
            "dns_on_conflict": ("keep_and_fail", "keep_and_warn", "replace"),

@@ -19,32 +19,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.module_utils.mailops.dns.providers import provider_options
+from ansible.module_utils.mailops.inventory_contract import TENANT_VARIABLES
 
 # The providers' own variables (providers/<name>.py), each given to the DNS stage as its option
 # when the tenant defines it: an undefined one is left out, as ``default(omit)`` leaves it out of
 # a task, and the module's default or the provider's environment variable applies.
 PROVIDER_VARIABLES = {option.inventory_variable: option.option for option in provider_options()}
 
-# Every variable the tenant's stages read. roles/mailops_defaults/defaults/main.yml defaults all but the
-# required ones and these, which are left out when undefined: sendcloud_api_base and the
-# providers' variables without a default there.
-CONTRACT = (
-    "tenant_id", "sending_domain", "dns_zone", "dns_nameservers", "allow_existing_mx",
-    "sender_address", "sender_name", "reply_to_address", "sendcloud_api_users",
-    "sendcloud_edition", "sendcloud_api_base", "sendcloud_api_user", "sendcloud_api_key",
-    "sendcloud_tracking", "sendcloud_verify_layout", "sendcloud_verify_timeout",
-    "sendcloud_verify_interval",
-    "preflight_require_kyc", "preflight_min_quota", "preflight_min_balance",
-    "preflight_sender_domain_mismatch", "preflight_check_keys",
-    "dns_ttl", "dns_provider", "dns_on_conflict", "dns_propagation_timeout",
-    *PROVIDER_VARIABLES,
-    "credentials_dir", "credentials_vault_password_file", "credentials_vault_id",
-    "mailops_key_store", "key_store_vault_url", "key_store_vault_token", "key_store_vault_role_id",
-    "key_store_vault_secret_id", "key_store_vault_mount", "key_store_vault_path",
-    "key_store_vault_ca_cert", "key_store_vault_verify",
-    "api_users_allow_domain_change", "platform_api_url", "platform_api_token",
-    "platform_binding_allow_domain_change",
-)
+# Every variable the tenant's stages read: the contract's tenant-wide variables (declared in
+# inventory_contract.py) and the providers' (declared in their files).
+CONTRACT = (*(variable.name for variable in TENANT_VARIABLES), *PROVIDER_VARIABLES)
 # and what Ansible gives every host: the host's name, for the commands messages give
 READS = (*CONTRACT, "inventory_hostname")
 
