@@ -110,3 +110,37 @@ def test_one_tenant_timing_out_fails_alone(tmp_path):
     assert "failing items: " in message and "DNS serves" in message
     assert report(tmp_path, "t0000")["status"] == "verified and bound"
     assert report(tmp_path, "t0002")["status"] == "verified and bound"
+
+
+def test_a_rebind_of_four_tenants_waits_about_once(tmp_path):
+    """rebind.yml used to move one tenant after the other (serial: 1), each waiting D + L."""
+    dns_delay, verify_lag = 5, 20
+
+    def longer_waits(seed):
+        seed["dns"]["propagation_delay"] = {generated.zone_of(i): dns_delay for i in range(4)}
+        seed["sendcloud"]["verify_lag_s"] = verify_lag
+
+    sandbox = delayed_sandbox(tmp_path / "sandbox", 4, longer_waits)
+    try:
+        run, _ = onboard(sandbox, tmp_path, inventory(tmp_path, sandbox, 4))
+        assert run.returncode == 0, run.output[-3000:]
+        moved = generated.write_inventory(tmp_path / "moved", 4, generated.literal_endpoints(
+            sandbox.env, tmp_path / "work" / "credentials"), label="mail")
+        started = time.monotonic()
+        rebound = run_playbook(
+            sandbox, tmp_path / "work", "-i", str(moved / "hosts.yml"), "-l", "tenants",
+            "-e", "rebind_tenants=t0000,t0001,t0002,t0003", "-e", "change_ticket=CHG-7",
+            "-e", "rebind_emergency=true", "-e", "rebind_emergency_reason=test",
+            playbook="rebind.yml", extra_env={"MAILOPS_AUDIT_LOG": str(tmp_path / "audit.jsonl")})
+        wall = time.monotonic() - started
+    finally:
+        sandbox.stop()
+    assert rebound.returncode == 0, rebound.output[-4000:]
+    assert wall < 4 * (dns_delay + verify_lag), f"{wall:.1f} s: the rebinds waited one by one"
+    assert rebound.output.count("TASK [Wait for every new domain's DNS and SendCloud verification at once]") == 1
+    assert "waiting: 4 verified, 0 waiting" in rebound.output
+    completed = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()
+                 if json.loads(line)["outcome"] == "completed"]
+    assert sorted(entry["tenant"] for entry in completed) == ["t0000", "t0001", "t0002", "t0003"]
+    assert {entry["new_domain"] for entry in completed} == {
+        f"mail.{generated.zone_of(i)}" for i in range(4)}
