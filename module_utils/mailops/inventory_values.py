@@ -53,6 +53,8 @@ def host_port_problem(value: Any) -> str | None:
         host, _, rest = text[1:].partition("]")
         port_text = rest[1:] if rest.startswith(":") else (rest or None)
         valid_host = bool(host) and all(c in "0123456789abcdefABCDEF:." for c in host)
+    elif text.count(":") > 1:   # a bare IPv6 address, without a port
+        valid_host = all(c in "0123456789abcdefABCDEF:." for c in text)
     else:
         if text.count(":") == 1:
             host, port_text = text.split(":")

@@ -9,7 +9,8 @@ from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.inventory_values import host_port_problem, value_problems
 
 
-@pytest.mark.parametrize("value", ["127.0.0.1", "127.0.0.1:5353", "ns1.example.com", "[::1]:53", "[::1]"])
+@pytest.mark.parametrize("value", ["127.0.0.1", "127.0.0.1:5353", "ns1.example.com", "[::1]:53", "[::1]",
+                                   "::1", "2001:db8::53"])
 def test_a_host_with_or_without_its_port_is_accepted(value):
     assert host_port_problem(value) is None
 
