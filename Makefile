@@ -56,7 +56,13 @@ sandbox-reset: venv
 	cd inventories/sandbox && rm -rf credentials rebind-audit.jsonl reports plans backups
 	cd inventories/sandbox-route53 && rm -rf credentials rebind-audit.jsonl reports plans backups
 
-lint: venv-dev
+# awx.awx for the AWX configuration playbook's lint (awx/configure.yml): out of a pinned wheel
+# from the package index, into ./collections (scripts/install_awx_collection.py)
+AWX_COLLECTION := collections/ansible_collections/awx/awx/MANIFEST.json
+$(AWX_COLLECTION): | $(VENV)/.installed-dev
+	$(PY) -m scripts.install_awx_collection
+
+lint: venv-dev $(AWX_COLLECTION)
 	ruff check .
 	ansible-lint
 
