@@ -25,3 +25,18 @@ pytestmark = pytest.mark.skipif(not (REPO / ".git").exists() or not shutil.which
 def test_a_runs_state_in_the_inventory_is_git_ignored(path):
     checked = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=REPO)
     assert checked.returncode == 0, path
+
+
+def test_sandbox_reset_and_clean_remove_only_the_sandbox_inventorys_state():
+    """make sandbox-reset deleted the checkout's plans/ and reports/, a production inventory's
+    too while they lived there."""
+    planned = subprocess.run(["make", "-n", "sandbox-reset", "clean"], cwd=REPO, capture_output=True,
+                             text=True, timeout=60)
+    removals = [line for line in planned.stdout.splitlines() if "rm -rf" in line]
+    assert removals
+    for line in removals:
+        where, _, targets = line.rpartition("rm -rf ")
+        assert where in ("", "cd inventories/sandbox && ") or where.startswith("cd inventories/sandbox-"), line
+        if not where:
+            assert all(t in (".venv", ".sandbox") or t.startswith("inventories/sandbox")
+                       for t in targets.split()), line
