@@ -66,6 +66,7 @@ def endpoints(config: SandboxConfig) -> dict[str, Any]:
     }
     if config.route53_enabled:
         found["route53"] = {"url": f"http://{host}:{ports.route53}"}
+    found["cloudflare"] = {"url": f"http://{host}:{ports.cloudflare}"}
     return found
 
 

@@ -20,6 +20,7 @@ PORT_ENV = {
     "platform_port": "SANDBOX_PLATFORM_PORT",
     "dns_port": "SANDBOX_DNS_PORT",
     "route53_port": "SANDBOX_ROUTE53_PORT",
+    "cloudflare_port": "SANDBOX_CLOUDFLARE_PORT",
 }
 DEFAULT_PORTS = {
     "sendcloud_port": 18080,
@@ -27,6 +28,7 @@ DEFAULT_PORTS = {
     "platform_port": 18082,
     "dns_port": 15353,
     "route53_port": 18083,
+    "cloudflare_port": 18084,
 }
 
 
@@ -37,10 +39,12 @@ class Ports:
     platform: int
     dns: int
     route53: int = DEFAULT_PORTS["route53_port"]  # moto's server, when the seed has route53
+    cloudflare: int = DEFAULT_PORTS["cloudflare_port"]
 
     def http_ports(self) -> dict[str, int]:
         """HTTP component name -> port."""
-        return {"sendcloud": self.sendcloud, "dnspod": self.dnspod, "platform": self.platform}
+        return {"sendcloud": self.sendcloud, "dnspod": self.dnspod, "platform": self.platform,
+                "cloudflare": self.cloudflare}
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ def resolve_ports(seed: dict[str, Any], env: dict[str, str] | None = None) -> Po
         platform=values["platform_port"],
         dns=values["dns_port"],
         route53=values["route53_port"],
+        cloudflare=values["cloudflare_port"],
     )
 
 

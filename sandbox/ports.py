@@ -10,7 +10,8 @@ import socket
 from sandbox.config import PORT_ENV, SandboxConfig
 
 COMPONENT_KEYS = {"sendcloud": "sendcloud_port", "dnspod": "dnspod_port",
-                  "platform": "platform_port", "dns": "dns_port", "route53": "route53_port"}
+                  "platform": "platform_port", "dns": "dns_port", "route53": "route53_port",
+                  "cloudflare": "cloudflare_port"}
 
 
 def port_free(host: str, port: int, kind: int) -> bool:

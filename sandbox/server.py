@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import requestlog
+from sandbox.cloudflare import CloudflareEmulator
 from sandbox.config import SandboxConfig
 from sandbox.core import Component, Request, RequestName, Response, Store
 from sandbox.dns_server import DnsServer
@@ -81,6 +82,7 @@ class Sandbox:
         self.latency = LatencyInjector()
         self.store: Store | None = None
         self.dnspod = DnspodEmulator()
+        self.cloudflare = CloudflareEmulator()
         self.sendcloud: Any = None
         if SendCloudEmulator is not None:
             self.sendcloud = SendCloudEmulator(default_dns_server=(config.host, config.ports.dns))
@@ -103,6 +105,7 @@ class Sandbox:
             found["sendcloud"] = self.sendcloud
         found["dnspod"] = self.dnspod
         found["platform"] = self.platform
+        found["cloudflare"] = self.cloudflare
         return found
 
     # ------------------------------------------------------------------------------- state
@@ -122,6 +125,7 @@ class Sandbox:
                 "INSERT INTO sandbox_meta (key, value) VALUES ('seeded_at', ?)", (str(time.time()),)
             )
         self.dnspod.configure(self.config.seed)
+        self.cloudflare.configure(self.config.seed)
         if self.sendcloud is not None:
             self.sendcloud.configure(self.config.seed)
         self.store = store
@@ -137,7 +141,9 @@ class Sandbox:
             self.http_servers.append(server)
         if self.route53 is not None:
             self.route53.start()
-        sources = (self.route53,) if self.route53 is not None else ()
+        sources: tuple[Any, ...] = (self.cloudflare,)
+        if self.route53 is not None:
+            sources += (self.route53,)
         self.dns_server = DnsServer(host, self.config.ports.dns, self.dnspod, sources)
         for server in self.http_servers:
             threading.Thread(
@@ -172,6 +178,7 @@ class Sandbox:
         endpoints["platform"] = {"url": f"http://{host}:{ports.platform}"}
         if self.route53 is not None and self.route53.process is not None:  # moto installed
             endpoints["route53"] = {"url": self.route53.url}
+        endpoints["cloudflare"] = {"url": f"http://{host}:{ports.cloudflare}"}
         return endpoints
 
     def record(

@@ -98,9 +98,15 @@ class SandboxHandle:
             "SANDBOX_DNSPOD_PORT": str(self.ports["dnspod"]),
             "SANDBOX_PLATFORM_PORT": str(self.ports["platform"]),
             "SANDBOX_DNS_PORT": str(self.ports["dns"]),
+            "SANDBOX_CLOUDFLARE_PORT": str(self.ports["cloudflare"]),
             **({"SANDBOX_ROUTE53_PORT": str(self.ports["route53"])} if "route53" in self.ports
                else {}),
         }
+
+    @property
+    def cloudflare_url(self) -> str:
+        """The API base the SDK takes (``base_url``), ``/client/v4`` included."""
+        return f"http://{HOST}:{self.ports['cloudflare']}/client/v4"
 
     @property
     def route53_url(self) -> str:
@@ -266,7 +272,7 @@ def start_sandbox(
     seed_path = state_dir / "seed.yml"
     seed_path.write_text(yaml.safe_dump(seed, allow_unicode=True))
     loaded = yaml.safe_load(seed_path.read_text())
-    names = ("sendcloud", "dnspod", "platform", "dns", *(("route53",) if route53 else ()))
+    names = ("sendcloud", "dnspod", "platform", "dns", "cloudflare", *(("route53",) if route53 else ()))
     ports = {name: free_port() for name in names}
     handle = SandboxHandle(
         state_dir=state_dir, seed_path=seed_path, seed=loaded, ports=ports, exit_after=exit_after
