@@ -13,10 +13,16 @@ provider:
   description: The DNS provider of the zone (docs/dns.md, one section each).
   type: str
   required: true
-  choices: [dnspod, manual, powerdns, rfc2136, route53]
+  choices: [cloudflare, dnspod, manual, powerdns, rfc2136, route53]
 """
 
 PROVIDER_OPTIONS = r"""
+cloudflare_api_token:
+  description: Cloudflare API token with Zone > DNS > Edit on the zone (provider cloudflare); the environment variable C(CLOUDFLARE_API_TOKEN) when not set.
+  type: str
+cloudflare_api_base_url:
+  description: Cloudflare API base URL, C(/client/v4) included (only for a local emulator, the sandbox's); else C(CLOUDFLARE_BASE_URL), else Cloudflare's.
+  type: str
 dnspod_secret_id:
   description: Tencent Cloud SecretId (provider dnspod).
   type: str

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     # imports by name: this import names every provider file so that it carries them all.
     # tests/unit/dns/test_provider_plugins.py fails when a provider file is missing from it.
     from ansible.module_utils.mailops.dns.providers import (  # noqa: F401
+        cloudflare,
         dnspod,
         manual,
         powerdns,
