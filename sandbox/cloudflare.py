@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.core import Request, RequestName, Response, Store
@@ -108,7 +108,7 @@ def validation_error(code: int, message: str) -> ApiError:
 
 
 def now_text() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def new_id() -> str:

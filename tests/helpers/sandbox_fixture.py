@@ -231,6 +231,12 @@ class SandboxHandle:
     def clear_verify_lag(self) -> None:
         _http("DELETE", f"{self.sendcloud_url}/_sandbox/sendcloud/verify-lag")
 
+    def cloudflare_throttle(self, count: int, retry_after: int = 1) -> None:
+        """The Cloudflare emulator answers the next ``count`` API requests with 429."""
+        base = self.cloudflare_url.removesuffix("/client/v4")
+        _http("PUT", f"{base}/_sandbox/cloudflare/throttle",
+              {"count": count, "retry_after": retry_after})
+
     # ------------------------------------------------------------------------- DNSPod
     def dnspod_account(self, zone: str) -> dict[str, Any]:
         """The seed's DNSPod account (secret_id, secret_key, zones) that owns ``zone``."""

@@ -81,6 +81,7 @@ def test_status_json_shape_and_start_is_idempotent(sandbox: Any) -> None:
         "dnspod": {"url": sandbox.dnspod_url, "healthy": True},
         "dns": {"host": "127.0.0.1", "port": sandbox.dns_port, "healthy": True},
         "platform": {"url": sandbox.platform_url, "healthy": True},
+        "cloudflare": {"url": sandbox.cloudflare_url.removesuffix("/client/v4"), "healthy": True},
     }
     pid_before = (sandbox.state_dir / "sandbox.pid").read_text()
     started = cli("start", env=sandbox.env)
