@@ -60,6 +60,9 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
     "inventory_host": {"type": "str"},
     "from_inventory": {"type": "bool", "default": False},
     "inventory_spec": {"type": "path"},
+    # read by the action plugin into resume and waited, as from_inventory; the module ignores it
+    "resume_from": {"type": "dict", "options": {"result": {"type": "str", "required": True},
+                                                "wait": {"type": "str", "required": True}}},
 }
 
 def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any],
