@@ -38,8 +38,8 @@ warm_controller()   # as the other plugins' in_process_action does, in the contr
 def identity(templar: Any, host: str, variables: Mapping[str, Any],
              unknown: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """One tenant's identity from its inventory variables. The defaults (tenant_id: the host's
-    name; the API user names: from the tenant_id) are computed, not rendered: a template costs
-    about 1 ms, and every tenant of the inventory is read. A value the inventory gives as a
+    name; the API user names: from the tenant_id) are computed, not rendered: every tenant of
+    the inventory is read, and a template per value would cost a Jinja compile each. A value the inventory gives as a
     template is rendered with the host's variables; one that does not render (undefined, a bad
     template), or is ``unknown``, is left out, for the tenant's own validation to name."""
     variables = {name: value for name, value in variables.items() if name not in unknown}

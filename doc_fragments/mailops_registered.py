@@ -11,7 +11,7 @@ options:
       - Instead of writing the per-tenant option out, the hosts whose registered variable
         fills it, read by the action plugin (C(action_plugins/)) as Ansible stored it.
       - Extracted by a template (C(map('extract', hostvars, ...))), each host's whole result
-        went through the template engine again, about 4 ms per host; this task runs once while
+        went through the template engine again, a cost per host; this task runs once while
         every other worker waits.
     type: dict
     suboptions:

@@ -32,7 +32,7 @@ options:
         arguments (C(module_utils/mailops/tenant_inputs.py)); options given as well win.
       - The action plugin reads each variable once and renders them in one pass. Written out as
         arguments, the defaults they go through (C(tenant_id), the API user names, the credential
-        file) are rendered again at every reference, about 95 templates per task.
+        file) are rendered again at every reference, many templates per task.
       - Handled by the action plugin (C(action_plugins/mailops_tenant.py)), which the project's
         C(ansible.cfg) configures; the module itself ignores it.
     type: bool
@@ -359,7 +359,7 @@ options:
       - V(false) reports C(changed=false) whatever the tenant's changes (RV(needs_apply) still
         says them). The plan pass of an apply run sets it, as the apply pass reports the changes.
       - What C(changed_when) would do, without it. A C(changed_when) costs each tenant's task
-        about 9 ms of CPU in the worker, however simple its condition (docs/bench.md).
+        CPU in the worker, however simple its condition (docs/bench-history.md).
     type: bool
     default: true
   continue_after_failed_stage:

@@ -75,8 +75,7 @@ class _Moduli:
     """Distinct 2048-bit RSA moduli at the cost of a multiplication. Each is the product of two
     primes from a pool that grows by one generated key's p and q when the pairs run out (n primes
     make n(n-1)/2 moduli: 8 key generations cover 100 domains, 23 cover 1000). A key generated per
-    domain costs 30-100 ms of CPU, which on one machine competes with the client being measured
-    (docs/bench.md); an emulator's DKIM keys must be well-formed and distinct, not secret.
+    domain costs CPU that, on one machine, competes with the client being measured (the bench); an emulator's DKIM keys must be well-formed and distinct, not secret.
     OpenSSL sets the top two bits of each 1024-bit prime, so every product has 2048 bits."""
 
     def __init__(self) -> None:

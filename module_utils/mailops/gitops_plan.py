@@ -1,6 +1,6 @@
 """The run's plan: every change per tenant, a checksum, the pin and the safety rails.
 
-``onboard.yml`` first plans every tenant (``mailops_tenant_plan``: every stage in check mode,
+``onboard.yml`` first plans every tenant (``mailops_tenant`` in check mode: every stage,
 reads only) and hands the stage results here. The plan is built from exactly those results, so it is what the apply then does: a
 ``--check`` run stops after the plan; an apply run checks the pin and the rails, then applies
 only the tenants that have something to do. See docs/gitops.md.

@@ -4,8 +4,8 @@ imports it (it imports the controller's ``ansible.plugins``).
 Every mailops module talks to HTTP APIs and DNS servers, never to the host it targets: a tenant
 is a host with ``ansible_connection: local``. Run as a module, each call starts a new Python,
 imports ``ansible.module_utils.basic``, compiles the module's code from the AnsiballZ zip (no
-bytecode cache there) and imports requests and the Tencent Cloud SDK again: about 0.4 CPU
-seconds, most of a no-op tenant's cost (docs/bench.md). The action plugin of the same name runs
+bytecode cache there) and imports requests and the Tencent Cloud SDK again: most of a no-op
+tenant's cost (docs/execution.md; the figures are in the bench history). The action plugin of the same name runs
 the same work function in the worker process Ansible already forked for the task, whose parent
 imported all of it once (the linear strategy loads each action plugin class in the controller's
 main process). The module stays the documented interface and what runs anywhere else:
@@ -93,8 +93,8 @@ def warm_controller() -> None:
     """Load, once in the controller, what each forked worker would otherwise load again for
     its task: the modules above (``netrc``: requests imports it for the Tencent Cloud SDK's
     session); every builtin filter and test plugin, which Ansible loads the first time a
-    template uses any one of them (about 9 ms of CPU per worker: the API user names'
-    ``regex_replace``, the tasks' ``is defined``); the ``env`` lookup of the project's defaults
+    template uses any one of them (in every worker: the API user names' ``regex_replace``, the
+    tasks' ``is defined``); the ``env`` lookup of the project's defaults
     (``mailops_report_dir``); Jinja's lexer, built at the first compile; the JSON profiles
     ``as_json`` uses. Ansible keeps each in a process-wide cache that every worker inherits
     (docs/bench.md, "Where the time goes").
@@ -235,8 +235,8 @@ def registered_values(module_name: str, hostvars: Any, spec: Mapping[str, Any]) 
     """The option ``registered`` ({hosts, var, key}): per host, its registered variable ``var``
     (or that variable's ``key``), read as stored. A registered result is data that Ansible never
     templates; extracted by a template (``map('extract', hostvars, var)``), each host's whole
-    result went through the template engine again: about 4 ms per host, 0.3-0.4 s for each
-    run-once task at 100 tenants, while every other worker waits (docs/bench.md). A host whose
+    result went through the template engine again, a cost per host paid by each run-once task
+    while every other worker waits (the bench history). A host whose
     task failed gives its ``failed_entry``."""
     validation = ArgumentSpecValidator(REGISTERED_ARG["options"]).validate(
         as_json(spec, TO_MODULE) if isinstance(spec, Mapping) else {})

@@ -1,4 +1,4 @@
-"""The marketing platform's binding of a tenant to its SendCloud credentials (seed steps 7–8).
+"""The marketing platform's binding of a tenant to its SendCloud credentials.
 
 Contract: docs/binding-api.md. The platform never returns keys, only their SHA-256, so the
 desired binding is compared on key fingerprints and written only when something differs.

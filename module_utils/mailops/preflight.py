@@ -1,4 +1,4 @@
-"""Checks that run before any write for a tenant (seed steps 1, 2 and 8).
+"""Checks that run before any write for a tenant.
 
 Each problem names the tenant, the inventory field, what is wrong and how to fix it.
 Problems are collected, not raised one by one, so an operator fixes them all in one pass.

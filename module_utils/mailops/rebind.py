@@ -1,4 +1,4 @@
-"""Change-managed rebind (seed step 11): the change window, the ticket, where a rebind stands,
+"""Change-managed rebind: the change window, the ticket, where a rebind stands,
 the backup and the audit log. The playbook (playbooks/rebind.yml) does the work in this order:
 new domain fully up, API users re-pointed, binding switched in one write, old domain retired.
 """

@@ -6,11 +6,10 @@ once from the tenant's variables and builds here the arguments that each stage r
 own module. tests/unit/test_tenant_arguments.py renders those roles' tasks with Ansible and
 checks that both give the same arguments.
 
-Written out as task arguments, the same mapping made each worker compile about 95 Jinja
-templates per task, because every reference renders again the defaults it goes through
-(``tenant_id`` alone 12 times, through the API user names and the credential file path). At
-about 1.2 ms each, that was most of a tenant's CPU in a plan (docs/bench.md, "Where the time
-goes").
+Written out as task arguments, the same mapping made each worker compile a Jinja template at
+every reference, because every reference renders again the defaults it goes through
+(``tenant_id`` many times, through the API user names and the credential file path): most of a
+tenant's CPU in a plan (the figures are in the bench history, docs/bench-history.md).
 """
 
 from __future__ import annotations

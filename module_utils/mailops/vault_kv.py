@@ -5,8 +5,8 @@ The ``vault`` key store (vault_key_store.py), the tenant's lease (vault_lease.py
 rebind journal (rebind_journal_store.py) all live in the folder ``<mount>/<path>``; names that
 start with a dot are theirs and can never be API user names (``[A-Za-z0-9_]{6,32}``).
 
-Reference: shared/reference/dns_providers_more.md, section J (KV v2 endpoints, check-and-set,
-hvac's exceptions). Requests are retried with capped, jittered backoff while the store is down
+Reference: the KV v2 secrets engine's HTTP API of OpenBao and HashiCorp Vault (endpoints,
+check-and-set, hvac's exceptions). Requests are retried with capped, jittered backoff while the store is down
 or busy; a refusal (403, a missing token, a failed AppRole login) is an ``AuthError`` that
 names the policy the token needs.
 """

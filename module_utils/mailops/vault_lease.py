@@ -6,8 +6,8 @@ runners that read the same version, the server takes one write and refuses the o
 machine they run on. A free lease has an empty owner or an ``expires_at`` in the past (a runner
 that died never released it); release writes an empty owner with the held version.
 
-KV data never expires by itself: the expiry is this convention between runners (reference:
-shared/reference/dns_providers_more.md, J.6). ``LEASE_SECONDS`` is far longer than the API-user
+KV data never expires by itself: the expiry is this convention between runners (KV v2 has no
+expiry of its own). ``LEASE_SECONDS`` is far longer than the API-user
 stage it guards, and clocks on runners are assumed within a minute of each other.
 """
 

@@ -1,4 +1,4 @@
-"""Every module's documentation renders with ansible-doc (the module contract, design §3)."""
+"""Every module's documentation renders with ansible-doc (make sanity checks them against the argument specs)."""
 
 from __future__ import annotations
 

@@ -25,11 +25,11 @@ from ansible.module_utils.mailops.errors import ConflictError, ValidationError
 
 CONFLICT_POLICIES = ("keep_and_fail", "keep_and_warn", "replace")
 ACTION_ORDER = {"delete": 0, "update": 1, "create": 2}
-# SendCloud's SPF value before domain/add gives it: one include (sendcloud_api.md §5). A first
+# SendCloud's SPF value before domain/add gives it: one include (SendCloud's domain API documentation). A first
 # run's merge into an SPF record already there is planned with it, so the plan shows what the
 # record keeps and refuses a merge over the lookup limit before the domain is made.
 SPF_KNOWN_AFTER_APPLY = "v=spf1 include:(known-after-apply) ~all"
-# The hosts SendCloud's SPF value has been documented with (sendcloud_api.md §14): a first run
+# The hosts SendCloud's SPF value has been documented with (SendCloud's documentation over time): a first run
 # finding one of them in the record plans no merge, as the apply will find it there.
 SENDCLOUD_SPF_HOSTS = ("spf.sendcloud.org", "sendcloud.org", "spf.sendcloud.net")
 

@@ -1,4 +1,4 @@
-"""Account health (seed step 2): do the credentials work, KYC, balance, quota, reputation —
+"""Account health: do the credentials work, KYC, balance, quota, reputation —
 normalised across the domestic and overseas field sets."""
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Domestic (``https://api.sendcloud.net/apiv2``) and overseas/Aurora
 share the paths below the base. Every call is a form POST carrying ``apiUser``/``apiKey`` in
 the body, never in the URL, so a key cannot end up in a proxy or server access log. Every
 response is HTTP 200 with ``{result, statusCode, message, info}``; ``statusCode`` holds the API
-code (see ../shared/reference/sendcloud_api.md §3).
+code (SendCloud's API documentation lists them; errors.py and diagnose.py name the ones the
+project meets).
 """
 
 from __future__ import annotations
