@@ -93,7 +93,8 @@ def test_a_gitlab_job_leaves_no_vault_password_file_on_the_runner(tmp_path, job,
 
 GITHUB = yaml.safe_load((REPO / "docs/ci/github-actions.yml").read_text())
 EXPRESSIONS = {"secrets.PROD_VAULT_PASS": PASSWORD, "inputs.tenant || vars.REBIND_TENANT": "acme",
-               "inputs.change_ticket || vars.REBIND_TICKET": "CHG-1"}
+               "inputs.change_ticket || vars.REBIND_TICKET": "CHG-1",
+               "vars.VAULT_ADDR": "https://bao.example.com:8200", "secrets.VAULT_TOKEN": "s.token"}
 
 
 def expand(text: str) -> str:
