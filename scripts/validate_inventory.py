@@ -48,7 +48,11 @@ CHOICES = {"sendcloud_edition": ("domestic", "overseas"),
            "sendcloud_verify_layout": ("auto", "domestic_v1", "domestic", "overseas")}
 
 
-ROLE_SPEC = role_argument_spec(str(REPO / "roles/tenant/meta/argument_specs.yml"))
+# The tenant role's options, and the run-wide ones of the roles every run uses (notify)
+ROLE_SPEC = {**role_argument_spec(str(REPO / "roles/tenant/meta/argument_specs.yml")),
+             **{name: spec for name, spec in
+                role_argument_spec(str(REPO / "roles/notify/meta/argument_specs.yml")).items()
+                if name.startswith("mailops_")}}
 DEFAULTED = {name for path in sorted((REPO / "roles/mailops_defaults/defaults").glob("*.yml"))
              for name in yaml.safe_load(path.read_text()) or {}}
 # Every variable the project reads: the tenant role's, and those with a default.

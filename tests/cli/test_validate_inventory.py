@@ -245,3 +245,10 @@ def test_a_vault_key_store_without_address_or_credential_is_reported(tmp_path, m
     monkeypatch.setenv("VAULT_ADDR", "https://bao.example:8200")
     monkeypatch.setenv("VAULT_TOKEN", "from-the-environment")
     assert validate_tenant_with(tmp_path, "mailops_key_store: vault").returncode == 0
+
+
+def test_a_misspelt_notification_variable_is_reported(tmp_path):
+    result = validate_tenant_with(tmp_path, "mailops_notify_target: ['json://127.0.0.1/hook']")
+    assert result.returncode == 1
+    assert "(did you mean mailops_notify_targets?)" in result.stderr
+    assert "127.0.0.1/hook" not in result.stderr   # a target's URL is never echoed
