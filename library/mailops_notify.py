@@ -37,7 +37,18 @@ options:
     description: Where the report is, named in the message (a path, or C(mailops_report_url)'s link).
     type: str
     required: true
-author: mailops
+extends_documentation_fragment: [mailops_attributes]
+attributes:
+  check_mode: {support: full}
+  diff_mode:
+    support: N/A
+    details: ["Sends a message; changes no managed state."]
+requirements:
+  - python >= 3.12
+  - apprise
+seealso:
+  - module: mailops_report
+author: mailops maintainers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
