@@ -49,6 +49,7 @@ DNSPOD_ACCOUNT = {
     "secret_id": "AKIDcorpus5f1e0c2b7a9d48e3b6c1f0a2",
     "secret_key": "c0rpusd5e8a1f4b7c2e9d6a3f0b5c8e1",
 }
+CLOUDFLARE_TOKEN = "cf-corpus-token-5f1e0c2b7a9d48e3b6c1f0a2"
 ERRORS = {"ConflictError": ConflictError}
 TAMPERED_DKIM = "k=rsa; p=changed-in-the-console"
 # DNSPod zones for the dns_ttl change test: zone -> (plan grade, its TTL floor)
@@ -455,6 +456,64 @@ class Route53Backend(Backend):
                     "ResourceRecords": [{"Value": _quote_txt(value)}]}}]})
 
 
+class CloudflareBackend(Backend):
+    """The sandbox's Cloudflare emulator, read and tampered with through the official SDK."""
+
+    name = "cloudflare"
+
+    def __init__(self, sandbox: SandboxHandle) -> None:
+        from cloudflare import Cloudflare
+
+        self.sandbox = sandbox
+        self.client = Cloudflare(api_token=CLOUDFLARE_TOKEN, base_url=sandbox.cloudflare_url,
+                                 max_retries=0)
+
+    def params(self, variant: Variant, dkim: str) -> dict[str, Any]:
+        return {
+            "tenant": "corpus", "state": "present", "zone": None,
+            "records": desired_records(variant, dkim), "ttl": TTL, "provider": "cloudflare",
+            "on_conflict": variant.policy, "nameservers": [],
+            "cloudflare_api_token": CLOUDFLARE_TOKEN,
+            "cloudflare_api_base_url": self.sandbox.cloudflare_url,
+        }
+
+    def zone_id(self, zone: str) -> str:
+        return self.client.zones.list(name=zone).result[0].id
+
+    def items(self, zone: str) -> list[Any]:
+        return list(self.client.dns.records.list(zone_id=self.zone_id(zone), per_page=100))
+
+    def dump(self, zone: str) -> Dump:
+        dump: Dump = {}
+        for item in self.items(zone):
+            rtype, value = item.type, item.content
+            priority = int(item.priority) if rtype == "MX" else None
+            if rtype == "TXT":
+                value = parse_txt(value)
+            elif rtype in ("MX", "CNAME", "NS"):
+                value = value.lower().rstrip(".")
+            dump[item.id] = (item.to_json(), (item.name, rtype, value, priority))
+        return dump
+
+    def write_marker(self, variant: Variant) -> object:
+        return len([r for r in self.sandbox.requests(kind="write")
+                    if r["component"] == "cloudflare"])
+
+    def check_dkim_encoding(self, variant: Variant, dkim: str) -> None:
+        (item,) = [i for i in self.items(variant.zone)
+                   if i.name == variant.dkim_name and i.type == "TXT"]
+        strings = item.content[1:-1].split('" "')
+        assert len(strings) >= 2 and all(len(s.encode()) <= 255 for s in strings), item.content
+        assert "".join(strings) == dkim
+
+    def tamper(self, variant: Variant, value: str) -> None:
+        (item,) = [i for i in self.items(variant.zone)
+                   if i.name == variant.dkim_name and i.type == "TXT"]
+        self.client.dns.records.edit(item.id, zone_id=self.zone_id(variant.zone),
+                                     name=item.name, type="TXT", content=f'"{value}"',
+                                     ttl=int(item.ttl))
+
+
 def route53_rrsets(zone: str, records: list[dict[str, Any]], all_zones: list[str]) -> list[dict]:
     """The corpus records of ``zone`` as Route 53 ResourceRecordSets."""
     return [{"Name": rrset["name"], "Type": rrset["type"], "TTL": rrset["ttl"],
@@ -554,6 +613,23 @@ def corpus_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
               for zone, (grade, _) in TTL_ZONES.items()]
     seed["dnspod"]["accounts"].append({**DNSPOD_ACCOUNT, "label": "corpus", "zones": zones})
     handle = start_sandbox(tmp_path_factory.mktemp("corpus-sandbox"), seed=seed)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus_cloudflare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """A sandbox whose extra Cloudflare token holds every corpus zone with its records."""
+    seed = default_seed()
+    zones = {zone: records for v in VARIANTS for zone, records in v.zones.items()}
+    seed["cloudflare"]["tokens"].append({"token": CLOUDFLARE_TOKEN, "label": "corpus", "zones": [
+        {"name": zone, "records": [
+            {k: v for k, v in r.items() if k in ("name", "type", "value", "mx", "ttl")}
+            for r in records]}
+        for zone, records in zones.items()]})
+    handle = start_sandbox(tmp_path_factory.mktemp("corpus-cloudflare"), seed=seed)
     try:
         yield handle
     finally:
@@ -774,6 +850,12 @@ def test_corpus_on_powerdns(variant: Variant, corpus_pdns: PdnsServer, dkim_valu
 def test_corpus_on_route53(variant: Variant, corpus_route53: Route53Server, dkim_value: str,
                            record_property: Callable[[str, object], None]):
     run_variant(Route53Backend(corpus_route53), variant, dkim_value, record_property)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.label)
+def test_corpus_on_cloudflare(variant: Variant, corpus_cloudflare: SandboxHandle, dkim_value: str,
+                              record_property: Callable[[str, object], None]):
+    run_variant(CloudflareBackend(corpus_cloudflare), variant, dkim_value, record_property)
 
 
 @pytest.mark.bind
