@@ -43,7 +43,8 @@ demo: $(VENV)/.installed-sandbox
 	$(PY) -m sandbox start
 	ansible-playbook onboard.yml
 	ansible-playbook onboard.yml -i inventories/sandbox-route53
-	@echo "Reports: $(CURDIR)/inventories/sandbox/reports/index.md (Route 53 tenant: inventories/sandbox-route53/reports/), the fleet page: $(CURDIR)/inventories/sandbox/reports/index.html"
+	ansible-playbook onboard.yml -i inventories/sandbox-cloudflare
+	@echo "Reports: $(CURDIR)/inventories/sandbox/reports/index.md (Route 53 tenant: inventories/sandbox-route53/reports/, Cloudflare tenant: inventories/sandbox-cloudflare/reports/), the fleet page: $(CURDIR)/inventories/sandbox/reports/index.html"
 
 sandbox: $(VENV)/.installed-sandbox
 	$(PY) -m sandbox start
@@ -55,6 +56,7 @@ sandbox-reset: venv
 	$(PY) -m sandbox reset
 	cd inventories/sandbox && rm -rf credentials rebind-audit.jsonl reports plans backups
 	cd inventories/sandbox-route53 && rm -rf credentials rebind-audit.jsonl reports plans backups
+	cd inventories/sandbox-cloudflare && rm -rf credentials rebind-audit.jsonl reports plans backups
 
 # awx.awx for the AWX configuration playbook's lint (awx/configure.yml): out of a pinned wheel
 # from the package index, into ./collections (scripts/install_awx_collection.py)
@@ -108,4 +110,4 @@ bench: venv-dev system-packages
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .sandbox inventories/sandbox/reports inventories/sandbox/plans inventories/sandbox-route53/reports inventories/sandbox-route53/plans
+	rm -rf $(VENV) .sandbox inventories/sandbox/reports inventories/sandbox/plans inventories/sandbox-route53/reports inventories/sandbox-route53/plans inventories/sandbox-cloudflare/reports inventories/sandbox-cloudflare/plans
