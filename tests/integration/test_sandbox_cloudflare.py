@@ -22,7 +22,7 @@ def tenant_secrets() -> list[str]:
 
     password = (REPO / "inventories/sandbox/.vault_pass").read_bytes().strip()
     vault = VaultLib([("sandbox", VaultSecret(password))])
-    stored = (REPO / INVENTORY / "host_vars/hooli/vault.yml").read_bytes()
+    stored = (REPO / INVENTORY / "host_vars/wayne/vault.yml").read_bytes()
     return list(yaml.safe_load(vault.decrypt(stored)).values())
 
 
@@ -40,7 +40,7 @@ def zone_records(sandbox) -> dict:
 
     token = tenant_secrets()[1]
     client = Cloudflare(api_token=token, base_url=sandbox.cloudflare_url, max_retries=0)
-    zone_id = client.zones.list(name="hooli.example").result[0].id
+    zone_id = client.zones.list(name="wayne.example").result[0].id
     return {(r.name, r.type, r.content): r.to_json() for r in client.dns.records.list(
         zone_id=zone_id)}
 
@@ -51,16 +51,16 @@ def test_the_cloudflare_tenant_is_onboarded_and_a_rerun_changes_nothing(cf_sandb
     assert applied.returncode == 0, applied.output[-3000:]
     writes = len(cf_sandbox.requests(kind="write"))
     rerun = run_playbook(cf_sandbox, tmp_path, "-i", INVENTORY, "-vvvv")
-    assert rerun.returncode == 0 and rerun.recap()["hooli"]["changed"] == 0, rerun.output[-3000:]
+    assert rerun.returncode == 0 and rerun.recap()["wayne"]["changed"] == 0, rerun.output[-3000:]
     assert len(cf_sandbox.requests(kind="write")) == writes  # nothing written anywhere
 
-    report = json.loads((tmp_path / "reports" / "hooli.json").read_text())
+    report = json.loads((tmp_path / "reports" / "wayne.json").read_text())
     assert report["status"] == "verified and bound", report["status"]
     after = zone_records(cf_sandbox)
     assert {key: after[key] for key in before} == before  # the zone's own records, untouched
     assert {(n, t) for n, t, _ in after} >= {
-        ("news.hooli.example", "MX"), ("news.hooli.example", "TXT"),
-        ("_dmarc.news.hooli.example", "TXT")}
+        ("news.wayne.example", "MX"), ("news.wayne.example", "TXT"),
+        ("_dmarc.news.wayne.example", "TXT")}
 
     files = [p for p in tmp_path.rglob("*") if p.is_file() and "credentials" not in p.parts]
     secrets = tenant_secrets()
