@@ -1,7 +1,8 @@
 """The cloudflare provider against the sandbox's Cloudflare emulator: a plan applied and a rerun
 that writes nothing; 429s honoured with the shared backoff (retry-after respected); a create
 whose answer was lost is not sent twice; the token from CLOUDFLARE_API_TOKEN; a refused token
-named without being shown; the zone's TTL floor."""
+named without being shown; the zone's TTL floor; an AnsiballZ module run at -vvvv that never
+shows the token."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ansible.module_utils.mailops.dns.providers.cloudflare import CloudflareProv
 from ansible.module_utils.mailops.dns.record_set import run_record_set
 from ansible.module_utils.mailops.errors import AuthError, RateLimitedError
 
+from tests.helpers.ansible_module import run_module
 from tests.helpers.sandbox_fixture import default_seed, start_sandbox
 
 TOKEN = "cf-provider-test-token-00112233445566778899"
@@ -131,3 +133,15 @@ def test_the_ttl_floor_is_the_zones(cf_sandbox):
     provider = CloudflareProvider(TOKEN, cf_sandbox.cloudflare_url)
     assert provider.min_ttl(ZONE) == 60
     assert provider.min_ttl("ent.cfprov-ent.example") == 30
+
+
+def test_an_ansible_module_run_at_vvvv_never_shows_the_token(cf_sandbox, tmp_path):
+    """As a module: AnsiballZ must carry the provider file and the SDK must be importable (the
+    worker's in-process path runs at -vvvv in test_sandbox_cloudflare.py)."""
+    args = {key: value for key, value in params(cf_sandbox, f"module.{ZONE}").items()
+            if value is not None}
+    run = run_module("dns_record_set", args, tmp_path, "-vvvv", in_process=False)
+    output = run.stdout + run.stderr
+    assert run.returncode == 0 and '"changed": true' in output, output[-3000:]
+    assert TOKEN not in output
+    assert "AnsiballZ_dns_record_set.py" in output  # run as a module, not in the worker
