@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 
-.PHONY: demo test venv-dev lint sanity unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability screenshot
+.PHONY: demo test test-long venv-dev lint sanity unit integration molecule sandbox sandbox-stop sandbox-reset bench validate venv system-packages clean reliability screenshot
 
 # Three pinned sets: requirements.txt is what a run needs (real use, the execution environment);
 # requirements-sandbox.txt adds moto's server, which plays Route 53 in the sandbox (make demo);
@@ -89,9 +89,21 @@ integration: venv-dev system-packages
 molecule: venv-dev
 	molecule test
 
+# The long series: end-to-end runs of the demo tenants at the SaaS DNS providers' emulators,
+# the provider corpus on Route 53 and Cloudflare, the notification runs and the key-store
+# playbook runs. make test-long runs them; make test (what CI runs) leaves them out to stay
+# within about ten minutes on 2 cores.
+LONG_TESTS := tests/integration/test_sandbox_cloudflare.py tests/integration/test_sandbox_route53.py \
+  tests/integration/test_notifications.py tests/integration/test_key_store_vault_runs.py
+LONG_CORPUS := corpus_on_route53 or corpus_on_cloudflare
+
 test: venv-dev system-packages lint sanity
-	pytest -q -n 2 tests
+	pytest -q -n 2 --durations=25 tests $(addprefix --ignore=,$(LONG_TESTS)) -k "not ($(LONG_CORPUS))"
 	molecule test
+
+test-long: venv-dev system-packages
+	pytest -q -n 2 --durations=25 $(LONG_TESTS)
+	pytest -q -n 2 tests/integration/test_zone_corpus.py -k "$(LONG_CORPUS)"
 
 reliability: venv-dev
 	rm -rf reports/reliability

@@ -26,6 +26,7 @@ SKIPPED = {
     "make validate": "tests/cli/test_validate_inventory.py",
     "make bench": "its own target, minutes long (docs/bench.md)",
     "make reliability": "its own target, minutes long (docs/reliability.md)",
+    "make test-long": "its own target, minutes long (the Makefile's LONG_TESTS)",
     "make sandbox": "the sandbox's fixed ports; the tests start their own (tests/helpers)",
     "make sandbox-stop": "as make sandbox",
     "make sandbox-reset": "as make sandbox",
