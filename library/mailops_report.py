@@ -41,6 +41,11 @@ options:
   run_started:
     description: When the run started (Unix time), for the C(mailops_run_duration_seconds) metric.
     type: float
+  retired:
+    description:
+      - Per tenant, the old domain rebind.yml or retire.yml just retired - its last report loses
+        the line saying that domain serves until its grace period ends; the rest stays as it was.
+    type: dict
 notes:
   - When Ansible adds C(invocation) to results (C(INJECT_INVOCATION), off by default), this one
     holds every argument but O(tenants); echoed back, every tenant's results would travel to the

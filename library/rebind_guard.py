@@ -14,6 +14,10 @@ description:
     with a reason. In check mode it only reports, so the plan can be shown at any time.
   - A rebind with nothing to do (phase C(done)) asks for no window, ticket or emergency; it
     succeeds, warning "nothing to rebind for TENANT", at any time.
+  - Phase C(retire) - switched, the old domain still served for O(retire_after) after the
+    switch, so that mail in flight signed with its DKIM key or sent with its envelope still
+    verifies - asks for no ticket, window or tenants (retiring touches nothing that sends) and
+    returns C(retire_due) once that time has passed (or a retirement began and stopped).
   - Read-only.
 options:
   tenant_id: {description: "The tenant.", type: str, required: true}
@@ -40,7 +44,20 @@ options:
     description: "The tenants the run's limit matched (C(ansible_play_hosts_all))."
     type: list
     elements: str
-    required: true
+    default: []
+  retire_after:
+    description:
+      - How long the old domain stays served after the switch (C(rebind_retire_after)) - C(7d),
+        C(36h), C(90m), C(30s) or seconds; C(0) retires it in the run that switches.
+    type: raw
+    default: 7d
+  step:
+    description:
+      - C(rebind) (rebind.yml) or C(retire) (retire.yml) - the latter only says where each
+        tenant's retirement stands, with no ticket, window or tenants to check.
+    type: str
+    choices: [rebind, retire]
+    default: rebind
   emergency: {description: "Allow a run outside the window (recorded in the audit log).", type: bool, default: false}
   emergency_reason: {description: "Why; required with emergency.", type: str}
   now: {description: "A time to rehearse, ISO 8601 with offset, in check mode only (a real run refuses it and uses the clock); default the clock.", type: str}
@@ -84,7 +101,13 @@ in_window: {description: "Whether now is inside the change window.", returned: a
 window: {description: "The window, in words.", returned: always, type: str}
 binding: {description: "The current binding (keys as fingerprints).", returned: always, type: dict}
 tenants: {description: "The tenants the ticket covers, as named (sorted).", returned: when a rebind runs, type: list, elements: str}
+retire_after_seconds: {description: "O(retire_after) in seconds.", returned: always, type: int}
+retire_due: {description: "Whether this run retires the old domain.", returned: always, type: bool}
+serves_until: {description: "Phase retire - until when the old domain is served (ISO 8601).", returned: always, type: str}
+ticket: {description: "Phase retire - the ticket of the rebind being retired.", returned: phase retire, type: str}
 """
+
+from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops import rebind
@@ -110,7 +133,9 @@ ARGUMENT_SPEC = dict(
     ticket_pattern={"type": "str", "default": "^[A-Z][A-Z0-9]*-[0-9]+$"},
     window={"type": "dict", "default": {}, "options": WINDOW_OPTIONS},
     tenants={"type": "raw"},
-    limited_tenants={"type": "list", "elements": "str", "required": True},
+    limited_tenants={"type": "list", "elements": "str", "default": []},
+    retire_after={"type": "raw", "default": "7d"},
+    step={"type": "str", "default": "rebind", "choices": ["rebind", "retire"]},
     emergency={"type": "bool", "default": False},
     emergency_reason={"type": "str"},
     now={"type": "str"},
@@ -140,16 +165,30 @@ def guard(module: AnsibleModule) -> dict:
     entries = journal.entries(params["tenant_id"])
     phase, old_domain = rebind.phase_of(current.get("sending_domain") if current else None,
                                         new_domain, entries)
-    warnings = []
+    retire_after = rebind.parse_duration(params["retire_after"])
+    stands = {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
+              "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
+              "emergency": False, "binding": view_of(current) if current else None,
+              "retire_after_seconds": retire_after, "retire_due": False, "serves_until": None}
     if phase == "done":
         # nothing will change: no window, ticket or emergency to ask for (rc 0)
-        return {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
-                "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
-                "emergency": False, "binding": view_of(current) if current else None,
-                "warnings": [f"nothing to rebind for {params['tenant_id']}: the platform already "
-                             f"sends from {new_domain} and no rebind to it is unfinished. To move "
-                             "the tenant, set its sending_domain (and sender_address) to the new "
-                             "domain in the inventory first"]}
+        return dict(stands, warnings=[] if params["step"] == "retire" else [
+            f"nothing to rebind for {params['tenant_id']}: the platform already sends from "
+            f"{new_domain} and no rebind to it is unfinished. To move the tenant, set its "
+            "sending_domain (and sender_address) to the new domain in the inventory first"])
+    retirement = rebind.retirement_of(entries)
+    if phase == "retire" and retirement:
+        # retiring touches nothing that sends: no window, ticket or tenants to ask for
+        return dict(stands, **retirement_result(retirement, now, params["tenant_id"]))
+    if retirement:
+        raise ValidationError(
+            f"the last rebind of {params['tenant_id']} is not finished: its "
+            f"{retirement.describe()}, and this one would leave {old_domain}",
+            hint="let the old domain retire first (rebind.yml or retire.yml once it is due), or "
+                 "put the domain the platform sends from back in the inventory")
+    if params["step"] == "retire":   # a pending rebind: its own run, with its ticket, switches it
+        return stands
+    warnings = []
     try:
         rebind.check_ticket(params["change_ticket"], params["ticket_pattern"])
     except ValidationError as error:
@@ -177,10 +216,23 @@ def guard(module: AnsibleModule) -> dict:
         if not params["emergency_reason"]:
             raise ValidationError("an emergency rebind outside the window needs a reason",
                                   hint="add -e \"rebind_emergency_reason='the reason'\"")
-    return {"changed": False, "phase": phase, "old_domain": old_domain, "new_domain": new_domain,
-            "in_window": in_window, "window": window.describe(), "now": now.isoformat(),
-            "emergency": params["emergency"] and not in_window, "tenants": named,
-            "binding": view_of(current) if current else None, "warnings": warnings}
+    if retire_after:
+        warnings.append(f"after the switch, old domain {old_domain} serves for {params['retire_after']} "
+                        "more (rebind_retire_after), then rebind.yml or retire.yml retires it")
+    return dict(stands, emergency=params["emergency"] and not in_window, tenants=named,
+                retire_due=retire_after == 0, warnings=warnings)
+
+
+def retirement_result(retirement: rebind.Retirement, now: datetime, tenant: str) -> dict:
+    """Where a switched rebind's old domain stands: still served, or due to retire now."""
+    due = retirement.due(now)
+    said = (f"{tenant}: {retirement.describe()}; "
+            + ("it is due: this run retires it" if due else
+               "until then nothing is done (rebind.yml or retire.yml retires it from then, in or "
+               "out of the window)"))
+    return {"retire_due": due, "ticket": retirement.ticket, "tenants": retirement.tenants,
+            "serves_until": retirement.serves_until.isoformat() if retirement.serves_until else None,
+            "warnings": [said]}
 
 
 def main() -> None:

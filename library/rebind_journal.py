@@ -41,10 +41,14 @@ EXAMPLES = r"""
 
 RETURN = r"""
 backup_file: {description: "The backup written (a path, or the store's secret).", returned: with backup, type: str}
+serves_until:
+  description: "With an entry holding C(retire_after_seconds) (the switch) - the time written to the entry as C(serves_until): the entry's time plus those seconds."
+  returned: with retire_after_seconds
+  type: str
 """
 
 import getpass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.mailops.errors import MailopsError
@@ -73,6 +77,9 @@ def main() -> None:
             result["backup_file"] = journal.write_backup(
                 tenant, stamp.strftime("%Y%m%dT%H%M%S%fZ"), params["backup"])
         entry = dict(params["entry"], time=stamp.isoformat(timespec="seconds"))
+        if "retire_after_seconds" in entry:   # the switch: the old domain is served until then
+            serves_until = stamp + timedelta(seconds=int(entry.pop("retire_after_seconds")))
+            entry["serves_until"] = result["serves_until"] = serves_until.isoformat(timespec="seconds")
         if not entry.get("operator"):
             entry["operator"] = getpass.getuser()   # $USER, $LOGNAME, ..., then the process's user
         if result.get("backup_file"):

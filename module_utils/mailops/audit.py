@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.mailops.artifacts import write_if_changed
-from ansible.module_utils.mailops.gitops_plan import differing, tenant_changes
+from ansible.module_utils.mailops.gitops_plan import differing, serves_until_text, tenant_changes
 from ansible.module_utils.mailops.report import yes_no
 
 
@@ -127,9 +127,14 @@ def tenant_findings(tenant: str, stages: dict[str, Any],
     # what is already drift above
     warnings = [w for w in stages.get("warnings") or [] if not any(w in item for item in drift)
                 and w not in said and not (pending and "rebind.yml" in w)]
+    # a switched rebind's old domain, still served for mail in flight: not drift until it is due
+    retiring = stages.get("retiring")
+    if retiring and retiring.get("due"):
+        drift.append(f"{serves_until_text(retiring)}, and is due to retire: run retire.yml")
     verified = None if "sending_domain" in failed_probes else bool(domain.get("verified"))
     return {"drift": drift, "kept": kept, "warnings": warnings, "verified": verified,
             "rebind_pending": pending,
+            "retiring": {key: retiring[key] for key in ("old_domain", "serves_until")} if retiring else None,
             "failed": bool(failed_probes), "failed_probes": failed_probes,
             "key_probes": {user["name"]: {"authenticated": bool(user.get("authenticated")),
                                           "reason": user.get("reason") or ""}
@@ -170,8 +175,12 @@ def render_markdown(audit: dict[str, Any]) -> str:
         failed_probes = findings.get("failed_probes") or {}
         pending = findings.get("rebind_pending")
         kept = findings.get("kept") or []
-        if findings["drift"] or warnings or failed_probes or pending or kept:
+        retiring = findings.get("retiring")
+        if findings["drift"] or warnings or failed_probes or pending or kept or retiring:
             lines += ["", f"## {tenant}", ""]
+            if retiring and not any(item.startswith(serves_until_text(retiring)) for item in findings["drift"]):
+                lines.append(f"- {serves_until_text(retiring)} (not drift: the grace period after "
+                             "its rebind)")
             if pending:
                 lines.append(f"- rebind pending (not drift): bound to {pending['bound_domain']}, the "
                              f"inventory asks for {pending['sending_domain']}; run rebind.yml in the "

@@ -4,7 +4,11 @@ One YAML document per tenant, vaulted as a whole::
 
     tenant_id: acme
     api_users:
-      acme_batch: {key: ..., email_type: batch, domain: news.acme.example, captured_at: ...}
+      acme_batch: {key: ..., email_type: batch, captured_at: ...}
+
+An API user's domain is SendCloud's to say (apiuser/list): the file does not copy it, so a rebind
+leaves nothing in it stale. Files written before that listed it; the rebind that re-points the
+users drops it (forget_domains).
 
 A key is written the moment SendCloud shows it (temp file in the same directory, fsync,
 rename, fsync of the directory, mode 0600), so a crash can leave the old file or the new
@@ -208,6 +212,17 @@ class CredentialStore:
 
     def how_to_remove(self, api_user: str) -> str:
         return f"remove {api_user} from api_users in {self.path} with ansible-vault edit"
+
+    def forget_domains(self) -> bool:
+        """Drops the ``domain`` an older file kept per API user (stale once a rebind re-points
+        the users), in one atomic write; whether there was one."""
+        document = self.load()
+        entries = [entry for entry in document["api_users"].values() if "domain" in entry]
+        for entry in entries:
+            entry.pop("domain")
+        if entries:
+            self._write(_dump(document))
+        return bool(entries)
 
     def _write(self, plaintext: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -86,6 +86,8 @@ class Plan:
     failed: dict[str, str] = field(default_factory=dict)
     to_apply: list[str] = field(default_factory=list)
     rebind_pending: dict[str, dict[str, str]] = field(default_factory=dict)
+    # old domains of switched rebinds still served (shown, not in the checksum: nothing to apply)
+    retiring: dict[str, dict[str, Any]] = field(default_factory=dict)
     # the inventory sources it was made from; not in the checksum, which a reviewed plan's
     # pin compares from another checkout (another path) in the merge job
     inventory: list[str] = field(default_factory=list)
@@ -102,6 +104,10 @@ class Plan:
                 plan.tenants[tenant]["kept"] = notes
             if "rebind_pending" in stage_results[tenant]:
                 plan.rebind_pending[tenant] = stage_results[tenant]["rebind_pending"]
+            if "retiring" in stage_results[tenant]:
+                retiring = stage_results[tenant]["retiring"]
+                plan.retiring[tenant] = {"old_domain": retiring["old_domain"],
+                                         "serves_until": retiring["serves_until"]}
             if needs_apply(stage_results[tenant]):
                 plan.to_apply.append(tenant)
         return plan
@@ -134,7 +140,8 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "checksum": self.checksum(), "inventory": self.inventory,
                 "changed_tenants": self.changed_tenants, "failed": self.failed,
-                "rebind_pending": self.rebind_pending, "tenants": self.tenants}
+                "rebind_pending": self.rebind_pending, "retiring": self.retiring,
+                "tenants": self.tenants}
 
 
 def _record_trip(change: dict[str, Any]) -> str | None:
@@ -168,6 +175,9 @@ def render_markdown(document: dict[str, Any], title: str) -> str:
         lines.append(f"| {tenant} | rebind pending: bound to {rebind['bound_domain']}, the inventory "
                      f"asks for {rebind['sending_domain']}; nothing planned until rebind.yml runs "
                      "| | | |")
+    for tenant, retiring in document.get("retiring", {}).items():
+        lines.append(f"\n> {tenant}: {serves_until_text(retiring)} (rebind.yml's grace period; "
+                     "rebind.yml or retire.yml retires it then)")
     for trip in document.get("requires_force", []):
         lines.append(f"\n> requires `-e force=true`: {trip}")
     for tenant, entry in document["tenants"].items():
@@ -185,6 +195,11 @@ def render_markdown(document: dict[str, Any], title: str) -> str:
         lines += [f"- {note['action']}: {note['id']}: {note['reason']}"
                   for note in entry.get("kept") or []]
     return "\n".join(lines) + "\n"
+
+
+def serves_until_text(retiring: dict[str, Any]) -> str:
+    """``old domain X serves until T``, as the plan, the report and the audit say it."""
+    return f"old domain {retiring['old_domain']} serves until {retiring.get('serves_until') or 'now'}"
 
 
 def differing(before: Any, after: Any) -> tuple[Any, Any]:

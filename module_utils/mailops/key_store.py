@@ -73,6 +73,10 @@ class KeyStore(Protocol):
     def how_to_remove(self, api_user: str) -> str:
         """The command that removes a stored key by hand (for messages)."""
 
+    def forget_domains(self) -> bool:
+        """Drop the API user's ``domain`` an older store kept beside each key, stale once a
+        rebind re-points the users (SendCloud says where a user points); whether it did."""
+
 
 def spool_path(credentials_file: str) -> Path:
     """The local spool of a tenant whose store is ``vault``: beside where its file store would

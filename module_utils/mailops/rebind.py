@@ -170,6 +170,53 @@ def phase_of(bound_domain: str | None, new_domain: str, entries: list[dict[str, 
     return "done", None
 
 
+DURATION = re.compile(r"(\d+)\s*([smhd]?)")
+DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str | int, name: str = "rebind_retire_after") -> int:
+    """Seconds, from ``7d``, ``36h``, ``90m``, ``30s`` or a number of seconds."""
+    match = DURATION.fullmatch(str(value).strip().lower())
+    if not match:
+        raise ValidationError(f"{name} '{value}' is not a duration",
+                              hint="write it like 7d, 36h, 90m, 30s, or 0 to retire at the switch")
+    return int(match.group(1)) * DURATION_UNITS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """The old domain of a switched rebind, served until ``serves_until`` (mail in flight signed
+    with its DKIM key or sent with its envelope still verifies), then retired."""
+
+    old_domain: str
+    serves_until: datetime | None   # None: switched before grace periods existed, due now
+    started: bool                   # a retirement began (and stopped): resume it
+    ticket: str
+    tenants: list[str]
+
+    def due(self, now: datetime) -> bool:
+        return self.started or self.serves_until is None or now >= self.serves_until
+
+    def describe(self) -> str:
+        until = self.serves_until.isoformat(timespec="seconds") if self.serves_until else "now"
+        return f"old domain {self.old_domain} serves until {until}"
+
+
+def retirement_of(entries: list[dict[str, Any]]) -> Retirement | None:
+    """The last attempt's old domain when it was switched and is not retired yet, else None."""
+    started = [i for i, entry in enumerate(entries) if entry.get("outcome") == "started"]
+    attempt = entries[started[-1]:] if started else []
+    outcomes = [entry.get("outcome") for entry in attempt]
+    if "switched" not in outcomes or "completed" in outcomes:
+        return None
+    switched = attempt[outcomes.index("switched")]
+    until = switched.get("serves_until")
+    return Retirement(attempt[0].get("old_domain") or "",
+                      datetime.fromisoformat(until) if until else None,
+                      "retiring" in outcomes, attempt[0].get("ticket") or "",
+                      list(attempt[0].get("tenants") or []))
+
+
 def append_entry(path: Path, entry: dict[str, Any]) -> None:
     """One JSON line per event, appended and fsynced: the log survives a crash of the run."""
     path.parent.mkdir(parents=True, exist_ok=True)

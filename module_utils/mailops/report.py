@@ -14,6 +14,7 @@ from ansible.module_utils.mailops.artifacts import (  # noqa: F401 (write_if_cha
     KNOWN_AFTER_APPLY,
     write_if_changed,
 )
+from ansible.module_utils.mailops.gitops_plan import serves_until_text
 
 
 def tenant_report(tenant_id: str, facts: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
@@ -31,6 +32,9 @@ def render_tenant_markdown(report: dict[str, Any]) -> str:
     lines = [f"# Tenant {report['tenant_id']}: {domain.get('name') or '?'}", "",
              f"Status: **{report.get('status', '?')}** — updated {report.get('updated_at', '?')}", "",
              *_last_run_lines(report),
+             *([f"The {serves_until_text(report['retiring'])} (rebind.yml's grace period for "
+                "mail in flight; rebind.yml or retire.yml retires it then).", ""]
+               if report.get("retiring") else []),
              *([f"Rebind pending: bound to {report['rebind_pending']['bound_domain']}; the "
                 f"inventory asks for {report['rebind_pending']['sending_domain']}. Run rebind.yml "
                 "in the change window (docs/rebind.md). Below: the bound domain, as the last "

@@ -28,8 +28,9 @@ PROVIDER_VARIABLES = {option.inventory_variable: option.option for option in pro
 # Every variable the tenant's stages read: the contract's tenant-wide variables (declared in
 # inventory_contract.py) and the providers' (declared in their files).
 CONTRACT = (*(variable.name for variable in TENANT_VARIABLES), *PROVIDER_VARIABLES)
-# and what Ansible gives every host: the host's name, for the commands messages give
-READS = (*CONTRACT, "inventory_hostname")
+# and what Ansible gives every host: the host's name, for the commands messages give; and the
+# rebind audit log, where a switched rebind's old domain is served until its grace period ends
+READS = (*CONTRACT, "inventory_hostname", "rebind_audit_log")
 
 
 def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def tenant_args(var: Mapping[str, Any]) -> dict[str, Any]:
     tracking = var["sendcloud_tracking"]  # not a dict: api_users.tracking's validation says so
     return {
         "inventory_host": var["inventory_hostname"],   # for the commands its messages give
+        **renamed(rebind_audit_log="rebind_audit_log"),
         "sendcloud": {"edition": var["sendcloud_edition"],
                       **renamed(api_base="sendcloud_api_base"),
                       "api_user": var["sendcloud_api_user"],

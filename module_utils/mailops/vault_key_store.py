@@ -1,7 +1,7 @@
 """The ``vault`` key store: the tenant's API keys in the KV v2 engine of OpenBao or HashiCorp
 Vault (the folder ``<mount>/<path>``, vault_kv.py)::
 
-    <api_user>             {key, domain, email_type, captured_at, tenant_id}  written once (cas=0)
+    <api_user>             {key, email_type, captured_at, tenant_id}  written once (cas=0)
     .pending/<api_user>    {started_at}   journalled before the create, removed with the key
     .lock                  {owner, expires_at}  the tenant's lease (vault_lease.py)
     .probe                 written and deleted by the preflight's probe
@@ -71,6 +71,11 @@ class VaultKeyStore:
                 "shows the API user as 'push'): do not delete this runner's credentials_dir; "
                 "on a fresh runner, copy the file into its credentials_dir first") from None
         self.folder.delete(PENDING, api_user)
+
+    def forget_domains(self) -> bool:
+        """A secret is written once: one from before that kept its user's domain keeps it (no
+        run reads it; SendCloud says where a user points)."""
+        return False
 
     def replace_key(self, tenant_id: str, api_user: str, key: str, **details: Any) -> None:
         """A key reset in the console and imported by hand: a new version over the one read

@@ -73,7 +73,7 @@ def bash(script: str, work: Path, env: dict[str, str]) -> int:
 GITLAB = yaml.safe_load((REPO / "docs/ci/gitlab-ci.yml").read_text())
 
 
-@pytest.mark.parametrize("job", ["plan", "apply", "rebind"])
+@pytest.mark.parametrize("job", ["plan", "apply", "rebind", "retire"])
 @pytest.mark.parametrize("stand_in_rc", [0, 1], ids=["job passes", "job fails"])
 def test_a_gitlab_job_leaves_no_vault_password_file_on_the_runner(tmp_path, job, stand_in_rc):
     work, env = checkout(tmp_path)
@@ -101,7 +101,7 @@ def expand(text: str) -> str:
     return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: EXPRESSIONS[m.group(1)], text)
 
 
-@pytest.mark.parametrize("job", ["plan", "apply", "rebind"])
+@pytest.mark.parametrize("job", ["plan", "apply", "rebind", "retire"])
 def test_a_github_job_keeps_the_vault_password_in_runner_temp_only(tmp_path, job):
     """Each step in its own shell, with GITHUB_ENV read between steps; RUNNER_TEMP is the
     runner's to empty after the job, so the password must be nowhere else."""
@@ -175,5 +175,5 @@ def test_no_github_apply_or_rebind_is_cancelled_by_the_jobs_queued_after_it():
 
 
 def test_an_apply_and_a_rebind_never_run_at_once():
-    writes = {setting["group"] for job in ("apply", "rebind") for setting in concurrency_of(job, 1)}
+    writes = {setting["group"] for job in ("apply", "rebind", "retire") for setting in concurrency_of(job, 1)}
     assert len(writes) == 1

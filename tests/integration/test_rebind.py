@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
+from tests.helpers import reliability as rel
 from tests.helpers.playbook import run_playbook, tenants
 from tests.helpers.sandbox_fixture import default_seed, start_sandbox
 
@@ -33,8 +35,10 @@ REHEARSED_OUTSIDE = "rebind_now=2026-11-26T10:00:00+08:00"   # a Thursday mornin
 
 def rebind(sandbox, workdir, tenant: str, new_domain: str, sender: str, *extra: str,
            env: dict[str, str] | None = None):
+    # rebind_retire_after=0: the old domain retires in the run that switches (a test of the grace
+    # period sets its own)
     return run_playbook(sandbox, workdir, "-l", tenant, "-e", f"rebind_tenants={tenant}",
-                        "-e", f"sending_domain={new_domain}",
+                        "-e", f"sending_domain={new_domain}", "-e", "rebind_retire_after=0",
                         "-e", f"sender_address={sender}@{new_domain}", *extra,
                         playbook="rebind.yml",
                         extra_env={"MAILOPS_AUDIT_LOG": str(workdir / "audit.jsonl"),
@@ -85,7 +89,7 @@ def test_a_domestic_rebind_switches_with_zero_gap_and_retires_the_old_records(sa
     assert served(sandbox, "acme.example", "@", "TXT") == ["google-site-verification=acme-keep-me"]
     outcomes = [(e["outcome"], e["ticket"], e["tenants"]) for e in audit(onboarded)]
     assert outcomes == [("started", "CHG-42", ["acme"]), ("switched", "CHG-42", ["acme"]),
-                        ("completed", "CHG-42", ["acme"])]
+                        ("retiring", "CHG-42", ["acme"]), ("completed", "CHG-42", ["acme"])]
     backup = json.loads(next((onboarded / "backups" / "acme").iterdir()).read_text())
     assert backup["sendcloud_domain"]["name"] == "news.acme.example"
     assert {r["type"] for r in backup["records_at_dns_provider"]} == {"TXT", "MX"}
@@ -100,12 +104,69 @@ def test_a_domestic_rebind_switches_with_zero_gap_and_retires_the_old_records(sa
     assert {t["tenant_id"] for t in index["tenants"]} == {"acme", "globex", "initech"}
 
 
+def test_the_old_domain_is_served_through_its_grace_period_then_retired(sandbox, onboarded):
+    """rebind_retire_after: the old domain's SPF, DKIM and MX stay served after the switch, for
+    mail in flight; plan, report and audit say until when; retire.yml retires it once due, in or
+    out of the window, and --check with a rehearsed time says what is due."""
+    done = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                  "-e", "change_ticket=CHG-42", "-e", IN_WINDOW, "-e", "rebind_retire_after=120s")
+    assert done.returncode == 0, done.output[-3000:]
+    assert binding_history(sandbox, "acme")["history"][-1]["sending_domain"] == "mail2.acme.example"
+    assert served(sandbox, "acme.example", "news", "MX") == ["mx.sendcloud.org."]
+    switched = audit(onboarded)[-1]
+    assert switched["outcome"] == "switched"
+    serves_until = datetime.fromisoformat(switched["serves_until"])
+    said = f"old domain news.acme.example serves until {serves_until.isoformat()}"
+    report = json.loads((onboarded / "reports" / "acme.json").read_text())
+    assert report["retiring"] == {"old_domain": "news.acme.example", "serves_until": serves_until.isoformat()}
+    assert said in (onboarded / "reports" / "acme.md").read_text()
+    moved = ("-l", "acme", "-e", "sending_domain=mail2.acme.example",
+             "-e", "sender_address=marketing@mail2.acme.example")
+    env = {"MAILOPS_AUDIT_LOG": str(onboarded / "audit.jsonl")}
+    planned = run_playbook(sandbox, onboarded, *moved, "--check", extra_env=env)
+    assert planned.returncode == 0 and planned.plan("check")["retiring"]["acme"]["old_domain"] == "news.acme.example"
+    audited = run_playbook(sandbox, onboarded, *moved, playbook="playbooks/audit.yml", extra_env=env)
+    assert audited.returncode == 0, audited.output[-3000:]   # served on purpose: not drift
+    assert said in (onboarded / "reports" / "audit" / "audit.md").read_text()
+    sandbox.clear_requests()
+    for rehearsed, what in ((serves_until - timedelta(seconds=10), "until then nothing is done"),
+                            (serves_until + timedelta(seconds=1), "it is due: this run retires it")):
+        check = run_playbook(sandbox, onboarded, *moved, "-e", f"rebind_now={rehearsed.isoformat()}",
+                             "--check", playbook="retire.yml", extra_env=env)
+        assert check.returncode == 0 and f"{said}; {what}" in " ".join(check.output.split()), check.output[-3000:]
+    assert writes(sandbox) == []
+    time.sleep(max(0.0, (serves_until - datetime.now(UTC)).total_seconds()) + 1)
+    retired = run_playbook(sandbox, onboarded, *moved, "-e", OUTSIDE_WINDOW, playbook="retire.yml",
+                           extra_env=env)
+    assert retired.returncode == 0, retired.output[-3000:]
+    assert served(sandbox, "acme.example", "news", "MX") == []
+    assert served(sandbox, "acme.example", "mail2", "MX") == ["mx.sendcloud.org."]
+    assert [e["outcome"] for e in audit(onboarded)][-3:] == ["switched", "retiring", "completed"]
+    assert audit(onboarded)[-1]["ticket"] == "CHG-42"
+    report = json.loads((onboarded / "reports" / "acme.json").read_text())
+    assert "retiring" not in report and "serves until" not in (onboarded / "reports" / "acme.md").read_text()
+
+
 def test_the_api_users_keep_their_keys_across_the_rebind(sandbox, onboarded):
     before = {r["action"] for r in writes(sandbox)}
     rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
            "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
     actions = [r["action"] for r in writes(sandbox)]
     assert "apiuser/add" not in actions and actions.count("apiuser/update") == 2, (before, actions)
+    stored = rel.credentials(onboarded, "acme")["api_users"]
+    assert all("domain" not in entry for entry in stored.values()), stored   # no stale copy
+
+
+def test_between_re_pointing_the_api_users_and_the_switch_no_other_request_is_made(sandbox, onboarded):
+    """That interval is a send with the new envelope and the old From: every read is made
+    before it (docs/rebind.md)."""
+    done = rebind(sandbox, onboarded, "acme", "mail2.acme.example", "marketing",
+                  "-e", "change_ticket=CHG-42", "-e", IN_WINDOW)
+    assert done.returncode == 0, done.output[-3000:]
+    log = [(r["component"], r["action"]) for r in sandbox.requests()]
+    first = log.index(("sendcloud", "apiuser/update"))
+    switch = log.index(("platform", "PUT binding"))
+    assert log[first:switch] == [("sendcloud", "apiuser/update")] * 2, log[first - 3:switch + 1]
 
 
 def test_an_overseas_rebind_can_delete_the_old_domain(sandbox, onboarded):
@@ -299,9 +360,9 @@ def test_a_rebind_stopped_before_the_switch_is_undone_by_putting_the_old_domain_
                     "-e", "change_ticket=CHG-43", "-e", IN_WINDOW)
     assert undone.returncode == 0, undone.output[-3000:]
     assert set(api_user_domains(sandbox, "acme").values()) == {"news.acme.example"}
-    assert [(e["outcome"], e["old_domain"]) for e in audit(onboarded)][-3:] == [
+    assert [(e["outcome"], e["old_domain"]) for e in audit(onboarded)][-4:] == [
         ("started", "mail2.acme.example"), ("switched", "mail2.acme.example"),
-        ("completed", "mail2.acme.example")]
+        ("retiring", "mail2.acme.example"), ("completed", "mail2.acme.example")]
     assert served(sandbox, "acme.example", "mail2", "MX") == []
     assert served(sandbox, "acme.example", "news", "MX") == ["mx.sendcloud.org."]
     assert binding_history(sandbox, "acme")["sending_gap_seconds"] == 0

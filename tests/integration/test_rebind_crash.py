@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,8 @@ TENANT, ZONE = "acme", "acme.example"
 OLD, NEW = "news.acme.example", "mail2.acme.example"
 SENDER = "marketing"
 TICKET = "change_ticket=CHG-42"
-ARGS = ("-l", TENANT, "-e", f"rebind_tenants={TENANT}", "-e", f"sending_domain={NEW}", "-e", f"sender_address={SENDER}@{NEW}",
+ARGS = ("-l", TENANT, "-e", f"rebind_tenants={TENANT}", "-e", "rebind_retire_after=0",
+        "-e", f"sending_domain={NEW}", "-e", f"sender_address={SENDER}@{NEW}",
         "-e", TICKET, "-e", IN_WINDOW)
 
 
@@ -59,7 +62,7 @@ POINTS = [
     KillPoint("at: PUT binding", [hold("platform", "PUT */binding")],
               dict(HELD, component="platform"), OLD, "started", ci=True),
     KillPoint("at: first DeleteRecord", [hold("dnspod", "DeleteRecord")],
-              dict(HELD, component="dnspod"), NEW, "switched", ci=True),
+              dict(HELD, component="dnspod"), NEW, "retiring", ci=True),
 ]
 
 
@@ -172,6 +175,32 @@ def test_a_rebind_killed_here_is_finished_by_one_rerun(point, sandbox, onboarded
     assert_rebound(sandbox, workdir, keys, old_item, zone_before)
 
 
+def test_a_retirement_killed_after_the_grace_period_is_finished_by_one_rerun(sandbox, onboarded):
+    """The old domain is served for its grace period; retire.yml, killed at its first
+    DeleteRecord, has journaled the retirement (retiring), and its rerun finishes it."""
+    workdir, keys, old_item, zone_before = onboarded
+    done = run_playbook(sandbox, workdir, *ARGS, "-e", "rebind_retire_after=5s", playbook="rebind.yml",
+                        extra_env=_env(workdir))
+    assert done.returncode == 0, done.output[-3000:]
+    assert served(sandbox, ZONE, "news", "MX"), "retired before its grace period"
+    serves_until = datetime.fromisoformat(audit(workdir)[-1]["serves_until"])
+    time.sleep(max(0.0, (serves_until - datetime.now(UTC)).total_seconds()) + 1)
+    sandbox.set_faults([hold("dnspod", "DeleteRecord")])
+    process = rel.start_playbook(sandbox, workdir, *ARGS, playbook="retire.yml", extra_env=_env(workdir))
+    try:
+        killed = rel.wait_for_rows(sandbox, process, dict(HELD, component="dnspod"))
+    finally:
+        output = rel.kill_group(process)
+    sandbox.clear_faults()
+    assert killed, f"the run ended before the kill point:\n{output[-4000:]}"
+    assert audit(workdir)[-1]["outcome"] == "retiring", audit(workdir)
+    assert served(sandbox, ZONE, "news", "MX"), "old records already gone at the kill"
+    rerun = run_playbook(sandbox, workdir, *ARGS, playbook="retire.yml", extra_env=_env(workdir))
+    rel.assert_clean(rerun)
+    assert rerun.returncode == 0, rerun.output[-4000:]
+    assert_rebound(sandbox, workdir, keys, old_item, zone_before)
+
+
 TASK = re.compile(r"^TASK \[(?P<name>.*)\] \*+$")
 CHANGED = re.compile(r"^changed: \[" + TENANT + r"\]")
 
@@ -194,8 +223,8 @@ WRITE_TASKS = {
     "CreateRecord": ("sending_domain : ",),
     "ModifyRecord": ("sending_domain : ", "Stop serving the old domain's records"),
     "DeleteRecord": ("Stop serving the old domain's records",),
-    "apiuser/update": ("api_users : ",),
-    "PUT binding": ("platform_binding : ",),
+    "apiuser/update": ("Re-point the API users",),
+    "PUT binding": ("Re-point the API users",),
 }
 # Tasks that change local files only (no API write): planned and done like the others.
 LOCAL_FILE_TASKS = {"Update the tenant's onboarding report to the new domain"}

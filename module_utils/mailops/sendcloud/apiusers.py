@@ -129,6 +129,8 @@ class ApiUserService:
             elif change.action == "push":
                 self.store.push_spooled(change.name)
             change.applied = change.action != "unchanged"
+        if any(c.applied and c.before and c.before["domain"] != c.after["domain"] for c in plan.changes):
+            self.store.forget_domains()   # re-pointed (a rebind): an older file's copy is stale
 
     def _create(self, change: ApiUserChange, taken_names: set[str]) -> None:
         params = self._params(change.after)
@@ -149,9 +151,7 @@ class ApiUserService:
                 f"SendCloud created API user {change.name} without returning its key (nameKey)",
                 hint=_recovery_hint(change.name, self.store.location),
             )
-        self.store.add_key(
-            self.tenant_id, change.name, key, email_type=change.role, domain=change.after["domain"]
-        )
+        self.store.add_key(self.tenant_id, change.name, key, email_type=change.role)
         change.key_captured = True
 
     def _retire_orphan(self, name: str, taken_names: set[str]) -> None:

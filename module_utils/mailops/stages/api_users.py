@@ -3,6 +3,7 @@ the key store (the body of the ``sendcloud_apiuser`` module)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ansible.module_utils.mailops.artifacts import KNOWN_AFTER_APPLY
@@ -37,8 +38,11 @@ API_USERS_ARGS: dict[str, dict[str, Any]] = dict(SENDCLOUD_ARGS, **API_USERS_OPT
 
 
 def run_api_users(params: dict[str, Any], check_mode: bool,
-                  sendcloud_http: HttpClient | None = None) -> dict[str, Any]:
-    """``params``: the SendCloud connection options and ``API_USERS_OPTIONS``."""
+                  sendcloud_http: HttpClient | None = None,
+                  then: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """``params``: the SendCloud connection options and ``API_USERS_OPTIONS``. ``then``: run
+    right after the API users are written (the rebind's binding switch), its result returned
+    as ``then``."""
     store = open_key_store(params)
     service = ApiUserService(sendcloud_client(params, sendcloud_http), store, params["tenant_id"])
     domain = domain_key(params["domain"])
@@ -59,8 +63,10 @@ def run_api_users(params: dict[str, Any], check_mode: bool,
                     "api_users": [entry_of(change) for change in standing],
                     "credentials_file": store.location}}
                 raise
+        then_result = then() if then else None
     entries = [entry_of(change) for change in plan.changes]
     return {"changed": plan.changed, "api_users": entries, "credentials_file": store.location,
+            **({"then": then_result} if then else {}),
             # Ansible's diff wants mappings (or text), as in dns_record_set: the lists wrapped
             "diff": {"before": {"api_users": [c.before for c in plan.changes if c.before]},
                      "after": {"api_users": [

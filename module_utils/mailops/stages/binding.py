@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ansible.module_utils.mailops.errors import ConflictError, MailopsError, ValidationError
@@ -106,6 +107,14 @@ def pending_rebind(current: dict[str, Any] | None, sending_domain: str) -> dict[
 def run_binding(params: dict[str, Any], check_mode: bool,
                 current: dict[str, Any] | None = NOT_READ) -> dict[str, Any]:
     """``current``: the binding as the caller just read it (``read_binding``), else read here."""
+    return prepare_binding(params, check_mode, current)()
+
+
+def prepare_binding(params: dict[str, Any], check_mode: bool,
+                    current: dict[str, Any] | None = NOT_READ) -> Callable[[], dict[str, Any]]:
+    """Every read of the binding stage (the key store, the keys, the current binding) and its
+    checks; what it returns makes the one write (none in check mode) and gives the result. The
+    rebind calls it right after re-pointing the API users (rebind_switch)."""
     store = open_key_store(params)
     desired = desired_binding(params, store.keys(), check_mode, store.location)
     client = platform_client(params)
@@ -118,14 +127,17 @@ def run_binding(params: dict[str, Any], check_mode: bool,
     if not params["allow_domain_change"]:
         refuse_unmanaged_switch(tenant_id, before, after, previous_domain, desired)
     action = "unchanged" if before == after else ("create" if current is None else "update")
-    binding = before
-    if action != "unchanged" and not check_mode:
-        written = client.put_binding(tenant_id, desired, current.get("revision") if current else None)
-        binding = view_of(written)
-    elif action != "unchanged":
-        binding = after
-    return {"changed": action != "unchanged", "action": action, "binding": binding,
-            "before": before, "previous_domain": previous_domain,
-            "diff": {"before": before or {}, "after": after,
-                     "before_header": f"platform binding of {tenant_id}",
-                     "after_header": f"platform binding of {tenant_id}"}}
+
+    def write() -> dict[str, Any]:
+        binding = before
+        if action != "unchanged" and not check_mode:
+            written = client.put_binding(tenant_id, desired, current.get("revision") if current else None)
+            binding = view_of(written)
+        elif action != "unchanged":
+            binding = after
+        return {"changed": action != "unchanged", "action": action, "binding": binding,
+                "before": before, "previous_domain": previous_domain,
+                "diff": {"before": before or {}, "after": after,
+                         "before_header": f"platform binding of {tenant_id}",
+                         "after_header": f"platform binding of {tenant_id}"}}
+    return write

@@ -24,6 +24,7 @@ REPORT_ARGS: dict[str, dict[str, Any]] = {
     "tenants": {"type": "dict"},
     "registered": REGISTERED_ARG,
     "refused": {"type": "dict"},
+    "retired": {"type": "dict"},
     "metrics_run": {"type": "str", "default": "onboard", "choices": ["onboard", "rebind"]},
     "run_started": {"type": "float"},
 }
@@ -38,6 +39,8 @@ def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any],
                             stages.get("binding") or {},
                             (result.get("preflight") or {}).get("account") or {},
                             result.get("report_warnings") or [])
+    if (stages.get("retiring") or {}).get("old_domain"):
+        facts["retiring"] = {key: stages["retiring"][key] for key in ("old_domain", "serves_until")}
     if "rebind_pending" in stages:
         facts = reports.rebind_pending_facts(stages["rebind_pending"], facts, previous)
     if result.get("failed"):
@@ -51,6 +54,22 @@ def tenant_outputs(directory: Path, tenant: str, result: dict[str, Any],
             directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report
 
 
+def retired_outputs(directory: Path, tenant: str, old_domain: str) -> tuple[dict[Path, str], dict] | None:
+    """The tenant's last report without its old domain's "serves until", now that rebind.yml or
+    retire.yml retired it (the rest is as the last run reported it)."""
+    json_path = directory / f"{tenant}.json"
+    if not json_path.exists():
+        return None
+    previous = json.loads(json_path.read_text())
+    if (previous.get("retiring") or {}).get("old_domain") != old_domain:
+        return {}, previous
+    facts = {key: value for key, value in previous.items()
+             if key not in ("tenant_id", "updated_at", "retiring")}
+    report = reports.tenant_report(tenant, facts, None)
+    return {json_path: json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            directory / f"{tenant}.md": reports.render_tenant_markdown(report)}, report
+
+
 def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     directory = Path(params["report_dir"])
     outputs: dict[Path, str] = {}
@@ -60,6 +79,11 @@ def run_report(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
         files, report = tenant_outputs(directory, tenant, result, (params["refused"] or {}).get(tenant))
         outputs.update(files)
         statuses[tenant] = report["status"]
+    for tenant, old_domain in (params.get("retired") or {}).items():
+        retired = retired_outputs(directory, tenant, old_domain)
+        if retired:
+            outputs.update(retired[0])
+            statuses[tenant] = retired[1]["status"]
     others = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))
               if p.name != "index.json" and p.stem not in statuses]
     current = [json.loads(text) for path, text in outputs.items() if path.suffix == ".json"]

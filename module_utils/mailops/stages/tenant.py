@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from ansible.module_utils.mailops import rebind
 from ansible.module_utils.mailops.errors import AuthError, MailopsError
 from ansible.module_utils.mailops.gitops_plan import needs_apply
 from ansible.module_utils.mailops.http import HttpClient
 from ansible.module_utils.mailops.key_store import open_key_store
 from ansible.module_utils.mailops.module_glue import SENDCLOUD_ARGS
+from ansible.module_utils.mailops.rebind_journal_store import open_rebind_journal
 from ansible.module_utils.mailops.sendcloud.keys import check_stored_keys
 from ansible.module_utils.mailops.stages.api_users import API_USERS_OPTIONS, run_api_users
 from ansible.module_utils.mailops.stages.binding import (
@@ -63,6 +66,7 @@ TENANT_ARGS: dict[str, dict[str, Any]] = {
     # read by the action plugin into resume and waited, as from_inventory; the module ignores it
     "resume_from": {"type": "dict", "options": {"result": {"type": "str", "required": True},
                                                 "wait": {"type": "str", "required": True}}},
+    "rebind_audit_log": {"type": "path"},
 }
 
 def refuse_failing_keys(sendcloud: dict[str, Any], api_users: dict[str, Any],
@@ -243,6 +247,22 @@ def finish_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
             "report_warnings": list(earlier.get("report_warnings", [])) + stage_warnings}
 
 
+def retiring_old_domain(params: dict[str, Any], domain_name: str) -> dict[str, Any] | None:
+    """The old domain of the tenant's last rebind while it is still served (rebind.yml's grace
+    period, from its audit log): shown by the plan, the report and the audit, never drift."""
+    if not params["rebind_audit_log"]:
+        return None
+    journal = open_rebind_journal(params["rebind_audit_log"], None, params["api_users"].get("key_store"))
+    entries = journal.entries(params["binding"]["tenant_id"])
+    retirement = rebind.retirement_of(entries)
+    if retirement is None or retirement.old_domain == domain_name:
+        return None
+    until = retirement.serves_until
+    return {"changed": False, "old_domain": retirement.old_domain,
+            "serves_until": until.isoformat() if until else None,
+            "due": retirement.due(datetime.now(UTC))}
+
+
 def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if params["resume"]:
         return finish_tenant(params, check_mode)
@@ -314,6 +334,9 @@ def converge_tenant(params: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if pending:
         warnings.append(rebind_pending_message(params, pending))
         stage_warnings.append(warnings[-1])
+    retiring = None if pending else retiring_old_domain(params, domain_name)
+    if retiring:
+        results["retiring"] = retiring
     return {"changed": changed and params["report_change"], "needs_apply": to_apply,
             "preflight": preflight,
             "stages": {**results, "rebind_pending": pending} if pending else results,

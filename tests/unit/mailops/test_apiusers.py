@@ -113,6 +113,33 @@ def test_a_user_renamed_in_the_console_is_refused_and_its_stored_key_kept(store)
 
 
 @responses.activate
+def test_a_rebind_re_points_the_users_and_leaves_no_stale_domain_in_the_credential_file(store):
+    """A file from before kept each user's domain; after the re-pointing it names none (SendCloud
+    says where a user points), and the keys are as they were."""
+    store.add_key("acme", "acme_batch", "KB", email_type="batch", domain="old.acme.example")
+    store.add_key("acme", "acme_trigger", "KT", email_type="trigger", domain="old.acme.example")
+    responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", "old.acme.example"),
+                                               fx.api_user("acme_trigger", "触发", "old.acme.example")))
+    responses.post(UPDATE, json=fx.ok({"data": {}}))
+    svc = service(store)
+    plan = svc.plan(NAMES, DOMAIN, TRACKING, allow_domain_change=True)
+    svc.apply(plan)
+    assert [c.action for c in plan.changes] == ["update", "update"]
+    assert [entry.get("domain") for entry in store.load()["api_users"].values()] == [None, None]
+    assert store.keys() == {"acme_batch": "KB", "acme_trigger": "KT"}
+
+
+@responses.activate
+def test_a_new_key_is_stored_without_a_copy_of_its_domain(store):
+    responses.post(LIST, json=fx.api_user_list())
+    responses.post(ADD, json=added("acme_batch", "批量", "KEY-B"))
+    responses.post(ADD, json=added("acme_trigger", "触发", "KEY-T"))
+    svc = service(store)
+    svc.apply(svc.plan(NAMES, DOMAIN, TRACKING))
+    assert all("domain" not in entry for entry in store.load()["api_users"].values())
+
+
+@responses.activate
 def test_a_name_bound_to_another_domain_is_refused_and_points_to_rebind(store):
     store.add_key("acme", "acme_batch", "KB")
     responses.post(LIST, json=fx.api_user_list(fx.api_user("acme_batch", "批量", "old.acme.example")))

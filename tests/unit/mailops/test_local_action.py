@@ -172,7 +172,7 @@ def test_a_work_function_may_return_a_shorter_invocation_and_the_report_does(tmp
     result, _ = run_work("mailops_report", REPORT_ARGS,
                          {"report_dir": str(tmp_path), "tenants": {"acme": {"stages": {}}}},
                          run_report, check_mode=True, inject_invocation=True)
-    assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path), "refused": None,
+    assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path), "refused": None, "retired": None,
                                                     "metrics_run": "onboard", "run_started": None}}
     assert result["statuses"] == {"acme": "incomplete"}
 
@@ -182,7 +182,7 @@ def test_what_the_plugin_read_from_registered_reaches_the_work_beside_the_argume
     result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": str(tmp_path)},
                          run_report, check_mode=True, read=read, inject_invocation=True)
     assert result["statuses"] == {"acme": "incomplete", "globex": "incomplete"}
-    assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path), "refused": None,
+    assert result["invocation"] == {"module_args": {"report_dir": str(tmp_path), "refused": None, "retired": None,
                                                     "metrics_run": "onboard", "run_started": None}}
     result, _ = run_work("mailops_report", REPORT_ARGS, {"report_dir": 7, "bogus": 1},
                          run_report, check_mode=True, read=read)

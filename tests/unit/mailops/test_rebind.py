@@ -135,3 +135,26 @@ def test_the_tenants_a_ticket_names_must_be_what_the_limit_matched():
         check_tenants(["acme"], ["acme", "globex", "initech"])
     with pytest.raises(ValidationError, match="rebind_tenants is not set"):
         check_tenants([], ["acme"])
+
+
+def test_the_grace_period_is_a_duration_and_a_bad_one_names_the_variable():
+    assert [rebind.parse_duration(v) for v in ("7d", "36h", "90m", "30s", 45, "0")] == [
+        604800, 129600, 5400, 30, 45, 0]
+    with pytest.raises(ValidationError, match="rebind_retire_after '1 week' is not a duration"):
+        rebind.parse_duration("1 week")
+
+
+def test_a_switched_rebind_retires_once_its_old_domain_has_served_its_grace_period():
+    until = "2026-12-11T15:00:00+00:00"
+    entries = [{"outcome": "started", "old_domain": "news.acme.example", "ticket": "CHG-1",
+                "tenants": ["acme"]},
+               {"outcome": "switched", "serves_until": until}]
+    retirement = rebind.retirement_of(entries)
+    assert retirement.describe() == f"old domain news.acme.example serves until {until}"
+    assert not retirement.due(datetime.fromisoformat("2026-12-11T14:59:59+00:00"))
+    assert retirement.due(datetime.fromisoformat(until))
+    # a retirement that began (and was killed) resumes whatever the time
+    began = rebind.retirement_of([*entries, {"outcome": "retiring"}])
+    assert began.due(datetime.fromisoformat("2026-12-01T00:00:00+00:00"))
+    assert rebind.retirement_of([*entries, {"outcome": "retiring"}, {"outcome": "completed"}]) is None
+    assert rebind.retirement_of(entries[:1]) is None   # not switched: nothing to retire yet
