@@ -375,6 +375,11 @@ options:
       - The tenant's inventory host name, for the commands its messages give (C(rebind.yml -l HOST));
         set by O(from_inventory).
     type: str
+  rebind_audit_log:
+    description:
+      - The rebind audit log (journal) of the tenant's inventory, read to report an old domain
+        that still serves after a rebind (C(old domain X serves until T)); set by O(from_inventory).
+    type: path
 extends_documentation_fragment: [mailops_sendcloud_account, mailops_dns_provider.stage, mailops_attributes, mailops_in_process]
 attributes:
   check_mode: {support: full}

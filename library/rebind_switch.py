@@ -12,18 +12,173 @@ description:
   - Each part is the code of its own module, M(sendcloud_apiuser) and M(platform_binding), with
     a domain change allowed; check mode reads only.
 options:
-  sendcloud:
-    description: "The SendCloud connection: edition, api_base, api_user, api_key, timeout."
-    type: dict
-    required: true
   api_users:
-    description: "The options of M(sendcloud_apiuser) but the connection."
+    description: The options of M(sendcloud_apiuser) other than the SendCloud account, C(domain) the new domain.
     type: dict
     required: true
+    suboptions:
+      tenant_id:
+        description: The tenant (names the credential file and lock).
+        type: str
+        required: true
+      domain:
+        description: The verified sending domain to bind the API users to.
+        type: str
+        required: true
+      names:
+        description: API user names per role.
+        type: dict
+        required: true
+        suboptions:
+          batch:
+            description: Name of the batch (marketing) API user.
+            type: str
+            required: true
+          trigger:
+            description: Name of the trigger (notification) API user.
+            type: str
+            required: true
+      tracking:
+        description: Tracking options for both API users.
+        type: dict
+        default: {}
+        suboptions:
+          open:
+            description: Open tracking.
+            type: bool
+            default: true
+          click:
+            description: Click tracking.
+            type: bool
+            default: false
+          unsubscribe:
+            description: Unsubscribe link.
+            type: bool
+            default: true
+      credentials_file:
+        description: The tenant's vaulted credential file.
+        type: path
+        required: true
+      vault_password_file:
+        description: File holding the vault password for the credential file.
+        type: path
+        required: true
+      vault_id:
+        description: Vault id label written in the file header.
+        type: str
+        default: default
+      key_store:
+        description: Where the API keys are kept, as M(sendcloud_apiuser)'s O(sendcloud_apiuser#module:key_store) says.
+        type: dict
+        default: {}
+        suboptions:
+          kind: {description: "C(file) or C(vault).", type: str, choices: [file, vault], default: file}
+          url: {description: "The store's address; default C(VAULT_ADDR).", type: str}
+          token: {description: "Its token; default C(VAULT_TOKEN).", type: str}
+          role_id: {description: "AppRole role id, instead of a token.", type: str}
+          secret_id: {description: "AppRole secret id.", type: str}
+          mount: {description: "The KV v2 engine's mount.", type: str, default: secret}
+          path: {description: "The tenant's folder in it.", type: str}
+          ca_cert: {description: "CA bundle for the store's TLS certificate; default C(VAULT_CACERT).", type: str}
+          verify: {description: "Verify the store's TLS certificate.", type: bool, default: true}
+          timeout: {description: "Seconds per request to the store.", type: float, default: 15.0}
+      allow_domain_change:
+        description: Re-point existing API users bound to another domain (used by rebind.yml only).
+        type: bool
+        default: false
+      lock_timeout:
+        description: Seconds to wait for another run holding the tenant lock.
+        type: float
+        default: 120
   binding:
-    description: "The options of M(platform_binding)."
+    description: The options of M(platform_binding), C(sending_domain) the new domain.
     type: dict
     required: true
+    suboptions:
+      tenant_id:
+        description: The tenant id at the platform.
+        type: str
+        required: true
+      api_url:
+        description: Base URL of the platform API (e.g. https://platform.example/api).
+        type: str
+        required: true
+      token:
+        description: Bearer token for the platform API.
+        type: str
+        required: true
+      sending_domain:
+        description: The sending domain.
+        type: str
+        required: true
+      edition:
+        description: SendCloud edition.
+        type: str
+        default: domestic
+        choices:
+        - domestic
+        - overseas
+      api_user_names:
+        description: The API user names per role.
+        type: dict
+        required: true
+        suboptions:
+          batch:
+            description: Batch API user.
+            type: str
+            required: true
+          trigger:
+            description: Trigger API user.
+            type: str
+            required: true
+      sender_address:
+        description: Sender (From) address.
+        type: str
+        required: true
+      sender_name:
+        description: Sender display name, 1-64 characters (the platform's limit).
+        type: str
+        required: true
+      reply_to_address:
+        description: Reply-To address.
+        type: str
+        required: true
+      credentials_file:
+        description: The tenant's vaulted credential file.
+        type: path
+        required: true
+      vault_password_file:
+        description: File holding its vault password.
+        type: path
+        required: true
+      vault_id:
+        description: Vault id label.
+        type: str
+        default: default
+      key_store:
+        description: Where the API keys are kept, as M(sendcloud_apiuser)'s O(sendcloud_apiuser#module:key_store) says.
+        type: dict
+        default: {}
+        suboptions:
+          kind: {description: "C(file) or C(vault).", type: str, choices: [file, vault], default: file}
+          url: {description: "The store's address; default C(VAULT_ADDR).", type: str}
+          token: {description: "Its token; default C(VAULT_TOKEN).", type: str}
+          role_id: {description: "AppRole role id, instead of a token.", type: str}
+          secret_id: {description: "AppRole secret id.", type: str}
+          mount: {description: "The KV v2 engine's mount.", type: str, default: secret}
+          path: {description: "The tenant's folder in it.", type: str}
+          ca_cert: {description: "CA bundle for the store's TLS certificate; default C(VAULT_CACERT).", type: str}
+          verify: {description: "Verify the store's TLS certificate.", type: bool, default: true}
+          timeout: {description: "Seconds per request to the store.", type: float, default: 15.0}
+      allow_domain_change:
+        description: Allow switching a bound tenant to another domain (rebind only).
+        type: bool
+        default: false
+      timeout:
+        description: Seconds per HTTP request.
+        type: float
+        default: 15.0
+extends_documentation_fragment: [mailops_sendcloud_account, mailops_attributes]
 attributes:
   check_mode: {support: full}
   diff_mode: {support: full}
