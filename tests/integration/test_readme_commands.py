@@ -65,7 +65,8 @@ def test_the_everyday_commands_work_as_written_in_an_activated_shell(fresh_sandb
         outputs.append((command, ran.returncode))
         assert ran.returncode == 0, (command, (ran.stdout + ran.stderr)[-3000:])
     assert [command.split()[1] for command, _ in outputs] == [
-        "onboard.yml", "onboard.yml", "onboard.yml", "onboard.yml", "rebind.yml", "playbooks/audit.yml"]
+        "onboard.yml", "onboard.yml", "onboard.yml", "onboard.yml", "rebind.yml", "retire.yml",
+        "playbooks/audit.yml"]
 
 
 @pytest.mark.parametrize("target", ["demo", "venv", "validate"])
